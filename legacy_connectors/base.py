@@ -1,0 +1,112 @@
+"""The one interface every legacy connector implements.
+
+A connector turns a batch of department keys into a batch of records. It knows nothing of
+GraphQL, of citizens or of other departments. The gateway builds one connector per configured
+source, calls :meth:`Connector.open` at start-up, :meth:`Connector.load_many` per request batch,
+:meth:`Connector.health` for readiness probes and :meth:`Connector.aclose` at shutdown.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from legacy_connectors.errors import LegacyError
+
+__all__ = [
+    "Connector",
+    "ConnectorSettings",
+    "Health",
+    "PartialRecords",
+    "Record",
+    "Result",
+]
+
+Record = dict[str, Any]
+"""One decoded record: readable field names to Python values (``Decimal`` for money)."""
+
+
+@dataclass(slots=True)
+class PartialRecords:
+    """Records for one key gathered from several databases, some of which failed.
+
+    Returned by multi-database sources: ``records`` holds what the healthy databases answered,
+    ``errors`` one error per database that did not answer (each names it in ``service``).
+    """
+
+    records: list[Record]
+    errors: list[LegacyError] = field(default_factory=list)
+
+
+Result = Record | list[Record] | PartialRecords | LegacyError | None
+"""What ``load_many`` gives for one key: a record (or a list of records for sources that hold
+many per key), ``None`` when the key is unknown, or an error that fails that key alone."""
+
+
+@dataclass(slots=True)
+class Health:
+    """What a connector reports about its upstream."""
+
+    status: Literal["up", "degraded", "down"]
+    detail: str = ""
+    latency_ms: float | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+class ConnectorSettings(BaseModel):
+    """Base for each connector kind's settings: unknown keys are errors, attributes are documented."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class Connector(abc.ABC):
+    """Base class of every connector kind.
+
+    Subclasses set ``kind`` and ``Settings`` and implement :meth:`load_many`. They may override
+    :meth:`open` (slow start-up work such as loading a WSDL or building an index: run blocking
+    parts in a thread), :meth:`health`, :meth:`aclose` and :meth:`scan`.
+    """
+
+    kind: ClassVar[str]
+    Settings: ClassVar[type[ConnectorSettings]] = ConnectorSettings
+
+    def __init__(self, name: str, settings: ConnectorSettings) -> None:
+        self.name = name
+        self.settings = settings
+
+    @classmethod
+    def from_options(cls, name: str, options: Mapping[str, Any]) -> Connector:
+        """Build a connector from raw configuration options (validated by ``Settings``)."""
+        return cls(name, cls.Settings.model_validate(dict(options)))
+
+    async def open(self) -> None:  # noqa: B027 - optional hook
+        """Prepare for calls (connect, load metadata, build indexes). Called once at start-up."""
+
+    @abc.abstractmethod
+    async def load_many(self, keys: Sequence[str]) -> list[Result]:
+        """Return one result per key, in the order of ``keys``.
+
+        A key that is unknown gives ``None``. A key whose record cannot be served gives a
+        :class:`~legacy_connectors.errors.LegacyError` value in its place; the other keys are
+        unaffected. An error that affects the whole batch (the upstream is down) is raised.
+        """
+
+    async def health(self) -> Health:
+        """Report whether the upstream is reachable and usable."""
+        return Health(status="up")
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
+        """Release connections, threads and files. Safe to call more than once."""
+
+    async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
+        """Yield every (key, record) the upstream holds, in batches (for linkage and statistics).
+
+        Optional capability: kinds that cannot enumerate their upstream raise
+        ``NotImplementedError``.
+        """
+        raise NotImplementedError(f"connector kind {self.kind!r} cannot scan")
+        yield []  # pragma: no cover - makes this an async generator
