@@ -1,0 +1,251 @@
+"""The ASGI application: routes, the GraphQL endpoint, and the lifespan that owns connectors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from graphql import GraphQLError, OperationType
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from strawberry.http.ides import get_graphql_ide_html
+
+from govgraph.auth import AuthError, Principal, TokenVerifier
+from govgraph.graphql_http import (
+    GRAPHQL_RESPONSE_JSON,
+    OperationCache,
+    RequestError,
+    execute_operation,
+    format_error,
+    operation_type,
+    parse_request,
+)
+from govgraph.index import CitizenIndex
+from govgraph.settings import Settings
+from govgraph.sources import REQUEST_DEADLINE, Source, build_sources
+from govgraph.telemetry import CONTENT_TYPE_LATEST, Metrics
+from resolvers.context import build_context
+from schema import build_schema
+
+__all__ = ["Gateway", "create_app"]
+
+log = logging.getLogger("govgraph.app")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+@dataclass(eq=False)
+class Gateway:
+    """Long-lived state of one running gateway (built at start, closed at shutdown)."""
+
+    settings: Settings
+    metrics: Metrics
+    sources: dict[str, Source]
+    index: CitizenIndex
+    verifier: TokenVerifier
+    operations: OperationCache
+
+    async def open(self) -> None:
+        await self.index.open()
+        await asyncio.gather(*(s.open() for s in self.sources.values()))
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(s.aclose() for s in self.sources.values()))
+        await self.index.aclose()
+
+
+def _json(
+    payload: Any, status: int = 200, media_type: str = "application/json", **headers: str
+) -> Response:
+    return Response(
+        orjson.dumps(payload), status_code=status, media_type=media_type, headers=headers
+    )
+
+
+def _wants_graphql_response(request: Request) -> bool:
+    return GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "")
+
+
+def _request_id(request: Request) -> str:
+    given = request.headers.get("x-request-id", "")
+    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+class GraphQLEndpoint:
+    def __init__(self, gateway: Gateway, *, graphiql: bool) -> None:
+        self.gw = gateway
+        self.schema = gateway.operations.schema
+        self.graphiql = graphiql
+        self._ide = get_graphql_ide_html() if graphiql else ""
+
+    def _principal(self, request: Request) -> Principal | None:
+        header = request.headers.get("authorization")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("the Authorization header must be `Bearer <token>`")
+        return self.gw.verifier.verify(token.strip())
+
+    async def handle(self, request: Request) -> Response:
+        request_id = _request_id(request)
+        media = GRAPHQL_RESPONSE_JSON if _wants_graphql_response(request) else "application/json"
+        if (
+            request.method == "GET"
+            and "text/html" in request.headers.get("accept", "")
+            and ("query" not in request.query_params)
+        ):
+            if not self.graphiql:
+                return _json({"errors": [{"message": "GraphiQL is disabled"}]}, 404)
+            return HTMLResponse(self._ide)
+        started = time.perf_counter()
+        operation_label = "invalid"
+        try:
+            principal = self._principal(request)
+            body = None
+            if request.method == "POST":
+                ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+                if ctype != "application/json":
+                    raise RequestError(
+                        "POST requests must have Content-Type: application/json",
+                        status=415,
+                    )
+                body = await self._read_body(request)
+            gql = parse_request(request.method, body, dict(request.query_params))
+            doc = self.gw.operations.get(gql.query)
+            if isinstance(doc, list):
+                errors = [format_error(e, request_id) for e in doc]
+                status = 400 if media == GRAPHQL_RESPONSE_JSON else 200
+                self.gw.metrics.requests.labels(operation="invalid", outcome="rejected").inc()
+                return _json({"errors": errors}, status, media, **{"x-request-id": request_id})
+            op_type = operation_type(doc, gql.operation_name)
+            if op_type is None:
+                raise RequestError("the operation to run is unknown: set `operationName`")
+            if request.method == "GET" and op_type != OperationType.QUERY:
+                raise RequestError("only queries may be sent with GET", status=405)
+            operation_label = gql.operation_name or "anonymous"
+            ctx = build_context(
+                sources=self.gw.sources,
+                index=self.gw.index,
+                principal=principal,
+                request_id=request_id,
+            )
+            token = REQUEST_DEADLINE.set(
+                time.monotonic() + self.gw.settings.gateway.request_timeout_s
+            )
+            try:
+                result = await execute_operation(self.schema, doc, gql, ctx)
+            finally:
+                REQUEST_DEADLINE.reset(token)
+        except AuthError as exc:
+            payload = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
+            return _json(
+                payload,
+                401,
+                media,
+                **{"www-authenticate": 'Bearer error="invalid_token"', "x-request-id": request_id},
+            )
+        except RequestError as exc:
+            payload = {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
+            return _json(payload, exc.status, media, **{"x-request-id": request_id})
+        errors: list[GraphQLError] = list(result.errors or []) + ctx.extra_errors
+        payload: dict[str, Any] = {}
+        if errors:
+            payload["errors"] = [format_error(e, request_id) for e in errors]
+        payload["data"] = result.data
+        request_error = result.data is None and all(not e.path for e in errors)
+        status = 400 if request_error and media == GRAPHQL_RESPONSE_JSON else 200
+        self.gw.metrics.requests.labels(
+            operation=operation_label, outcome="error" if errors else "ok"
+        ).inc()
+        self.gw.metrics.request_latency.labels(operation=operation_label).observe(
+            time.perf_counter() - started
+        )
+        return _json(payload, status, media, **{"x-request-id": request_id})
+
+    async def _read_body(self, request: Request) -> bytes:
+        limit = self.gw.settings.gateway.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise RequestError("the request body is too large", status=413)
+        chunks = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise RequestError("the request body is too large", status=413)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlette:
+    """Build the gateway app for ``settings``; connectors open in the app's lifespan."""
+    metrics = Metrics()
+    schema = build_schema()
+    gateway = Gateway(
+        settings=settings,
+        metrics=metrics,
+        sources=build_sources(settings.sources, metrics),
+        index=CitizenIndex(settings.gateway.index_url),
+        verifier=TokenVerifier(settings.auth),
+        operations=OperationCache(schema._schema, settings.gateway.document_cache_size),
+    )
+    graphiql = settings.gateway.profile != "production"
+    endpoint = GraphQLEndpoint(gateway, graphiql=graphiql)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        names = list(gateway.sources)
+        healths = await asyncio.gather(*(gateway.sources[n].health() for n in names))
+        report = {
+            n: {"status": h.status, "detail": h.detail} for n, h in zip(names, healths, strict=True)
+        }
+        ready = all(h.status != "down" for h in healths)
+        return JSONResponse(
+            {"status": "ready" if ready else "degraded", "sources": report},
+            status_code=200 if ready else 503,
+        )
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    jwks_body = jwks_path.read_bytes() if jwks_path is not None and jwks_path.exists() else None
+
+    async def jwks(request: Request) -> Response:
+        if jwks_body is None:
+            return JSONResponse({"keys": []}, status_code=404)
+        return Response(jwks_body, media_type="application/json")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await gateway.open()
+        try:
+            yield
+        finally:
+            await gateway.aclose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+            Route("/.well-known/jwks.json", jwks),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.gateway = gateway
+    return app

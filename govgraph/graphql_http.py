@@ -1,0 +1,197 @@
+"""GraphQL over HTTP: request parsing, cached operations, execution and error masking.
+
+Follows the GraphQL-over-HTTP specification: ``application/graphql-response+json`` when the
+client accepts it (400 for a request that cannot execute), ``application/json`` otherwise
+(200 for any well-formed request). Parsed and validated operations are cached by their text,
+so a repeated operation costs neither a parse nor a validation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from inspect import isawaitable
+from typing import Any
+
+import orjson
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    parse,
+    validate,
+)
+from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from legacy_connectors.errors import LegacyError
+from resolvers.errors import ApiError
+
+__all__ = [
+    "GRAPHQL_RESPONSE_JSON",
+    "GraphQLRequest",
+    "OperationCache",
+    "RequestError",
+    "execute_operation",
+    "format_error",
+    "parse_request",
+]
+
+log = logging.getLogger("govgraph.graphql")
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+MAX_TOKENS = 5000
+
+
+class RequestError(Exception):
+    """The HTTP request is not a GraphQL request this server can execute."""
+
+    def __init__(self, message: str, *, status: int = 400, code: str = "BAD_REQUEST") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+@dataclass(slots=True)
+class GraphQLRequest:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+def parse_request(method: str, body: bytes | None, params: dict[str, str]) -> GraphQLRequest:
+    """Read a GraphQL request from a POST body (JSON) or GET query parameters."""
+    if method == "GET":
+        payload: Any = dict(params)
+        if payload.get("variables"):
+            try:
+                payload["variables"] = orjson.loads(payload["variables"])
+            except orjson.JSONDecodeError as exc:
+                raise RequestError("`variables` is not valid JSON") from exc
+    else:
+        try:
+            payload = orjson.loads(body or b"")
+        except orjson.JSONDecodeError as exc:
+            raise RequestError("the request body is not valid JSON") from exc
+    if not isinstance(payload, dict):
+        raise RequestError("the request body must be a JSON object")
+    query = payload.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError("`query` must be a non-empty string")
+    variables = payload.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError("`variables` must be a JSON object")
+    operation_name = payload.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestError("`operationName` must be a string")
+    return GraphQLRequest(query=query, variables=variables, operation_name=operation_name)
+
+
+class OperationCache:
+    """Parsed and validated documents, keyed by the operation text (least recently used out)."""
+
+    def __init__(self, schema: GraphQLSchema, size: int) -> None:
+        self.schema = schema
+        self.size = size
+        self._docs: OrderedDict[str, DocumentNode] = OrderedDict()
+
+    def get(self, query: str) -> DocumentNode | list[GraphQLError]:
+        doc = self._docs.get(query)
+        if doc is not None:
+            self._docs.move_to_end(query)
+            return doc
+        try:
+            doc = parse(query, max_tokens=MAX_TOKENS)
+        except GraphQLError as err:
+            return [err]
+        errors = validate(self.schema, doc)
+        if errors:
+            return list(errors)
+        if self.size:
+            self._docs[query] = doc
+            if len(self._docs) > self.size:
+                self._docs.popitem(last=False)
+        return doc
+
+
+def operation_type(doc: DocumentNode, operation_name: str | None) -> OperationType | None:
+    ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        return ops[0].operation if len(ops) == 1 else None
+    for op in ops:
+        if op.name is not None and op.name.value == operation_name:
+            return op.operation
+    return None
+
+
+async def execute_operation(
+    schema: GraphQLSchema,
+    doc: DocumentNode,
+    request: GraphQLRequest,
+    context: Any,
+) -> ExecutionResult:
+    result = execute(
+        schema,
+        doc,
+        context_value=context,
+        variable_values=request.variables,
+        operation_name=request.operation_name,
+        executor_class=StrawberryGraphQLCoreExecutionContext,
+        is_awaitable=optimized_is_awaitable,
+    )
+    if isawaitable(result):
+        result = await result
+    assert isinstance(result, ExecutionResult)
+    return result
+
+
+def format_error(err: GraphQLError, request_id: str) -> dict[str, Any]:
+    """A client-safe error: message and ``extensions.code``; nothing else leaks."""
+    original = err.original_error
+    extensions: dict[str, Any]
+    if original is None or isinstance(original, GraphQLError):
+        message = err.message
+        extensions = dict(err.extensions or {})
+        extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED" if not err.path else "ERROR")
+    elif isinstance(original, LegacyError):
+        message = original.message
+        extensions = {
+            "code": original.code,
+            "service": original.service,
+            "retryable": original.retryable,
+        }
+        if original.detail:
+            log.warning(
+                "upstream error",
+                extra={
+                    "request_id": request_id,
+                    "code": original.code,
+                    "service": original.service,
+                    "detail": original.detail,
+                },
+            )
+    elif isinstance(original, ApiError):
+        message = original.message
+        extensions = {"code": original.code}
+    else:
+        log.error(
+            "unexpected error in a resolver: %s",
+            type(original).__name__,
+            extra={"request_id": request_id, "path": err.path},
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        message = "an internal error occurred"
+        extensions = {"code": "INTERNAL_SERVER_ERROR"}
+    extensions["requestId"] = request_id
+    out: dict[str, Any] = {"message": message, "extensions": extensions}
+    if err.locations:
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
+    if err.path:
+        out["path"] = list(err.path)
+    return out

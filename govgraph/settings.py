@@ -1,0 +1,228 @@
+"""Gateway configuration: one TOML file, overridable by environment variables, validated at start.
+
+Layout of ``govgraph.toml``::
+
+    [gateway]            # server, store and limits
+    [auth]               # token issuer, audience and keys
+    [sources.NAME]       # one block per legacy source
+    kind = "soap"        # connector kind (see ``govgraph connectors``)
+    timeout_s = 5.0      # gateway-side policy for this source
+    [sources.NAME.options]  # the connector kind's own settings
+
+An environment variable ``GOVGRAPH__A__B__C=value`` overrides key ``a.b.c`` (names are
+lower-cased; the value is read as a TOML value when it parses as one, else as a string).
+Relative paths in the file are resolved against the file's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from legacy_connectors.errors import ConfigurationError, LegacyError
+from legacy_connectors.registry import load_kind
+
+__all__ = [
+    "AuthSettings",
+    "ConfigError",
+    "GatewaySettings",
+    "Settings",
+    "SourceSettings",
+    "load_settings",
+    "settings_from_mapping",
+]
+
+ENV_PREFIX = "GOVGRAPH__"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class GatewaySettings(_Model):
+    """The server itself."""
+
+    host: str = "127.0.0.1"
+    """Interface to listen on."""
+    port: int = Field(default=8000, ge=0, le=65535)
+    """TCP port to listen on."""
+    profile: Literal["demo", "production", "analyst"] = "demo"
+    """``production`` turns GraphiQL and introspection off."""
+    index_url: str = "sqlite+aiosqlite:///govgraph-index.sqlite"
+    """SQLAlchemy async URL of the citizen index store."""
+    request_timeout_s: float = Field(default=10.0, gt=0)
+    """Deadline for a whole GraphQL request; every upstream call respects it."""
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+    """Largest accepted request body."""
+    document_cache_size: int = Field(default=1000, ge=0)
+    """How many parsed and validated operations to keep."""
+    data_dir: str | None = None
+    """Folder of the demo's generated data (demo profile only)."""
+
+
+class AuthSettings(_Model):
+    """Who may call the gateway: OpenID Connect bearer tokens."""
+
+    issuer: str = "govgraph-demo-idp"
+    """Expected ``iss`` claim."""
+    audience: str = "govgraph"
+    """Expected ``aud`` claim."""
+    jwks_file: str | None = None
+    """A JSON Web Key Set file with the issuer's public keys."""
+    jwks_url: str | None = None
+    """URL of the issuer's JSON Web Key Set (fetched and cached)."""
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+    """Accepted signature algorithms (asymmetric only)."""
+    leeway_s: int = Field(default=30, ge=0, le=300)
+    """Clock skew allowed on ``exp`` and ``nbf``."""
+
+
+class ChaosSettings(_Model):
+    """Fault injection for drills and benchmarks (off unless set), like a proxy's fault filter."""
+
+    latency_ms: float = Field(default=0.0, ge=0)
+    """Delay added before every call to this source."""
+
+
+class SourceSettings(_Model):
+    """One legacy source: which connector kind serves it, and the gateway's policy for it."""
+
+    kind: str
+    """Connector kind, e.g. ``soap``, ``flatfile``, ``sql`` or a plugin's name."""
+    timeout_s: float = Field(default=5.0, gt=0)
+    """Longest a single batch call may take."""
+    max_concurrency: int = Field(default=16, ge=1)
+    """Most calls in flight to this source at once (a bulkhead)."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """The connector kind's own settings."""
+    chaos: ChaosSettings = Field(default_factory=ChaosSettings)
+    """Fault injection (drills only)."""
+
+
+class Settings(_Model):
+    """The whole gateway configuration."""
+
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    sources: dict[str, SourceSettings] = Field(default_factory=dict)
+
+
+class ConfigError(ConfigurationError):
+    """The configuration is invalid; ``problems`` lists every error with its key path."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+def _env_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _apply_env(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__") if part]
+        if not path:
+            continue
+        node = data
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[path[-1]] = _env_value(raw)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _format_errors(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in (*prefix, *err["loc"]))
+        found = "" if err["type"] == "missing" else f", found {_describe(err.get('input'))}"
+        problems.append(f"{path}: {err['msg'].lower()}{found}")
+    return problems
+
+
+def _resolve_paths(options: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Turn relative path-like option values (``./x``, ``../x``) into absolute ones."""
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        if isinstance(value, str) and value.startswith(("./", "../")):
+            out[key] = str((base / value).resolve())
+        elif isinstance(value, dict):
+            out[key] = _resolve_paths(value, base)
+        else:
+            out[key] = value
+    return out
+
+
+def settings_from_mapping(
+    data: Mapping[str, Any],
+    *,
+    base_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    check_sources: bool = True,
+) -> Settings:
+    """Validate a configuration mapping; raise :class:`ConfigError` listing every problem."""
+    merged: dict[str, Any] = _deep_copy(data)
+    _apply_env(merged, os.environ if environ is None else environ)
+    if base_dir is not None:
+        for source in (merged.get("sources") or {}).values():
+            if isinstance(source, dict) and isinstance(source.get("options"), dict):
+                source["options"] = _resolve_paths(source["options"], base_dir)
+    problems: list[str] = []
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as exc:
+        problems.extend(_format_errors(exc))
+        settings = None
+    if check_sources:
+        for name, raw in (merged.get("sources") or {}).items():
+            if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
+                continue
+            try:
+                cls = load_kind(raw["kind"])
+            except LegacyError as exc:
+                problems.append(f"sources.{name}.kind: {exc.message}")
+                continue
+            try:
+                cls.Settings.model_validate(raw.get("options") or {})
+            except ValidationError as exc:
+                problems.extend(_format_errors(exc, ("sources", name, "options")))
+    if problems or settings is None:
+        raise ConfigError(problems)
+    return settings
+
+
+def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+
+
+def load_settings(
+    path: str | Path, *, environ: Mapping[str, str] | None = None, check_sources: bool = True
+) -> Settings:
+    """Read, override from the environment and validate a ``govgraph.toml`` file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError([f"{path}: file not found"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from exc
+    return settings_from_mapping(
+        data, base_dir=path.parent.resolve(), environ=environ, check_sources=check_sources
+    )

@@ -1,0 +1,67 @@
+"""Prometheus metrics of one gateway instance (a registry per app, so tests stay independent)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class Metrics:
+    """The gateway's counters, gauges and histograms."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "govgraph_requests_total",
+            "GraphQL requests by operation name and outcome.",
+            ["operation", "outcome"],
+            registry=r,
+        )
+        self.request_latency = Histogram(
+            "govgraph_request_duration_seconds",
+            "GraphQL request latency by operation name.",
+            ["operation"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.upstream_calls = Counter(
+            "govgraph_upstream_calls",
+            "Batch calls made to each legacy source.",
+            ["source"],
+            registry=r,
+        )
+        self.upstream_errors = Counter(
+            "govgraph_upstream_errors",
+            "Failed batch calls or failed keys by source and error code.",
+            ["source", "code"],
+            registry=r,
+        )
+        self.upstream_latency = Histogram(
+            "govgraph_upstream_duration_seconds",
+            "Latency of batch calls to each legacy source.",
+            ["source"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.batch_size = Histogram(
+            "govgraph_upstream_batch_keys",
+            "Keys per batch call to each legacy source.",
+            ["source"],
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "govgraph_upstream_in_flight",
+            "Calls in flight to each legacy source.",
+            ["source"],
+            registry=r,
+        )
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)

@@ -1,0 +1,136 @@
+"""The citizen: one person as the whole of government knows them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers import citizen as fetch
+from resolvers import views
+from resolvers.ids import encode_id
+from schema.common import Address, Department, Node, PageInfo, PersonName
+from schema.departments import (
+    BenefitClaim,
+    DrivingLicence,
+    Passport,
+    PenaltyNotice,
+    TaxAccount,
+    Vehicle,
+)
+from schema.views import Document, Entitlement, Obligation, Task
+
+__all__ = ["Citizen", "CitizenConnection", "CitizenEdge"]
+
+_DEPARTMENTS = {
+    "tax": Department.TAX,
+    "benefits": Department.BENEFITS,
+    "passports": Department.PASSPORTS,
+    "vehicles": Department.VEHICLES,
+    "parking": Department.PARKING,
+}
+
+
+@strawberry.type(
+    description="A citizen, with what every part of government holds about them. Each "
+    "department's field is null (with an error naming the service) when that department "
+    "cannot answer; the other fields are unaffected."
+)
+class Citizen(Node):
+    citizen_id: strawberry.Private[str]
+
+    @classmethod
+    def of(cls, citizen_id: str) -> Citizen:
+        return cls(id=strawberry.ID(encode_id("Citizen", citizen_id)), citizen_id=citizen_id)
+
+    @strawberry.field(description="The citizen's name.")
+    async def name(self, info: Info) -> PersonName | None:
+        profile = await info.context.profiles.load(self.citizen_id)
+        if profile is None:
+            return None
+        return PersonName(
+            given_name=profile.given_name,
+            middle_names=profile.middle_names or None,
+            family_name=profile.surname,
+        )
+
+    @strawberry.field(description="Date of birth.")
+    async def date_of_birth(self, info: Info) -> date | None:
+        profile = await info.context.profiles.load(self.citizen_id)
+        return None if profile is None else profile.date_of_birth
+
+    @strawberry.field(description="Current postal address.")
+    async def address(self, info: Info) -> Address | None:
+        profile = await info.context.profiles.load(self.citizen_id)
+        if profile is None:
+            return None
+        return Address(
+            lines=list(profile.address_lines), town=profile.town, postcode=profile.postcode
+        )
+
+    @strawberry.field(description="Which parts of government hold records about the citizen.")
+    async def departments(self, info: Info) -> list[Department]:
+        links = await info.context.links.load(self.citizen_id)
+        return [dept for source, dept in _DEPARTMENTS.items() if links.get(source)]
+
+    @strawberry.field(description="Income tax: tax code, balance, payments due, recent years.")
+    async def tax(self, info: Info) -> TaxAccount | None:
+        return await fetch.tax_account(info.context, self.citizen_id)
+
+    @strawberry.field(description="Benefit claims, active ones first.")
+    async def benefits(self, info: Info) -> list[BenefitClaim] | None:
+        return await fetch.benefit_claims(info.context, self.citizen_id)
+
+    @strawberry.field(description="The citizen's current passport, if they hold one.")
+    async def passport(self, info: Info) -> Passport | None:
+        return await fetch.passport(info.context, self.citizen_id)
+
+    @strawberry.field(description="The citizen's driving licence, if they hold one.")
+    async def driving_licence(self, info: Info) -> DrivingLicence | None:
+        return await fetch.driving_licence(info.context, self.citizen_id)
+
+    @strawberry.field(description="Vehicles the citizen is the registered keeper of.")
+    async def vehicles(self, info: Info) -> list[Vehicle] | None:
+        return await fetch.vehicles(info.context, self.citizen_id)
+
+    @strawberry.field(
+        description="Penalty charge notices from every council, for vehicles the citizen "
+        "keeps. If a council cannot answer, the others' notices are still returned, with an "
+        "error naming that council."
+    )
+    async def parking_fines(self, info: Info) -> list[PenaltyNotice] | None:
+        notices, errors = await fetch.parking_fines(info.context, self.citizen_id)
+        for err in errors:
+            views.report_error(info.context, info.path.as_list(), err)
+        return notices
+
+    @strawberry.field(
+        description="Everything the citizen owes, to any department, earliest due first."
+    )
+    async def obligations(self, info: Info) -> list[Obligation]:
+        return await views.obligations(info.context, self.citizen_id, info.path.as_list())
+
+    @strawberry.field(description="Money the citizen is owed: benefit payments, tax refunds.")
+    async def entitlements(self, info: Info) -> list[Entitlement]:
+        return await views.entitlements(info.context, self.citizen_id, info.path.as_list())
+
+    @strawberry.field(description="Documents and certificates with expiry dates, soonest first.")
+    async def documents(self, info: Info) -> list[Document]:
+        return await views.documents(info.context, self.citizen_id, info.path.as_list())
+
+    @strawberry.field(description="What the citizen should do next, across government.")
+    async def tasks(self, info: Info) -> list[Task]:
+        return await views.tasks(info.context, self.citizen_id, info.path.as_list())
+
+
+@strawberry.type(description="A citizen in a page of citizens.")
+class CitizenEdge:
+    cursor: str = strawberry.field(description="Cursor of this citizen.")
+    node: Citizen = strawberry.field(description="The citizen.")
+
+
+@strawberry.type(description="A page of citizens (Relay cursor connection).")
+class CitizenConnection:
+    edges: list[CitizenEdge] = strawberry.field(description="Citizens on this page.")
+    page_info: PageInfo = strawberry.field(description="Whether more pages follow.")

@@ -1,0 +1,65 @@
+"""The root query type."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers import query as q
+from schema.citizen import Citizen, CitizenConnection, CitizenEdge
+from schema.common import Node, PageInfo
+
+__all__ = ["Query"]
+
+
+@strawberry.type(description="Everything a client can ask govgraph.")
+class Query:
+    @strawberry.field(
+        description="The signed-in citizen (citizen tokens only): their records from every "
+        "department, without needing to know which department holds what."
+    )
+    def me(self, info: Info) -> Citizen | None:
+        return Citizen.of(q.resolve_me(info.context))
+
+    @strawberry.field(
+        description="A citizen by id (caseworkers only, with a stated purpose; every access "
+        "is recorded)."
+    )
+    async def citizen(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The citizen's global id.")],
+    ) -> Citizen | None:
+        citizen_id = q.citizen_id_from_global(id)
+        await q.ensure_citizen(info.context, citizen_id)
+        return Citizen.of(citizen_id)
+
+    @strawberry.field(description="All citizens in the index, a page at a time (caseworkers only).")
+    async def citizens(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 20,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Cursor of the last citizen of the previous page."),
+        ] = None,
+    ) -> CitizenConnection:
+        rows, has_next = await q.page(info.context, first, after)
+        edges = [CitizenEdge(cursor=cursor, node=Citizen.of(cid)) for cid, cursor in rows]
+        return CitizenConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=has_next, end_cursor=rows[-1][1] if rows else None),
+        )
+
+    @strawberry.field(description="Any object by its global id, if the caller may read it.")
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id from this API.")],
+    ) -> Node | None:
+        type_name, citizen_id, found = await q.resolve_node(info.context, id)
+        if type_name == "Citizen":
+            return Citizen.of(citizen_id)
+        return found  # type: ignore[no-any-return]
