@@ -1,0 +1,28 @@
+"""``govgraph serve``: run the gateway from a configuration file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from govgraph.settings import ConfigError, load_settings
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the gateway from a configuration file")
+    p.add_argument("--config", "-c", default="govgraph.toml", help="configuration file")
+    p.add_argument("--port", type=int, default=None, help="override gateway.port")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from govgraph.serve import build_server
+
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    server = build_server(settings, port=args.port, log_level="info")
+    server.run()
+    return 0

@@ -1,0 +1,59 @@
+"""``govgraph token``: print a token the demo gateway accepts, for a demo persona."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("token", help="print a signed demo bearer token")
+    p.add_argument("--data", default="demo-data", help="demo data folder (default: demo-data)")
+    p.add_argument("--role", choices=["citizen", "caseworker", "analyst"], required=True)
+    p.add_argument("--citizen", help="citizen id (citizen role; default: a demo persona)")
+    p.add_argument("--purpose", default=None, help="stated purpose (caseworker role)")
+    p.add_argument("--confidence", default="P2", help="identity confidence level, P0..P4")
+    p.add_argument("--lifetime", type=int, default=3600, help="seconds the token is valid")
+    p.set_defaults(func=run)
+
+
+async def _persona(data_dir: Path) -> str | None:
+    from govgraph.index import CitizenIndex
+
+    index = CitizenIndex(f"sqlite+aiosqlite:///{(data_dir / 'index.sqlite').resolve()}")
+    await index.open()
+    try:
+        return await index.persona()
+    finally:
+        await index.aclose()
+
+
+def run(args: argparse.Namespace) -> int:
+    from govgraph.demo import identity_provider
+
+    data_dir = Path(args.data)
+    if not (data_dir / "manifest.json").exists():
+        print(f"no demo data in {data_dir}: run `govgraph demo` first", file=sys.stderr)
+        return 2
+    citizen = args.citizen
+    if args.role == "citizen" and not citizen:
+        citizen = asyncio.run(_persona(data_dir))
+        if citizen is None:
+            print("the citizen index is empty: run `govgraph demo` first", file=sys.stderr)
+            return 2
+    purpose = args.purpose
+    if args.role == "caseworker" and not purpose:
+        purpose = "case-review"
+    idp = identity_provider(data_dir)
+    print(
+        idp.token(
+            role=args.role,
+            citizen_id=citizen if args.role == "citizen" else None,
+            purpose=purpose,
+            confidence=args.confidence,
+            lifetime_s=args.lifetime,
+        )
+    )
+    return 0

@@ -1,0 +1,162 @@
+"""The demo: generated data, the simulated legacy systems, linkage and a configured gateway.
+
+Nothing here is used by a production gateway; it wires the simulated departments in
+``fixtures/`` to the same configuration a production deployment would write by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from govgraph.idp import DemoIdentityProvider
+
+__all__ = [
+    "DEMO_AUDIENCE",
+    "DEMO_ISSUER",
+    "ensure_data",
+    "identity_provider",
+    "tax_service",
+    "write_config",
+]
+
+DEMO_ISSUER = "govgraph-demo-idp"
+DEMO_AUDIENCE = "govgraph"
+
+
+def ensure_data(
+    data_dir: Path, *, people: int = 1000, seed: int = 0, noise: str = "realistic"
+) -> bool:
+    """Generate the demo population into ``data_dir`` unless it is already there."""
+    if (data_dir / "manifest.json").exists():
+        return False
+    from fixtures.generate import generate, write_all
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    write_all(generate(people=people, seed=seed, noise=noise), data_dir)
+    return True
+
+
+def identity_provider(data_dir: Path) -> DemoIdentityProvider:
+    return DemoIdentityProvider(data_dir / "keys", issuer=DEMO_ISSUER, audience=DEMO_AUDIENCE)
+
+
+@contextmanager
+def tax_service(
+    data_dir: Path, *, latency_ms: float = 0.0, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[str]:
+    """Run the simulated SOAP tax service in a child process; yield its base URL."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "fixtures.tax",
+        "serve",
+        "--data",
+        str(data_dir),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--latency-ms",
+        str(latency_ms),
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        base_url = None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            if line.startswith("listening on "):
+                base_url = line.split("listening on ", 1)[1].strip()
+                break
+        if base_url is None:
+            raise RuntimeError("the simulated tax service did not start")
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def source_blocks(data_dir: Path, tax_base_url: str) -> dict[str, dict[str, Any]]:
+    """The five demo sources, each served by its connector kind over its native store."""
+    from fixtures import benefits, sqldb, tax
+
+    return {
+        "tax": {
+            "kind": "soap",
+            "timeout_s": 5.0,
+            "options": tax.source_options(data_dir, tax_base_url),
+        },
+        "benefits": {
+            "kind": "flatfile",
+            "timeout_s": 5.0,
+            "options": benefits.source_options(data_dir),
+        },
+        "passports": {
+            "kind": "sql",
+            "timeout_s": 5.0,
+            "options": sqldb.source_options("passports", data_dir),
+        },
+        "vehicles": {
+            "kind": "sql",
+            "timeout_s": 5.0,
+            "options": sqldb.source_options("vehicles", data_dir),
+        },
+        "parking": {
+            "kind": "sql",
+            "timeout_s": 5.0,
+            "options": sqldb.source_options("parking", data_dir),
+        },
+    }
+
+
+def config_mapping(
+    data_dir: Path, tax_base_url: str, *, port: int = 8000, latency_ms: float = 0.0
+) -> dict[str, Any]:
+    data_dir = data_dir.resolve()
+    sources = source_blocks(data_dir, tax_base_url)
+    if latency_ms:
+        for name, block in sources.items():
+            if name != "tax":
+                block["chaos"] = {"latency_ms": latency_ms}
+    return {
+        "gateway": {
+            "host": "127.0.0.1",
+            "port": port,
+            "profile": "demo",
+            "index_url": f"sqlite+aiosqlite:///{data_dir / 'index.sqlite'}",
+            "data_dir": str(data_dir),
+        },
+        "auth": {
+            "issuer": DEMO_ISSUER,
+            "audience": DEMO_AUDIENCE,
+            "jwks_file": str(data_dir / "keys" / "jwks.json"),
+        },
+        "sources": sources,
+    }
+
+
+def write_config(path: Path, mapping: dict[str, Any]) -> None:
+    """Write a ``govgraph.toml``."""
+    path.write_text(tomli_w.dumps(mapping), encoding="utf-8")
