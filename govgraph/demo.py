@@ -132,8 +132,14 @@ def source_blocks(data_dir: Path, tax_base_url: str) -> dict[str, dict[str, Any]
 
 
 def config_mapping(
-    data_dir: Path, tax_base_url: str, *, port: int = 8000, latency_ms: float = 0.0
+    data_dir: Path,
+    tax_base_url: str,
+    *,
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    latency_ms: float = 0.0,
 ) -> dict[str, Any]:
+    """The demo gateway's configuration (what ``govgraph.toml`` holds)."""
     data_dir = data_dir.resolve()
     sources = source_blocks(data_dir, tax_base_url)
     if latency_ms:
@@ -142,7 +148,7 @@ def config_mapping(
                 block["chaos"] = {"latency_ms": latency_ms}
     return {
         "gateway": {
-            "host": "127.0.0.1",
+            "host": host,
             "port": port,
             "profile": "demo",
             "index_url": f"sqlite+aiosqlite:///{data_dir / 'index.sqlite'}",

@@ -14,6 +14,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "demo", help="run the gateway over simulated legacy systems with generated data"
     )
     p.add_argument("--port", type=int, default=8000, help="gateway port (default 8000)")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     p.add_argument("--data", default="demo-data", help="data folder (default: demo-data)")
     p.add_argument("--people", type=int, default=1000, help="people to generate (first run)")
     p.add_argument("--seed", type=int, default=0, help="generator seed (first run)")
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     relink = not (data_dir / "index.sqlite").exists()
     with demo.tax_service(data_dir) as tax_url:
         config_path = data_dir / "govgraph.toml"
-        demo.write_config(config_path, demo.config_mapping(data_dir, tax_url, port=args.port))
+        demo.write_config(config_path, demo.config_mapping(data_dir, tax_url, port=args.port, host=args.host))
         try:
             settings = load_settings(config_path)
         except ConfigError as exc:

@@ -25,9 +25,15 @@ async def _persona(data_dir: Path) -> str | None:
     index = CitizenIndex(f"sqlite+aiosqlite:///{(data_dir / 'index.sqlite').resolve()}")
     await index.open()
     try:
-        return await index.persona()
+        sources: dict[str, set[str]] = {}
+        for link in await index.all_links():
+            if link.status == "active":
+                sources.setdefault(link.citizen_id, set()).add(link.source)
     finally:
         await index.aclose()
+    if not sources:
+        return None
+    return min(sources, key=lambda cid: (-len(sources[cid]), cid))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,137 @@
+"""GraphQL over HTTP: status codes, media types and typed errors for bad input."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import jwt
+import pytest
+
+from tests.conftest import RunningGateway
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+GQL_JSON = "application/graphql-response+json"
+
+
+async def test_syntax_error_is_400_with_graphql_response_json(client: httpx.AsyncClient) -> None:
+    """A query that cannot be parsed gets 400 and a typed error when the client accepts it."""
+    r = await client.post("/graphql", json={"query": "{ me { "}, headers={"Accept": GQL_JSON})
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith(GQL_JSON)
+    body = r.json()
+    assert "data" not in body
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert "Traceback" not in r.text
+
+
+async def test_syntax_error_is_200_for_plain_json_clients(client: httpx.AsyncClient) -> None:
+    """Clients that only accept application/json get 200 with the error in the body."""
+    r = await client.post("/graphql", json={"query": "{ me { "})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+async def test_unknown_field_fails_validation(client: httpx.AsyncClient) -> None:
+    """A query naming a field the schema lacks fails validation with a typed error."""
+    r = await client.post(
+        "/graphql", json={"query": "{ me { shoeSize } }"}, headers={"Accept": GQL_JSON}
+    )
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 400),
+        (b"[1, 2]", "application/json", 400),
+        (b'{"query": 42}', "application/json", 400),
+        (b'{"query": "{ me { id } }", "variables": [1]}', "application/json", 400),
+        (b"query { me { id } }", "text/plain", 415),
+    ],
+)
+async def test_malformed_requests_get_typed_errors(
+    client: httpx.AsyncClient, body: bytes, content_type: str, status: int
+) -> None:
+    """Malformed bodies get a 4xx with a GraphQL error body, never a 500."""
+    r = await client.post("/graphql", content=body, headers={"Content-Type": content_type})
+    assert r.status_code == status
+    assert r.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_hostile_variables_are_rejected_without_execution(
+    gateway: RunningGateway, client: httpx.AsyncClient
+) -> None:
+    """Variables of the wrong type are a request error (400), not a crash."""
+    r = await client.post(
+        "/graphql",
+        json={"query": "query($id: ID!) { node(id: $id) { id } }", "variables": {"id": {"$gt": ""}}},
+        headers={"Accept": GQL_JSON, **gateway.headers("caseworker")},
+    )
+    assert r.status_code == 400
+    assert r.json()["data"] is None
+
+
+async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
+    """A request body over the limit is refused before it is parsed."""
+    big = b'{"query": "' + b" " * 2_000_000 + b'{ me { id } }"}'
+    r = await client.post("/graphql", content=big, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+
+
+@pytest.mark.parametrize("variant", ["garbage", "expired", "wrong_audience", "alg_none", "hmac"])
+async def test_bad_tokens_are_401(
+    gateway: RunningGateway, client: httpx.AsyncClient, variant: str
+) -> None:
+    """Malformed, expired, mis-addressed, unsigned and HMAC-signed tokens are all refused."""
+    now = int(time.time())
+    claims = {"iss": gateway.idp.issuer, "aud": gateway.idp.audience, "sub": "x", "iat": now,
+              "nbf": now, "exp": now + 600, "role": "caseworker", "purpose": "case-review"}
+    if variant == "garbage":
+        token = "not.a.token"
+    elif variant == "expired":
+        token = gateway.idp.token(role="caseworker", purpose="case-review", lifetime_s=-120)
+    elif variant == "wrong_audience":
+        token = jwt.encode({**claims, "aud": "someone-else"}, gateway.idp._key, "RS256",
+                           headers={"kid": gateway.idp.kid})
+    elif variant == "alg_none":
+        token = jwt.encode(claims, None, algorithm="none")
+    else:
+        public = gateway.idp.jwks_path.read_bytes()
+        token = jwt.encode(claims, public, algorithm="HS256", headers={"kid": gateway.idp.kid})
+    r = await client.post(
+        "/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert r.status_code == 401
+    assert r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_unknown_and_malformed_citizen_ids(
+    gateway: RunningGateway, client: httpx.AsyncClient
+) -> None:
+    """An unknown id gives NOT_FOUND; a malformed one BAD_USER_INPUT; neither a 500."""
+    from resolvers.ids import encode_id
+
+    q = "query($id: ID!) { citizen(id: $id) { id } }"
+    h = gateway.headers("caseworker")
+    unknown = await client.post(
+        "/graphql", json={"query": q, "variables": {"id": encode_id("Citizen", "cz_nobody")}},
+        headers=h,
+    )
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    bad = await client.post("/graphql", json={"query": q, "variables": {"id": "%%%"}}, headers=h)
+    assert bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_health_ready_and_metrics(client: httpx.AsyncClient) -> None:
+    """`/healthz` is alive, `/readyz` reports every source, `/metrics` is Prometheus text."""
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert set(ready.json()["sources"]) == {"tax", "benefits", "passports", "vehicles", "parking"}
+    metrics = await client.get("/metrics")
+    assert "govgraph_upstream_calls_total" in metrics.text
+    assert "govgraph_request_duration_seconds" in metrics.text

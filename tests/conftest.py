@@ -1,0 +1,90 @@
+"""Session fixtures: a generated population, the simulated tax service and a running gateway."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from govgraph import demo
+from govgraph.idp import DemoIdentityProvider
+from govgraph.settings import Settings, load_settings
+
+
+@dataclass
+class RunningGateway:
+    """A gateway served over loopback HTTP, with its data and identity provider."""
+
+    base_url: str
+    settings: Settings
+    data_dir: Path
+    idp: DemoIdentityProvider
+    population: Any
+
+    def token(self, role: str, citizen_id: str | None = None, **kw: Any) -> str:
+        if role == "caseworker":
+            kw.setdefault("purpose", "case-review")
+        return self.idp.token(role=role, citizen_id=citizen_id, **kw)
+
+    def headers(self, role: str = "citizen", citizen_id: str | None = None, **kw: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, citizen_id, **kw)}"}
+
+
+@pytest.fixture(scope="session")
+def population() -> Any:
+    from fixtures.generate import generate
+
+    return generate(people=300, seed=11, noise="realistic", as_of=date.today())
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory: pytest.TempPathFactory, population: Any) -> Path:
+    from fixtures.generate import write_all
+
+    data_dir = tmp_path_factory.mktemp("demo-data")
+    write_all(population, data_dir)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def tax_url(demo_data: Path) -> Iterator[str]:
+    with demo.tax_service(demo_data) as url:
+        yield url
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def gateway(demo_data: Path, tax_url: str, population: Any) -> AsyncIterator[RunningGateway]:
+    from govgraph.commands.link import link_from_settings
+    from govgraph.serve import build_server, wait_started
+
+    config = demo_data / "govgraph.toml"
+    demo.write_config(config, demo.config_mapping(demo_data, tax_url, port=0))
+    settings = load_settings(config)
+    await link_from_settings(settings)
+    server = build_server(settings, port=0)
+    task = asyncio.create_task(server.serve())
+    port = await wait_started(server)
+    try:
+        yield RunningGateway(
+            base_url=f"http://127.0.0.1:{port}",
+            settings=settings,
+            data_dir=demo_data,
+            idp=demo.identity_provider(demo_data),
+            population=population,
+        )
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(gateway: RunningGateway) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=gateway.base_url, timeout=30) as c:
+        yield c
