@@ -1,0 +1,30 @@
+"""The ``sql`` connector kind: legacy SQL tables read through explicit, readable mappings.
+
+Works on SQLite (aiosqlite), PostgreSQL (asyncpg) and MariaDB/MySQL (aiomysql) from the same
+settings; a source may be one database or a set queried in parallel and merged.
+"""
+
+from __future__ import annotations
+
+from legacy_connectors.sql.connector import SqlConnector
+from legacy_connectors.sql.engines import async_url, parameter_limit
+from legacy_connectors.sql.settings import (
+    ChildMapping,
+    ColumnSpec,
+    DatabaseSettings,
+    KeySpec,
+    SqlSettings,
+    TableMapping,
+)
+
+__all__ = [
+    "ChildMapping",
+    "ColumnSpec",
+    "DatabaseSettings",
+    "KeySpec",
+    "SqlConnector",
+    "SqlSettings",
+    "TableMapping",
+    "async_url",
+    "parameter_limit",
+]

@@ -1,0 +1,152 @@
+"""The ``sql`` connector kind: records by key from one database or a set queried in parallel.
+
+With a set of databases (``databases``), every database is asked for every batch at the same
+time; a key's records are merged in the order the databases are configured, each naming its
+database in ``source_field``. When some databases fail, the key's result is a
+:class:`~legacy_connectors.base.PartialRecords` holding what the others answered and one typed
+error per failed database (its ``service`` is ``<source>/<database>``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import ClassVar, Literal
+
+from legacy_connectors.base import Connector, Health, PartialRecords, Record, Result
+from legacy_connectors.errors import LegacyError
+from legacy_connectors.sql.database import Database, Fetched
+from legacy_connectors.sql.engines import EngineOptions
+from legacy_connectors.sql.settings import SqlSettings
+
+__all__ = ["SqlConnector"]
+
+
+class SqlConnector(Connector):
+    """Reads legacy SQL tables through explicit mappings (SQLite, PostgreSQL, MariaDB/MySQL)."""
+
+    kind: ClassVar[str] = "sql"
+    Settings: ClassVar[type[SqlSettings]] = SqlSettings
+    settings: SqlSettings
+
+    def __init__(self, name: str, settings: SqlSettings) -> None:
+        super().__init__(name, settings)
+        options = EngineOptions(
+            pool_size=settings.pool_size,
+            pool_timeout_s=settings.pool_timeout_s,
+            connect_timeout_s=settings.connect_timeout_s,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            read_only=settings.read_only,
+        )
+        single = settings.url is not None
+        self.databases = [
+            Database(
+                service=name if single else f"{name}/{db_name}",
+                url=url,
+                mapping=mapping,
+                options=options,
+                chunk_size=settings.chunk_size,
+                label=label,
+                source_field=settings.source_field,
+            )
+            for db_name, url, label, mapping in settings.targets()
+        ]
+        self._single = single
+
+    @property
+    def queries(self) -> dict[str, int]:
+        """Statements issued so far, by database service name."""
+        return {db.service: db.queries for db in self.databases}
+
+    async def load_many(self, keys: Sequence[str]) -> list[Result]:
+        """One result per key: a record (or ``None``), or a list of records for ``many`` sources."""
+        if self._single:
+            return self._results(keys, [await self._fetch(self.databases[0], keys)])
+        outcomes = await asyncio.gather(
+            *(self._fetch(db, keys) for db in self.databases), return_exceptions=True
+        )
+        fetched: list[Fetched | LegacyError] = []
+        for outcome in outcomes:
+            if isinstance(outcome, LegacyError):
+                fetched.append(outcome)
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
+                fetched.append(outcome)
+        return self._results(keys, fetched)
+
+    async def _fetch(self, db: Database, keys: Sequence[str]) -> Fetched:
+        return await db.fetch([db.normalise(key) for key in keys])
+
+    def _results(
+        self, keys: Sequence[str], fetched: Sequence[Fetched | LegacyError]
+    ) -> list[Result]:
+        many = self.settings.many
+        failed = [f for f in fetched if isinstance(f, LegacyError)]
+        results: list[Result] = []
+        for key in keys:
+            records: list[Record] = []
+            errors: list[LegacyError] = list(failed)
+            for db, outcome in zip(self.databases, fetched, strict=True):
+                if isinstance(outcome, LegacyError):
+                    continue
+                by_key, bad = outcome
+                normalised = db.normalise(key)
+                records.extend(by_key.get(normalised, []))
+                if normalised in bad:
+                    errors.append(bad[normalised])
+            if errors and not self._single:
+                results.append(PartialRecords(records=records, errors=errors))
+            elif errors:
+                results.append(errors[0])
+            elif many:
+                results.append(records)
+            else:
+                results.append(records[0] if records else None)
+        return results
+
+    async def health(self) -> Health:
+        """``up`` when every database answers a cheap query, ``degraded`` when some do."""
+        outcomes = await asyncio.gather(
+            *(db.ping() for db in self.databases), return_exceptions=True
+        )
+        facts: dict[str, object] = {}
+        down: list[str] = []
+        latencies: list[float] = []
+        for db, outcome in zip(self.databases, outcomes, strict=True):
+            if isinstance(outcome, LegacyError):
+                down.append(db.service)
+                facts[db.service] = outcome.code
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
+                latencies.append(outcome)
+                facts[db.service] = "up"
+        latency = max(latencies) if latencies else None
+        if not down:
+            return Health(status="up", latency_ms=latency, facts=facts)
+        status: Literal["down", "degraded"] = (
+            "down" if len(down) == len(self.databases) else "degraded"
+        )
+        return Health(
+            status=status, detail=f"unavailable: {', '.join(down)}", latency_ms=latency, facts=facts
+        )
+
+    async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
+        """Every (key, record), database by database; ``many`` sources give one pair per record."""
+        for db in self.databases:
+            async for keys in db.keys(batch_size):
+                by_key, _bad = await db.fetch(keys)
+                field = db.mapping.key_field
+                batch = [
+                    (str(record[field]) if field else key, record)
+                    for key in keys
+                    for record in by_key.get(key, [])
+                ]
+                if batch:
+                    yield batch
+
+    async def aclose(self) -> None:
+        """Close every database's pool."""
+        for db in self.databases:
+            await db.aclose()

@@ -1,0 +1,183 @@
+"""One database of a SQL source: batch reads by key through its plan, in chunks.
+
+Every exception from SQLAlchemy or the driver leaves this module as a typed
+:class:`~legacy_connectors.errors.LegacyError` naming the database (see ``translate``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from legacy_connectors.base import Record
+from legacy_connectors.errors import CorruptRecordError, LegacyError
+from legacy_connectors.sql.engines import (
+    EngineOptions,
+    build_engine,
+    default_chunk,
+    parameter_limit,
+)
+from legacy_connectors.sql.plan import TablePlan, first_invalid
+from legacy_connectors.sql.settings import TableMapping
+from legacy_connectors.sql.translate import translate
+from legacy_connectors.sql.types import key_normaliser
+
+__all__ = ["Database", "Fetched"]
+
+Fetched = tuple[dict[str, list[Record]], dict[str, LegacyError]]
+"""Records by normalised key, and a record-level error for keys whose rows did not decode."""
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _plain(value: Any) -> Any:
+    return value.rstrip() if isinstance(value, str) else value
+
+
+class Database:
+    """A pooled engine, a compiled mapping and the knowledge of how to read it in batches."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        url: str,
+        mapping: TableMapping,
+        options: EngineOptions,
+        chunk_size: int | None = None,
+        label: str | None = None,
+        source_field: str | None = None,
+    ) -> None:
+        self.service = service
+        self.url = url
+        self.mapping = mapping
+        self.plan = TablePlan(mapping)
+        self.label = label
+        self.source_field = source_field
+        self.normalise = key_normaliser(mapping.key)
+        self._options = options
+        self._chunk_size = chunk_size
+        self._engine: AsyncEngine | None = None
+        self.queries = 0
+        """Statements issued so far (for benchmarks and tests)."""
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The pooled engine, created on first use."""
+        if self._engine is None:
+            try:
+                self._engine = build_engine(self.url, self._options)
+            except Exception as exc:
+                raise translate(exc, self.service, self.mapping) from exc
+        return self._engine
+
+    @property
+    def chunk_size(self) -> int:
+        """Keys per ``IN`` list: the setting, capped below the engine's parameter limit."""
+        backend = self.engine.dialect.name
+        limit = parameter_limit(backend) - 16
+        return min(self._chunk_size or default_chunk(backend), limit)
+
+    async def aclose(self) -> None:
+        """Close the pool."""
+        if self._engine is not None:
+            engine, self._engine = self._engine, None
+            await engine.dispose()
+
+    async def _execute(self, conn: AsyncConnection, statement: Any, params: dict[str, Any]) -> Any:
+        self.queries += 1
+        result = await conn.execute(statement, params)
+        return result.all()
+
+    async def fetch(self, keys: Sequence[str]) -> Fetched:
+        """Records for already-normalised ``keys`` (duplicates allowed), grouped by key."""
+        unique = list(dict.fromkeys(keys))
+        by_key: dict[str, list[Record]] = {}
+        errors: dict[str, LegacyError] = {}
+        if not unique:
+            return by_key, errors
+        try:
+            async with self.engine.connect() as conn:
+                rows: list[Any] = []
+                for chunk in _chunks(unique, self.chunk_size):
+                    rows.extend(
+                        await self._execute(conn, self.plan.statement, {"keys": list(chunk)})
+                    )
+                children = await self._children(conn, rows)
+        except Exception as exc:
+            raise translate(exc, self.service, self.mapping) from exc
+        fields = self.plan.fields
+        for row in rows:
+            key = self.normalise(_plain(row[0]) or "")
+            record = fields.record(row)
+            for child in self.plan.children:
+                parent = _plain(row[self.plan.join_positions[child.parent_column]])
+                record[child.name] = children[child.name].get(parent, [])
+            if self.source_field is not None:
+                record[self.source_field] = self.label
+            invalid = first_invalid(record)
+            if invalid is not None:
+                errors.setdefault(
+                    key,
+                    CorruptRecordError(
+                        f"a record in {self.service!r} could not be decoded: {invalid.reason}",
+                        service=self.service,
+                    ),
+                )
+                continue
+            by_key.setdefault(key, []).append(record)
+        return by_key, errors
+
+    async def _children(
+        self, conn: AsyncConnection, rows: Sequence[Any]
+    ) -> dict[str, dict[Any, list[Record]]]:
+        collections: dict[str, dict[Any, list[Record]]] = {}
+        for child in self.plan.children:
+            position = self.plan.join_positions[child.parent_column]
+            parents = list(
+                dict.fromkeys(row[position] for row in rows if row[position] is not None)
+            )
+            grouped: dict[Any, list[Record]] = {}
+            for chunk in _chunks(parents, self.chunk_size):
+                params = {"parents": list(chunk)}
+                for row in await self._execute(conn, child.statement, params):
+                    grouped.setdefault(_plain(row[0]), []).append(child.fields.record(row))
+            collections[child.name] = grouped
+        return collections
+
+    async def keys(self, batch_size: int) -> AsyncIterator[list[str]]:
+        """Every distinct stored key, normalised, in batches of at most ``batch_size``."""
+        after: Any = None
+        while True:
+            try:
+                async with self.engine.connect() as conn:
+                    if after is None:
+                        statement = self.plan.keys_first.limit(batch_size)
+                        params: dict[str, Any] = {}
+                    else:
+                        statement = self.plan.keys_after.limit(batch_size)
+                        params = {"after": after}
+                    raw = [row[0] for row in await self._execute(conn, statement, params)]
+            except Exception as exc:
+                raise translate(exc, self.service, self.mapping) from exc
+            if not raw:
+                return
+            after = raw[-1]
+            yield [self.normalise(str(_plain(value))) for value in raw]
+            if len(raw) < batch_size:
+                return
+
+    async def ping(self) -> float:
+        """Run a cheap query against the mapped table; the round trip in milliseconds."""
+        started = time.perf_counter()
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(self.plan.probe)
+        except Exception as exc:
+            raise translate(exc, self.service, self.mapping) from exc
+        return (time.perf_counter() - started) * 1000
