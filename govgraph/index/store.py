@@ -1,0 +1,409 @@
+"""``CitizenIndex``: the gateway's own store mapping citizen ids to department keys.
+
+Reads are on every request's hot path: each batched read is one indexed Core query, rows are
+turned into small dataclasses without ORM objects. Writes come from the linker in one
+transaction per run (:meth:`CitizenIndex.apply`), or from a caseworker one link at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    and_,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from govgraph.index.tables import citizens, links, metadata, reviews
+from govgraph.index.types import (
+    ACTIVE,
+    WITHDRAWN,
+    CitizenProfile,
+    IndexChanges,
+    Link,
+    Review,
+    new_citizen_id,
+)
+
+__all__ = ["CitizenIndex", "CitizenIndexError"]
+
+_CHUNK = 5000
+
+
+class CitizenIndexError(RuntimeError):
+    """The citizen index could not be read or written (the message names the operation)."""
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _profile(row: Row[Any]) -> CitizenProfile:
+    return CitizenProfile(
+        citizen_id=row.citizen_id,
+        given_name=row.given_name,
+        middle_names=row.middle_names,
+        surname=row.surname,
+        date_of_birth=row.date_of_birth,
+        address_lines=tuple(row.address_lines.split("\n")) if row.address_lines else (),
+        town=row.town,
+        postcode=row.postcode,
+        source=row.profile_source,
+        created_at=_utc(row.created_at),
+    )
+
+
+def _link(row: Row[Any]) -> Link:
+    return Link(
+        citizen_id=row.citizen_id,
+        source=row.source,
+        key=row.key,
+        method=row.method,
+        score=row.score,
+        linked_at=_utc(row.linked_at) or datetime.now(UTC),
+        model_version=row.model_version,
+        status=row.status,
+    )
+
+
+def _profile_values(p: CitizenProfile, now: datetime) -> dict[str, Any]:
+    return {
+        "citizen_id": p.citizen_id,
+        "created_at": p.created_at or now,
+        "given_name": p.given_name,
+        "middle_names": p.middle_names,
+        "surname": p.surname,
+        "date_of_birth": p.date_of_birth,
+        "address_lines": "\n".join(p.address_lines),
+        "town": p.town,
+        "postcode": p.postcode,
+        "profile_source": p.source,
+        "status": ACTIVE,
+    }
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    for i in range(0, len(rows), _CHUNK):
+        yield rows[i : i + _CHUNK]
+
+
+_LINK_COLUMNS = (
+    links.c.citizen_id,
+    links.c.source,
+    links.c.key,
+    links.c.method,
+    links.c.score,
+    links.c.linked_at,
+    links.c.model_version,
+    links.c.status,
+)
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_KEYS_FOR = (
+    select(links.c.citizen_id, links.c.key)
+    .where(links.c.source == bindparam("source"), links.c.status == ACTIVE)
+    .where(links.c.citizen_id.in_(_IDS))
+    .order_by(links.c.citizen_id, links.c.key)
+)
+_PROFILES = select(citizens).where(citizens.c.citizen_id.in_(_IDS))
+_LINKS_FOR = (
+    select(*_LINK_COLUMNS)
+    .where(links.c.citizen_id.in_(_IDS), links.c.status == ACTIVE)
+    .order_by(links.c.citizen_id, links.c.source, links.c.key)
+)
+_CITIZENS_FOR = select(links.c.key, links.c.citizen_id).where(
+    links.c.source == bindparam("source"),
+    links.c.status == ACTIVE,
+    links.c.key.in_(bindparam("keys", expanding=True)),
+)
+_LINK_MATCH = and_(
+    links.c.citizen_id == bindparam("b_citizen_id"),
+    links.c.source == bindparam("b_source"),
+    links.c.key == bindparam("b_key"),
+)
+
+
+class CitizenIndex:
+    """The citizen index over a SQLAlchemy async URL.
+
+    ``sqlite+aiosqlite:///path/index.db`` (the default kind) or
+    ``postgresql+asyncpg://user@host/db``; ``schema`` puts the tables in that schema (created on
+    :meth:`open` if missing; PostgreSQL only).
+    """
+
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        self.url = url
+        self.schema = schema
+        self._engine: AsyncEngine | None = None
+
+    async def open(self) -> None:
+        """Connect and create the tables if they do not exist."""
+        engine = create_async_engine(self.url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if self.schema is not None:
+            engine = engine.execution_options(schema_translate_map={None: self.schema})
+        self._engine = engine
+        try:
+            async with engine.begin() as conn:
+                if self.schema is not None:
+                    await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+                await conn.run_sync(metadata.create_all)
+        except (SQLAlchemyError, OSError) as exc:
+            await engine.dispose()
+            self._engine = None
+            message = f"citizen index: could not open ({type(exc).__name__})"
+            raise CitizenIndexError(message) from exc
+
+    async def aclose(self) -> None:
+        """Close every connection. Safe to call more than once."""
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise CitizenIndexError("citizen index: not open (call open() first)")
+        return self._engine
+
+    async def _read(self, stmt: Any, params: dict[str, Any]) -> Sequence[Row[Any]]:
+        try:
+            async with self.engine.connect() as conn:
+                return (await conn.execute(stmt, params)).all()
+        except (SQLAlchemyError, OSError) as exc:
+            raise CitizenIndexError(f"citizen index: read failed ({type(exc).__name__})") from exc
+
+    async def keys_for(self, citizen_ids: Sequence[str], source: str) -> dict[str, list[str]]:
+        """Each citizen's active keys in ``source`` (an empty list when none), one query."""
+        result: dict[str, list[str]] = {cid: [] for cid in citizen_ids}
+        if not result:
+            return result
+        for row in await self._read(_KEYS_FOR, {"source": source, "ids": list(result)}):
+            result[row.citizen_id].append(row.key)
+        return result
+
+    async def profiles(self, citizen_ids: Sequence[str]) -> dict[str, CitizenProfile]:
+        """The display identity of each known citizen (unknown ids are absent), one query."""
+        if not citizen_ids:
+            return {}
+        rows = await self._read(_PROFILES, {"ids": list(set(citizen_ids))})
+        return {row.citizen_id: _profile(row) for row in rows}
+
+    async def links_for(self, citizen_ids: Sequence[str]) -> dict[str, list[Link]]:
+        """Each citizen's active links (an empty list when none), one query."""
+        result: dict[str, list[Link]] = {cid: [] for cid in citizen_ids}
+        if not result:
+            return result
+        for row in await self._read(_LINKS_FOR, {"ids": list(result)}):
+            result[row.citizen_id].append(_link(row))
+        return result
+
+    async def citizens_for(self, source: str, keys: Sequence[str]) -> dict[str, str]:
+        """The citizen each ``source`` key is actively linked to (unlinked keys absent)."""
+        if not keys:
+            return {}
+        rows = await self._read(_CITIZENS_FOR, {"source": source, "keys": list(set(keys))})
+        return {row.key: row.citizen_id for row in rows}
+
+    async def page(self, first: int, after: str | None) -> tuple[list[str], bool]:
+        """Up to ``first`` active citizen ids after ``after`` in id order, and if more follow."""
+        if first < 0:
+            raise ValueError(f"first: expected 0 or more, got {first}")
+        stmt = select(citizens.c.citizen_id).where(citizens.c.status == ACTIVE)
+        if after is not None:
+            stmt = stmt.where(citizens.c.citizen_id > after)
+        stmt = stmt.order_by(citizens.c.citizen_id).limit(first + 1)
+        ids = [row.citizen_id for row in await self._read(stmt, {})]
+        return ids[:first], len(ids) > first
+
+    async def all_links(self) -> list[Link]:
+        """Every link, active or withdrawn (for the linker)."""
+        return [_link(r) for r in await self._read(select(*_LINK_COLUMNS), {})]
+
+    async def open_reviews(self, limit: int = 100, after_id: int = 0) -> list[Review]:
+        """Open reviews in id order, for a caseworker's queue."""
+        stmt = (
+            select(reviews)
+            .where(reviews.c.status == "open", reviews.c.id > after_id)
+            .order_by(reviews.c.id)
+            .limit(limit)
+        )
+        return [
+            Review(
+                source=r.source,
+                key=r.key,
+                candidate_source=r.candidate_source,
+                candidate_key=r.candidate_key,
+                candidate_citizen_id=r.candidate_citizen_id,
+                score=r.score,
+                reason=r.reason,
+                model_version=r.model_version,
+                created_at=_utc(r.created_at),
+                status=r.status,
+                id=r.id,
+            )
+            for r in await self._read(stmt, {})
+        ]
+
+    async def counts(self) -> dict[str, int]:
+        """Active citizens, active and withdrawn links, and open reviews."""
+        queries = {
+            "citizens": select(func.count()).where(citizens.c.status == ACTIVE),
+            "links_active": select(func.count()).where(links.c.status == ACTIVE),
+            "links_withdrawn": select(func.count()).where(links.c.status == WITHDRAWN),
+            "reviews_open": select(func.count()).where(reviews.c.status == "open"),
+        }
+        return {name: int((await self._read(q, {}))[0][0]) for name, q in queries.items()}
+
+    async def apply(self, changes: IndexChanges) -> None:
+        """Apply one linkage run's changes in a single transaction."""
+        now = datetime.now(UTC)
+        try:
+            async with self.engine.begin() as conn:
+                await _apply(conn, changes, now)
+        except (SQLAlchemyError, OSError) as exc:
+            raise CitizenIndexError(f"citizen index: write failed ({type(exc).__name__})") from exc
+
+    async def link_by_caseworker(
+        self, citizen_id: str | None, source: str, key: str, *, model_version: str = "caseworker"
+    ) -> str:
+        """Link ``source``/``key`` to ``citizen_id`` (a new citizen when ``None``); return the id.
+
+        Any other active link of that key is withdrawn and its open reviews are closed.
+        """
+        now = datetime.now(UTC)
+        cid = citizen_id or new_citizen_id()
+        try:
+            async with self.engine.begin() as conn:
+                if citizen_id is None:
+                    empty = CitizenProfile(cid, "", "", "", None, (), "", "", source)
+                    await conn.execute(insert(citizens), [_profile_values(empty, now)])
+                await conn.execute(
+                    update(links)
+                    .where(links.c.source == source, links.c.key == key, links.c.status == ACTIVE)
+                    .values(status=WITHDRAWN, withdrawn_at=now)
+                )
+                link = Link(cid, source, key, "caseworker", 1.0, now, model_version)
+                await _upsert_links(conn, [link], now)
+                await conn.execute(
+                    update(reviews)
+                    .where(reviews.c.source == source, reviews.c.key == key)
+                    .values(status="resolved")
+                )
+        except (SQLAlchemyError, OSError) as exc:
+            raise CitizenIndexError(f"citizen index: write failed ({type(exc).__name__})") from exc
+        return cid
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _link_values(link: Link, now: datetime) -> dict[str, Any]:
+    return {
+        "citizen_id": link.citizen_id,
+        "source": link.source,
+        "key": link.key,
+        "method": link.method,
+        "score": link.score,
+        "linked_at": link.linked_at,
+        "model_version": link.model_version,
+        "status": link.status,
+        "withdrawn_at": now if link.status == WITHDRAWN else None,
+    }
+
+
+async def _upsert_links(conn: AsyncConnection, new: list[Link], now: datetime) -> None:
+    """Insert links; a (citizen, source, key) that exists already is overwritten instead."""
+    existing: set[tuple[str, str, str]] = set()
+    cids = sorted({link.citizen_id for link in new})
+    for i in range(0, len(cids), _CHUNK):
+        stmt = select(links.c.citizen_id, links.c.source, links.c.key).where(
+            links.c.citizen_id.in_(cids[i : i + _CHUNK])
+        )
+        existing.update((r[0], r[1], r[2]) for r in (await conn.execute(stmt)).all())
+    fresh = [_link_values(x, now) for x in new if x.link_key not in existing]
+    for chunk in _chunks(fresh):
+        await conn.execute(insert(links), chunk)
+    await _update_links(conn, [x for x in new if x.link_key in existing], now)
+
+
+async def _update_links(conn: AsyncConnection, changed: list[Link], now: datetime) -> None:
+    rows = [
+        {
+            "b_citizen_id": x.citizen_id,
+            "b_source": x.source,
+            "b_key": x.key,
+            "method": x.method,
+            "score": x.score,
+            "linked_at": x.linked_at,
+            "model_version": x.model_version,
+            "status": x.status,
+            "withdrawn_at": now if x.status == WITHDRAWN else None,
+        }
+        for x in changed
+    ]
+    for chunk in _chunks(rows):
+        await conn.execute(update(links).where(_LINK_MATCH), chunk)
+
+
+async def _apply(conn: AsyncConnection, changes: IndexChanges, now: datetime) -> None:
+    for chunk in _chunks([_profile_values(p, now) for p in changes.new_citizens]):
+        await conn.execute(insert(citizens), chunk)
+    profile_rows = [
+        {f"b_{k}" if k == "citizen_id" else k: v for k, v in _profile_values(p, now).items()}
+        for p in changes.profile_updates
+    ]
+    for row in profile_rows:
+        row.pop("created_at")
+    stmt = update(citizens).where(citizens.c.citizen_id == bindparam("b_citizen_id"))
+    for chunk in _chunks(profile_rows):
+        await conn.execute(stmt, chunk)
+    dormant = [{"b_citizen_id": cid, "status": "dormant"} for cid in changes.dormant_citizens]
+    for chunk in _chunks(dormant):
+        await conn.execute(stmt, chunk)
+    withdrawn = [
+        {"b_citizen_id": c, "b_source": s, "b_key": k, "status": WITHDRAWN, "withdrawn_at": now}
+        for c, s, k in changes.withdrawals
+    ]
+    for chunk in _chunks(withdrawn):
+        await conn.execute(update(links).where(_LINK_MATCH), chunk)
+    await _upsert_links(conn, changes.new_links, now)
+    await _update_links(conn, changes.link_updates, now)
+    if changes.reviews is not None:
+        await conn.execute(delete(reviews).where(reviews.c.status == "open"))
+        rows = [
+            {
+                "source": r.source,
+                "key": r.key,
+                "candidate_source": r.candidate_source,
+                "candidate_key": r.candidate_key,
+                "candidate_citizen_id": r.candidate_citizen_id,
+                "score": r.score,
+                "reason": r.reason[:400],
+                "model_version": r.model_version,
+                "created_at": r.created_at or now,
+                "status": "open",
+            }
+            for r in changes.reviews
+        ]
+        for chunk in _chunks(rows):
+            await conn.execute(insert(reviews), chunk)
