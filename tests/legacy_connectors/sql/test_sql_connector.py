@@ -101,7 +101,7 @@ async def test_licences_carry_endorsements_and_vehicles(
 async def test_parking_merges_every_council(
     deployment: Deployment, population: Population, connect: Open
 ) -> None:
-    """A VRM with notices at three councils (three schemas) gets all of them, each naming its council."""
+    """A VRM with notices at three councils (three schemas) gets all, each naming its council."""
     source = await connect("parking", deployment.options("parking"))
     [records] = await source.load_many([SHARED_VRM.lower().replace(" ", "")])
     assert isinstance(records, list)
@@ -122,7 +122,7 @@ async def test_parking_merges_every_council(
 async def test_parking_matches_every_notice(
     deployment: Deployment, population: Population, connect: Open
 ) -> None:
-    """Every notice of the population is found by its VRM with the status and amounts it was given."""
+    """Every notice of the population is found by its VRM, with its status and amounts."""
     source = await connect("parking", deployment.options("parking"))
     notices = {n.pcn: n for p in population.people for n in p.penalty_notices}
     vrms = sorted({n.vrm for n in notices.values()})
@@ -145,7 +145,7 @@ async def test_chunks_issue_one_query_per_council_per_chunk(
 ) -> None:
     """With chunk_size 4, ten keys cost three queries per council and the results stay in order."""
     source = await connect("parking", deployment.options("parking", chunk_size=4))
-    vrms = sorted({v.vrm for p in population.people for v in p.vehicles})[:9] + [SHARED_VRM]
+    vrms = [*sorted({v.vrm for p in population.people for v in p.vehicles})[:9], SHARED_VRM]
     baseline = dict(source.queries)
     results = await source.load_many(vrms)
     assert all(count - baseline[name] == 3 for name, count in source.queries.items())
