@@ -1,0 +1,13 @@
+"""The ``soap`` connector kind: any WSDL (document or rpc style, SOAP 1.1 or 1.2).
+
+zeep reads the WSDL and its types; calls go over one pooled aiohttp client per source, with
+envelope templates and decoders compiled from the WSDL's types and zeep as the fallback.
+"""
+
+from __future__ import annotations
+
+from legacy_connectors.soap.connector import HeaderHook, SoapConnector
+from legacy_connectors.soap.credentials import Credentials
+from legacy_connectors.soap.settings import SoapSettings
+
+__all__ = ["Credentials", "HeaderHook", "SoapConnector", "SoapSettings"]

@@ -1,0 +1,327 @@
+"""The ``soap`` connector kind: any WSDL, keys to records through configured operations."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ClassVar
+
+from lxml import etree
+from zeep.exceptions import Error as ZeepError
+
+from legacy_connectors.base import Connector, Health, Record, Result
+from legacy_connectors.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    LegacyError,
+    ProtocolError,
+    RecordError,
+    RecordNotFoundError,
+)
+from legacy_connectors.soap.codec import OperationCodec, build_codec
+from legacy_connectors.soap.credentials import load_credentials
+from legacy_connectors.soap.faults import SoapFault, classify_fault, http_error
+from legacy_connectors.soap.http import SoapHttpClient
+from legacy_connectors.soap.settings import SoapSettings
+from legacy_connectors.soap.values import get_path
+from legacy_connectors.soap.wsdl import LoadedPort, load_client, resolve_port
+
+__all__ = ["HeaderHook", "SoapConnector"]
+
+log = logging.getLogger(__name__)
+
+HeaderHook = Callable[[], str | None]
+"""Returns extra SOAP header XML (each element declaring its namespaces) for the next call."""
+
+_KEY_ERRORS = (RecordError, InvalidInputError)
+"""Errors that concern one key: returned in its place, not raised for the batch."""
+
+_BAD_KEY_CHARS = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
+
+
+class SoapConnector(Connector):
+    """Looks keys up through a SOAP service described by a WSDL.
+
+    The WSDL is read once in :meth:`open` (on a worker thread). Lookups use the batch
+    operation when one is configured (chunked to ``batch_size``, chunks in parallel under
+    ``concurrency``), single calls otherwise. Faults become typed errors; "not found" faults
+    give ``None`` for that key.
+    """
+
+    kind: ClassVar[str] = "soap"
+    Settings: ClassVar[type[SoapSettings]] = SoapSettings
+
+    settings: SoapSettings
+
+    def __init__(
+        self, name: str, settings: SoapSettings, *, soap_headers: HeaderHook | None = None
+    ) -> None:
+        super().__init__(name, settings)
+        self.soap_headers = soap_headers
+        """Optional hook adding SOAP header elements (e.g. a request id) to every call."""
+        self._port: LoadedPort | None = None
+        self._endpoint = ""
+        self._single: OperationCodec | None = None
+        self._batch: OperationCodec | None = None
+        self._scan: OperationCodec | None = None
+        self._http: SoapHttpClient | None = None
+        self._limit: asyncio.Semaphore | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self.calls = 0
+        """SOAP calls made since opening (for tests and benchmarks)."""
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        s = self.settings
+        credentials = load_credentials(s, self.name)
+        client = load_client(s.wsdl, timeout_s=s.timeout_s)
+        port = resolve_port(client, s.service, s.port, self.name)
+        endpoint = s.endpoint or port.address
+        if not endpoint:
+            raise ConfigurationError(
+                "endpoint: the port has no soap:address and no endpoint is configured",
+                service=self.name,
+            )
+
+        def codec(op_name: str, setting: str, key_path: str | None, many: bool) -> OperationCodec:
+            operation = port.operation(op_name, setting, self.name)
+            values = s.request_values if key_path else {}
+            return build_codec(
+                port,
+                operation,
+                key_path=key_path,
+                many=many,
+                values=values,
+                credentials=credentials,
+                fast=s.fast_path,
+            )
+
+        self._single = codec(s.operation, "operation", s.key_path, False)
+        if s.batch_operation:
+            self._batch = codec(
+                s.batch_operation, "batch_operation", s.batch_key_path or s.key_path, True
+            )
+        if s.scan_operation:
+            self._scan = codec(s.scan_operation, "scan_operation", None, False)
+        self._port = port
+        self._endpoint = endpoint
+
+    async def open(self) -> None:
+        """Read the WSDL and compile the configured operations (blocking work on a thread)."""
+        if self._port is not None:
+            return
+        await asyncio.to_thread(self._prepare)
+        self._http = SoapHttpClient(
+            self.name, limit=self.settings.concurrency, timeout_s=self.settings.timeout_s
+        )
+        self._limit = asyncio.Semaphore(self.settings.concurrency)
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"soap-{self.name}")
+        codecs = [c for c in (self._single, self._batch, self._scan) if c is not None]
+        log.info(
+            "source %s: WSDL read; %s",
+            self.name,
+            "; ".join(
+                f"{c.name}: request {'template' if c.fast_request else 'zeep'}, "
+                f"reply {'compiled' if c.fast_reply else 'zeep'}"
+                for c in codecs
+            ),
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP pool and the parsing threads; safe to call more than once."""
+        http, self._http = self._http, None
+        if http is not None:
+            await http.aclose()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        self._port = None
+
+    # -- one call ---------------------------------------------------------------------------
+
+    def _ready(self) -> tuple[SoapHttpClient, asyncio.Semaphore]:
+        if self._http is None or self._limit is None:
+            raise ConfigurationError(
+                f"connector {self.name!r} is not open: call open() first", service=self.name
+            )
+        return self._http, self._limit
+
+    async def _parse(self, codec: OperationCodec, body: bytes) -> dict[str, Any]:
+        if len(body) > self.settings.parse_in_thread_bytes and self._executor is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, codec.reply, body)
+        return codec.reply(body)
+
+    async def call(
+        self,
+        codec: OperationCodec,
+        keys: Sequence[str] | None,
+        values: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Make one SOAP call and return the reply wrapper's content as plain dicts."""
+        http, limit = self._ready()
+        extra = self.soap_headers() if self.soap_headers else None
+        body, headers = codec.request(keys, extra, values)
+        async with limit:
+            self.calls += 1
+            reply = await http.post(self._endpoint, body, headers, codec.name)
+        try:
+            content = await self._parse(codec, reply.body)
+        except SoapFault as fault:
+            raise classify_fault(
+                fault.info,
+                self.settings,
+                service=self.name,
+                operation=codec.name,
+                status=reply.status,
+                retry_after_header=reply.headers.get("retry-after"),
+            ) from None
+        except (etree.LxmlError, ZeepError, ValueError, TypeError, LookupError) as exc:
+            if reply.status != 200:
+                raise http_error(
+                    reply.status, reply.headers, service=self.name, operation=codec.name
+                ) from exc
+            raise ProtocolError(
+                f"{self.name} answered {codec.name} with XML the WSDL does not describe "
+                f"({type(exc).__name__})",
+                service=self.name,
+                detail=f"operation {codec.name}: HTTP {reply.status}, {len(reply.body)} bytes",
+            ) from exc
+        if reply.status != 200:
+            raise http_error(reply.status, reply.headers, service=self.name, operation=codec.name)
+        return content
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def _check_key(self, key: Any) -> LegacyError | None:
+        if not isinstance(key, str) or not key or _BAD_KEY_CHARS.intersection(key):
+            return InvalidInputError(
+                f"{self.name}: key must be a non-empty string of printable characters",
+                service=self.name,
+            )
+        return None
+
+    async def _single_lookup(self, key: str) -> Result:
+        assert self._single is not None
+        try:
+            content = await self.call(self._single, [key])
+        except RecordNotFoundError:
+            return None
+        record = get_path(content, self.settings.result_path)
+        return record if isinstance(record, dict) else None
+
+    def _records(self, content: dict[str, Any], path: str | None) -> list[Record]:
+        found = get_path(content, path)
+        if found is None:
+            return []
+        items = found if isinstance(found, list) else [found]
+        return [item for item in items if isinstance(item, dict)]
+
+    async def _batch_lookup(self, keys: list[str]) -> dict[str, Result]:
+        assert self._batch is not None
+        s = self.settings
+        try:
+            content = await self.call(self._batch, keys)
+        except InvalidInputError:
+            if len(keys) == 1:
+                raise
+            singles = await asyncio.gather(
+                *(self._batch_lookup([k]) for k in keys), return_exceptions=True
+            )
+            merged: dict[str, Result] = {}
+            for key, part in zip(keys, singles, strict=True):
+                if isinstance(part, InvalidInputError):
+                    merged[key] = part
+                elif isinstance(part, BaseException):
+                    raise part from None
+                else:
+                    merged.update(part)
+            return merged
+        except RecordNotFoundError:
+            return dict.fromkeys(keys)
+        results: dict[str, Result] = dict.fromkeys(keys)
+        for record in self._records(content, s.batch_result_path or s.result_path):
+            key = get_path(record, s.result_key_path)
+            if key is not None and str(key) in results:
+                results[str(key)] = record
+        return results
+
+    async def load_many(self, keys: Sequence[str]) -> list[Result]:
+        """One result per key, in order: a record dict, ``None`` (unknown) or an error."""
+        checked: dict[str, Result] = {}
+        wanted: list[str] = []
+        for key in keys:
+            if key in checked or key in wanted:
+                continue
+            problem = self._check_key(key)
+            if problem is not None:
+                checked[key] = problem
+            else:
+                wanted.append(key)
+        if wanted:
+            checked.update(await self._lookup(wanted))
+        return [checked[key] for key in keys]
+
+    async def _lookup(self, keys: list[str]) -> dict[str, Result]:
+        if self._batch is not None:
+            size = self.settings.batch_size
+            chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+            parts = await asyncio.gather(
+                *(self._batch_lookup(c) for c in chunks), return_exceptions=True
+            )
+            merged: dict[str, Result] = {}
+            for chunk, part in zip(chunks, parts, strict=True):
+                if isinstance(part, InvalidInputError):
+                    merged.update(dict.fromkeys(chunk, part))
+                elif isinstance(part, BaseException):
+                    raise part
+                else:
+                    merged.update(part)
+            return merged
+        results = await asyncio.gather(
+            *(self._single_lookup(k) for k in keys), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, _KEY_ERRORS):
+                raise result
+        return dict(zip(keys, results, strict=True))  # type: ignore[arg-type]
+
+    # -- other capabilities -----------------------------------------------------------------
+
+    async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
+        """Page through the scan operation, yielding (key, record) pairs per page."""
+        s = self.settings
+        if self._scan is None:
+            raise NotImplementedError(f"source {self.name!r} has no scan_operation configured")
+        token: Any = None
+        while True:
+            values: dict[str, Any] = {}
+            if s.scan_page_size_path:
+                values[s.scan_page_size_path] = batch_size
+            if token is not None and s.scan_page_token_path:
+                values[s.scan_page_token_path] = token
+            content = await self.call(self._scan, None, values)
+            records = self._records(
+                content, s.scan_result_path or s.batch_result_path or s.result_path
+            )
+            page = [(str(get_path(r, s.result_key_path)), r) for r in records]
+            if page:
+                yield page
+            token = get_path(content, s.scan_next_token_path) if s.scan_next_token_path else None
+            if token is None or not records:
+                return
+
+    async def health(self) -> Health:
+        """Up when the endpoint answers HTTP at all (any status); down when it cannot be reached."""
+        http, _ = self._ready()
+        started = time.perf_counter()
+        try:
+            await http.post(self._endpoint, b"", {"Content-Type": "text/xml"}, "health")
+        except LegacyError as exc:
+            return Health(status="down", detail=exc.message)
+        latency = (time.perf_counter() - started) * 1000
+        return Health(status="up", latency_ms=latency, facts={"calls": self.calls})

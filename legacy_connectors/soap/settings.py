@@ -1,0 +1,127 @@
+"""Settings of the ``soap`` connector kind: the WSDL, the operations, where keys and records are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from legacy_connectors.base import ConnectorSettings
+
+__all__ = ["SoapSettings"]
+
+
+class SoapSettings(ConnectorSettings):
+    """How to reach one SOAP service and turn keys into records.
+
+    Paths are dotted element names. ``key_path`` is relative to the request's wrapper element
+    (``Nino`` puts the key in ``<GetTaxpayer><Nino>``); ``result_path`` is relative to the
+    response's wrapper element (``Taxpayer`` reads ``<GetTaxpayerResponse><Taxpayer>``).
+    """
+
+    wsdl: str
+    """Path or URL of the WSDL; it is read once, at start-up."""
+    service: str | None = None
+    """Service name in the WSDL; the first service when omitted."""
+    port: str | None = None
+    """Port name in the service; the first port when omitted."""
+    endpoint: str | None = None
+    """Overrides the port's ``soap:address`` location."""
+    operation: str
+    """Operation that looks up one key."""
+    batch_operation: str | None = None
+    """Operation that looks up many keys in one call; single calls are made when omitted."""
+    batch_size: int = Field(default=100, ge=1)
+    """Most keys per batch call (the service's cap)."""
+    key_path: str
+    """Where the key goes in the single (and, unless ``batch_key_path`` is set, batch) request."""
+    batch_key_path: str | None = None
+    """Where the repeated key goes in the batch request; defaults to ``key_path``."""
+    result_path: str
+    """Where the record is in the single response."""
+    batch_result_path: str | None = None
+    """Where the repeated records are in the batch response; defaults to ``result_path``."""
+    result_key_path: str | None = None
+    """The key inside each returned record, to match batch results to keys."""
+    request_values: dict[str, Any] = Field(default_factory=dict)
+    """Fixed values to send in every lookup request, by dotted path."""
+    scan_operation: str | None = None
+    """Operation that lists every record page by page (enables ``scan()``)."""
+    scan_result_path: str | None = None
+    """Where the records are in a scan response; defaults to ``batch_result_path``."""
+    scan_page_size_path: str | None = None
+    """Where the page size goes in the scan request."""
+    scan_page_token_path: str | None = None
+    """Where the page token goes in the scan request (omitted on the first page)."""
+    scan_next_token_path: str | None = None
+    """Where the next page's token is in the scan response (absent on the last page)."""
+    username: str | None = None
+    """WS-Security user name (not a secret); ``username_env`` takes precedence when set."""
+    username_env: str | None = None
+    """Environment variable holding the WS-Security user name."""
+    password_env: str | None = None
+    """Environment variable holding the WS-Security password."""
+    password_file: str | None = None
+    """File holding the WS-Security password (first line); used when ``password_env`` is unset."""
+    concurrency: int = Field(default=8, ge=1, le=256)
+    """Most calls in flight to this service at once (also the HTTP connection pool size)."""
+    timeout_s: float = Field(default=10.0, gt=0)
+    """Total time allowed for one call, connection included."""
+    fast_path: bool = True
+    """Use the envelope template and lxml extraction compiled from the WSDL for the configured
+    operations when their types allow it; zeep builds and parses otherwise."""
+    parse_in_thread_bytes: int = Field(default=65536, ge=0)
+    """Responses larger than this are parsed on a worker thread, not on the event loop."""
+    not_found_fault_codes: list[str] = Field(
+        default_factory=lambda: ["NotFound", "NOT_FOUND", "RecordNotFound", "NotFoundFault"]
+    )
+    """Fault codes, subcodes or detail element names meaning "no such key" (gives ``None``)."""
+    invalid_input_fault_codes: list[str] = Field(
+        default_factory=lambda: [
+            "InvalidInput",
+            "InvalidRequest",
+            "INVALID_REQUEST",
+            "ValidationFault",
+            "Client",
+            "Sender",
+        ]
+    )
+    """Fault codes or detail names meaning the request was invalid (names starting ``Invalid``
+    also match)."""
+    not_authorised_fault_codes: list[str] = Field(
+        default_factory=lambda: [
+            "NotAuthorised",
+            "NotAuthorized",
+            "NOT_AUTHORISED",
+            "FailedAuthentication",
+            "InvalidSecurity",
+            "InvalidSecurityToken",
+            "FailedCheck",
+            "AccessDenied",
+        ]
+    )
+    """Fault codes or detail names meaning the credentials were rejected."""
+    busy_fault_codes: list[str] = Field(
+        default_factory=lambda: ["ServiceBusy", "SERVICE_BUSY", "ServerBusy", "TooManyRequests"]
+    )
+    """Fault codes or detail names meaning the service is overloaded."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_plain_password(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in ("password", "passwd", "secret"):
+                if name in data:
+                    raise ValueError(
+                        f"{name!r} must not be given in configuration: set password_env "
+                        "(an environment variable's name) or password_file instead"
+                    )
+        return data
+
+    @model_validator(mode="after")
+    def _check_batch(self) -> SoapSettings:
+        if self.batch_operation and not self.result_key_path:
+            raise ValueError("result_key_path is required with batch_operation")
+        if self.scan_operation and not self.result_key_path:
+            raise ValueError("result_key_path is required with scan_operation")
+        return self
