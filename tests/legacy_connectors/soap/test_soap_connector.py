@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import TaxService
 
 from fixtures.tax import source_options
+from fixtures.tax.testing import TaxService
 from legacy_connectors.errors import ConfigurationError, InvalidInputError
 from legacy_connectors.registry import load_kind
 from legacy_connectors.soap import SoapConnector
@@ -24,7 +24,7 @@ def _options(tax: TaxService, **changes: Any) -> dict[str, Any]:
 async def connector(tax: TaxService) -> AsyncIterator[SoapConnector]:
     conn = SoapConnector.from_options("tax", _options(tax))
     await conn.open()
-    yield conn  # type: ignore[misc]
+    yield conn
     await conn.aclose()
 
 

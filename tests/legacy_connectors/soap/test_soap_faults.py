@@ -6,9 +6,9 @@ import socket
 from typing import Any
 
 import pytest
-from conftest import TaxService
 
 from fixtures.tax import source_options
+from fixtures.tax.testing import TaxService
 from legacy_connectors.errors import (
     InvalidInputError,
     LegacyError,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from conftest import TaxService
 from lxml import etree
 
 from fixtures.tax import source_options
+from fixtures.tax.testing import TaxService
 from legacy_connectors.soap import SoapConnector
 
 
