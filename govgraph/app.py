@@ -140,6 +140,7 @@ class GraphQLEndpoint:
                 index=self.gw.index,
                 principal=principal,
                 request_id=request_id,
+                batch_loads=self.gw.settings.gateway.batch_loads,
             )
             token = REQUEST_DEADLINE.set(
                 time.monotonic() + self.gw.settings.gateway.request_timeout_s

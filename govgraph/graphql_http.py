@@ -109,8 +109,14 @@ class OperationCache:
         try:
             doc = parse(query, max_tokens=MAX_TOKENS)
         except GraphQLError as err:
-            return [GraphQLError(err.message, source=err.source, positions=err.positions,
-                                 extensions={"code": "GRAPHQL_PARSE_FAILED"})]
+            return [
+                GraphQLError(
+                    err.message,
+                    source=err.source,
+                    positions=err.positions,
+                    extensions={"code": "GRAPHQL_PARSE_FAILED"},
+                )
+            ]
         errors = validate(self.schema, doc)
         if errors:
             return list(errors)

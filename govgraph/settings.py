@@ -63,6 +63,8 @@ class GatewaySettings(_Model):
     """How many parsed and validated operations to keep."""
     data_dir: str | None = None
     """Folder of the demo's generated data (demo profile only)."""
+    batch_loads: bool = True
+    """Batch each source's keys per request level; ``false`` calls once per key (debugging)."""
 
 
 class AuthSettings(_Model):

@@ -40,6 +40,7 @@ class RequestContext:
     index: CitizenDirectory
     principal: Any
     request_id: str
+    batch_loads: bool = True
     today: date = field(default_factory=date.today)
     extra_errors: list[GraphQLError] = field(default_factory=list)
     accessed: dict[str, set[str]] = field(default_factory=dict)
@@ -57,7 +58,7 @@ class RequestContext:
             upstream = self.sources.get(source)
             if upstream is None:
                 return None
-            loader = self._loaders[source] = DataLoader(upstream.load_many)
+            loader = self._loaders[source] = DataLoader(upstream.load_many, batch=self.batch_loads)
         return loader
 
     async def keys(self, citizen_id: str, source: str) -> list[str]:
@@ -93,6 +94,13 @@ def build_context(
     index: CitizenDirectory,
     principal: Any,
     request_id: str,
+    batch_loads: bool = True,
 ) -> RequestContext:
     """A fresh context for one request."""
-    return RequestContext(sources=sources, index=index, principal=principal, request_id=request_id)
+    return RequestContext(
+        sources=sources,
+        index=index,
+        principal=principal,
+        request_id=request_id,
+        batch_loads=batch_loads,
+    )

@@ -65,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
     relink = not (data_dir / "index.sqlite").exists()
     with demo.tax_service(data_dir) as tax_url:
         config_path = data_dir / "govgraph.toml"
-        demo.write_config(config_path, demo.config_mapping(data_dir, tax_url, port=args.port, host=args.host))
+        demo.write_config(
+            config_path, demo.config_mapping(data_dir, tax_url, port=args.port, host=args.host)
+        )
         try:
             settings = load_settings(config_path)
         except ConfigError as exc:
