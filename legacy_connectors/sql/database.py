@@ -10,10 +10,16 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from legacy_connectors.base import Record
-from legacy_connectors.errors import CorruptRecordError, LegacyError
+from legacy_connectors.errors import (
+    ConfigurationError,
+    CorruptRecordError,
+    LegacyError,
+    UpstreamUnavailableError,
+)
 from legacy_connectors.sql.engines import (
     EngineOptions,
     build_engine,
@@ -110,7 +116,7 @@ class Database:
                     )
                 children = await self._children(conn, rows)
         except Exception as exc:
-            raise translate(exc, self.service, self.mapping) from exc
+            raise await self._translate(exc) from exc
         fields = self.plan.fields
         for row in rows:
             key = self.normalise(_plain(row[0]) or "")
@@ -132,6 +138,29 @@ class Database:
                 continue
             by_key.setdefault(key, []).append(record)
         return by_key, errors
+
+    async def _translate(self, exc: Exception) -> LegacyError:
+        """``exc`` as a typed error; a schema mismatch on a dropped database is unavailability."""
+        error = translate(exc, self.service, self.mapping)
+        if isinstance(error, ConfigurationError) and not await self._database_present():
+            return UpstreamUnavailableError(
+                f"database {self.service!r} is unavailable",
+                service=self.service,
+                detail=error.detail,
+            )
+        return error
+
+    async def _database_present(self) -> bool:
+        engine = self.engine
+        if engine.dialect.name != "mysql":
+            return True
+        query = text("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :name")
+        try:
+            async with engine.connect() as conn:
+                found = await conn.scalar(query, {"name": engine.url.database})
+        except Exception:
+            return False
+        return bool(found)
 
     async def _children(
         self, conn: AsyncConnection, rows: Sequence[Any]
