@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import SHARED_VRM, Deployment
 
 from fixtures.model import Population
+from fixtures.sqldb.testing import SHARED_VRM, Deployment, server_url
 from legacy_connectors.base import PartialRecords
 from legacy_connectors.errors import (
     ConfigurationError,
@@ -19,24 +19,7 @@ from legacy_connectors.errors import (
 )
 from legacy_connectors.sql import SqlConnector
 
-Open = Callable[..., Any]
-
-
-@pytest.fixture
-async def connect() -> AsyncIterator[Open]:
-    """Build and open connectors; close them all after the test."""
-    opened: list[SqlConnector] = []
-
-    async def make(name: str, options: dict[str, Any]) -> SqlConnector:
-        connector = SqlConnector.from_options(name, options)
-        assert isinstance(connector, SqlConnector)
-        await connector.open()
-        opened.append(connector)
-        return connector
-
-    yield make
-    for connector in opened:
-        await connector.aclose()
+Open = Callable[[str, dict[str, Any]], SqlConnector]
 
 
 def _forenames(given: str, middle: str) -> str:
@@ -44,11 +27,11 @@ def _forenames(given: str, middle: str) -> str:
 
 
 async def test_passports_match_population(
-    deployment: Deployment, population: Population, connect: Open
+    deployment: Deployment, sql_population: Population, connect: Open
 ) -> None:
     """Each passport comes back once, decoded, with its applications; unknown keys give None."""
-    source = await connect("passports", deployment.options("passports"))
-    holders = [p.passport for p in population.people if p.passport is not None]
+    source = connect("passports", deployment.options("passports"))
+    holders = [p.passport for p in sql_population.people if p.passport is not None]
     keys = [h.passport_number for h in holders] + ["000000000"]
     results = await source.load_many(keys)
     assert len(results) == len(keys)
@@ -70,11 +53,11 @@ async def test_passports_match_population(
 
 
 async def test_licences_carry_endorsements_and_vehicles(
-    deployment: Deployment, population: Population, connect: Open
+    deployment: Deployment, sql_population: Population, connect: Open
 ) -> None:
     """Licences decode YYYYMMDD text and 1/2 sex codes; history rows and vehicles attach."""
-    source = await connect("vehicles", deployment.options("vehicles"))
-    people = [p for p in population.people if p.licence is not None]
+    source = connect("vehicles", deployment.options("vehicles"))
+    people = [p for p in sql_population.people if p.licence is not None]
     results = await source.load_many([p.licence.licence_number for p in people if p.licence])
     blank_tax_seen = False
     for person, record in zip(people, results, strict=True):
@@ -99,13 +82,13 @@ async def test_licences_carry_endorsements_and_vehicles(
 
 
 async def test_parking_merges_every_council(
-    deployment: Deployment, population: Population, connect: Open
+    deployment: Deployment, sql_population: Population, connect: Open
 ) -> None:
     """A VRM with notices at three councils (three schemas) gets all, each naming its council."""
-    source = await connect("parking", deployment.options("parking"))
+    source = connect("parking", deployment.options("parking"))
     [records] = await source.load_many([SHARED_VRM.lower().replace(" ", "")])
     assert isinstance(records, list)
-    names = {c.code: c.name for c in population.councils}
+    names = {c.code: c.name for c in sql_population.councils}
     assert sorted(r["authority"] for r in records) == sorted(names.values())
     for record in records:
         assert names[record["pcn"][:2]] == record["authority"]
@@ -120,11 +103,11 @@ async def test_parking_merges_every_council(
 
 
 async def test_parking_matches_every_notice(
-    deployment: Deployment, population: Population, connect: Open
+    deployment: Deployment, sql_population: Population, connect: Open
 ) -> None:
     """Every notice of the population is found by its VRM, with its status and amounts."""
-    source = await connect("parking", deployment.options("parking"))
-    notices = {n.pcn: n for p in population.people for n in p.penalty_notices}
+    source = connect("parking", deployment.options("parking"))
+    notices = {n.pcn: n for p in sql_population.people for n in p.penalty_notices}
     vrms = sorted({n.vrm for n in notices.values()})
     results = await source.load_many([*vrms, "ZZ99 ZZZ"])
     assert results[-1] == []
@@ -141,33 +124,33 @@ async def test_parking_matches_every_notice(
 
 
 async def test_chunks_issue_one_query_per_council_per_chunk(
-    deployment: Deployment, population: Population, connect: Open
+    deployment: Deployment, sql_population: Population, connect: Open
 ) -> None:
     """With chunk_size 4, ten keys cost three queries per council and the results stay in order."""
-    source = await connect("parking", deployment.options("parking", chunk_size=4))
-    vrms = [*sorted({v.vrm for p in population.people for v in p.vehicles})[:9], SHARED_VRM]
+    source = connect("parking", deployment.options("parking", chunk_size=4))
+    vrms = [*sorted({v.vrm for p in sql_population.people for v in p.vehicles})[:9], SHARED_VRM]
     baseline = dict(source.queries)
     results = await source.load_many(vrms)
     assert all(count - baseline[name] == 3 for name, count in source.queries.items())
-    assert len(results[-1]) == len(population.councils)  # type: ignore[arg-type]
+    assert len(results[-1]) == len(sql_population.councils)  # type: ignore[arg-type]
 
 
 async def test_one_council_down_leaves_the_others(
-    deployment: Deployment, population: Population, connect: Open
+    deployment: Deployment, sql_population: Population, connect: Open
 ) -> None:
     """A stopped council database gives PartialRecords: the others' notices and one typed error."""
     options = deployment.options("parking")
     down = options["databases"][1]
     dead = (
-        "sqlite:///" + str(deployment.urls["passports"]).split("///")[-1] + ".missing"
+        "sqlite:////nonexistent-directory/council.sqlite"
         if deployment.engine == "sqlite"
-        else "postgresql://postgres@127.0.0.1:1/none"
+        else server_url(deployment.engine, "none", port=1)
     )
     options["databases"][1] = {**down, "url": dead}
-    source = await connect("parking", options)
+    source = connect("parking", options)
     [result] = await source.load_many([SHARED_VRM])
     assert isinstance(result, PartialRecords)
-    assert len(result.records) == len(population.councils) - 1
+    assert len(result.records) == len(sql_population.councils) - 1
     assert down["label"] not in {r["authority"] for r in result.records}
     [error] = result.errors
     assert isinstance(error, UpstreamUnavailableError)
@@ -182,7 +165,7 @@ async def test_missing_column_names_the_mapping_key(deployment: Deployment, conn
     options = deployment.options("passports")
     mapping = {**options["mapping"], "columns": dict(options["mapping"]["columns"])}
     mapping["columns"]["surname"] = {"column": "SURNAME_GONE", "type": "char"}
-    source = await connect("passports", {**options, "mapping": mapping})
+    source = connect("passports", {**options, "mapping": mapping})
     with pytest.raises(ConfigurationError) as caught:
         await source.load_many(["123456789"])
     assert "columns.surname" in caught.value.message
@@ -191,14 +174,14 @@ async def test_missing_column_names_the_mapping_key(deployment: Deployment, conn
 
 
 async def test_unknown_code_fails_only_its_key(
-    deployment: Deployment, population: Population, connect: Open
+    deployment: Deployment, sql_population: Population, connect: Open
 ) -> None:
     """A status code the mapping does not know fails that key with CorruptRecordError only."""
     options = deployment.options("passports")
     mapping = {**options["mapping"], "columns": dict(options["mapping"]["columns"])}
     mapping["columns"]["status"] = {"column": "STAT_CD", "type": "code", "values": {"A": "VALID"}}
-    source = await connect("passports", {**options, "mapping": mapping})
-    holders = [p.passport for p in population.people if p.passport is not None]
+    source = connect("passports", {**options, "mapping": mapping})
+    holders = [p.passport for p in sql_population.people if p.passport is not None]
     valid = next(h for h in holders if h.status == "VALID")
     other = next(h for h in holders if h.status != "VALID")
     good, bad = await source.load_many([valid.passport_number, other.passport_number])
@@ -208,15 +191,15 @@ async def test_unknown_code_fails_only_its_key(
 
 
 async def test_scan_yields_every_record(
-    deployment: Deployment, population: Population, connect: Open
+    deployment: Deployment, sql_population: Population, connect: Open
 ) -> None:
     """scan walks every key in batches; many-record sources give one pair per record."""
-    passports = await connect("passports", deployment.options("passports"))
+    passports = connect("passports", deployment.options("passports"))
     seen = [key async for batch in passports.scan(batch_size=25) for key, _ in batch]
-    expected = sorted(p.passport.passport_number for p in population.people if p.passport)
+    expected = sorted(p.passport.passport_number for p in sql_population.people if p.passport)
     assert sorted(seen) == expected
-    parking = await connect("parking", deployment.options("parking"))
+    parking = connect("parking", deployment.options("parking"))
     pairs = [pair async for batch in parking.scan(batch_size=4) for pair in batch]
-    notices = [n for p in population.people for n in p.penalty_notices]
+    notices = [n for p in sql_population.people for n in p.penalty_notices]
     assert sorted(r["pcn"] for _, r in pairs) == sorted(n.pcn for n in notices)
     assert all(key == record["vrm"] for key, record in pairs)
