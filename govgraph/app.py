@@ -125,10 +125,10 @@ class GraphQLEndpoint:
             gql = parse_request(request.method, body, dict(request.query_params))
             doc = self.gw.operations.get(gql.query)
             if isinstance(doc, list):
-                errors = [format_error(e, request_id) for e in doc]
+                rejected = [format_error(e, request_id) for e in doc]
                 status = 400 if media == GRAPHQL_RESPONSE_JSON else 200
                 self.gw.metrics.requests.labels(operation="invalid", outcome="rejected").inc()
-                return _json({"errors": errors}, status, media, **{"x-request-id": request_id})
+                return _json({"errors": rejected}, status, media, **{"x-request-id": request_id})
             op_type = operation_type(doc, gql.operation_name)
             if op_type is None:
                 raise RequestError("the operation to run is unknown: set `operationName`")
@@ -150,16 +150,19 @@ class GraphQLEndpoint:
             finally:
                 REQUEST_DEADLINE.reset(token)
         except AuthError as exc:
-            payload = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
             return _json(
-                payload,
+                {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]},
                 401,
                 media,
                 **{"www-authenticate": 'Bearer error="invalid_token"', "x-request-id": request_id},
             )
         except RequestError as exc:
-            payload = {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
-            return _json(payload, exc.status, media, **{"x-request-id": request_id})
+            return _json(
+                {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
+                exc.status,
+                media,
+                **{"x-request-id": request_id},
+            )
         errors: list[GraphQLError] = list(result.errors or []) + ctx.extra_errors
         payload: dict[str, Any] = {}
         if errors:

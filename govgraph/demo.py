@@ -96,6 +96,8 @@ def tax_service(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def source_blocks(data_dir: Path, tax_base_url: str) -> dict[str, dict[str, Any]]:

@@ -150,7 +150,7 @@ async def execute_operation(
         variable_values=request.variables,
         operation_name=request.operation_name,
         executor_class=StrawberryGraphQLCoreExecutionContext,
-        is_awaitable=optimized_is_awaitable,
+        is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
     )
     if isawaitable(result):
         result = await result

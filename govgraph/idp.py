@@ -31,7 +31,10 @@ class DemoIdentityProvider:
         self.jwks_path = keys_dir / "jwks.json"
         if not self._private_path.exists():
             self._create_key()
-        self._key = serialization.load_pem_private_key(self._private_path.read_bytes(), None)
+        key = serialization.load_pem_private_key(self._private_path.read_bytes(), None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError(f"{self._private_path}: expected an RSA private key")
+        self._key = key
         self.kid = json.loads(self.jwks_path.read_text())["keys"][0]["kid"]
 
     def _create_key(self) -> None:

@@ -17,6 +17,7 @@ from resolvers import records
 from resolvers.context import RequestContext
 from schema.departments import (
     BenefitClaim,
+    ClaimStatus,
     DrivingLicence,
     Passport,
     PenaltyNotice,
@@ -79,7 +80,7 @@ async def benefit_claims(ctx: RequestContext, citizen_id: str) -> list[BenefitCl
         return []
     rows, _ = _flatten(await load_source(ctx, citizen_id, "benefits"))
     claims = [records.benefit_claim(citizen_id, r) for r in rows]
-    claims.sort(key=lambda c: (c.status.value != "ACTIVE", c.reference))
+    claims.sort(key=lambda c: (c.status is not ClaimStatus.ACTIVE, c.reference))
     return claims
 
 
@@ -101,7 +102,7 @@ async def driving_licence(ctx: RequestContext, citizen_id: str) -> DrivingLicenc
 
 
 async def vehicles(ctx: RequestContext, citizen_id: str) -> list[Vehicle]:
-    out = []
+    out: list[Vehicle] = []
     for licence in await vehicle_records(ctx, citizen_id):
         out.extend(records.vehicle(citizen_id, v) for v in licence.get("vehicles") or [])
     return out

@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from strawberry import ID
+
 from resolvers.ids import encode_id
 from schema.common import Money
 from schema.departments import (
@@ -144,7 +146,7 @@ def benefit_claim(citizen_id: str, rec: dict[str, Any]) -> BenefitClaim:
         if (d := as_date(p.get("PAY_DATE"))) is not None
     ]
     return BenefitClaim(
-        id=encode_id("BenefitClaim", citizen_id, reference),
+        id=ID(encode_id("BenefitClaim", citizen_id, reference)),
         reference=reference,
         benefit=_BENEFIT_TYPES.get(_text(rec.get("BENEFIT_TYPE")), BenefitType.OTHER),
         status=_CLAIM_STATUS.get(_text(rec.get("CLAIM_STATUS")), ClaimStatus.PENDING),
@@ -165,7 +167,7 @@ def passport(citizen_id: str, rec: dict[str, Any]) -> Passport:
     except ValueError:
         status = PassportStatus.CANCELLED
     return Passport(
-        id=encode_id("Passport", citizen_id, number),
+        id=ID(encode_id("Passport", citizen_id, number)),
         number=number,
         issue_date=as_date(rec.get("issue_date")),
         expiry_date=as_date(rec.get("expiry_date")),
@@ -188,7 +190,7 @@ def driving_licence(citizen_id: str, rec: dict[str, Any]) -> DrivingLicence:
     except ValueError:
         status = LicenceStatus.SUSPENDED
     return DrivingLicence(
-        id=encode_id("DrivingLicence", citizen_id, number),
+        id=ID(encode_id("DrivingLicence", citizen_id, number)),
         number=number,
         status=status,
         issue_date=as_date(rec.get("issue_date")),
@@ -207,7 +209,7 @@ def driving_licence(citizen_id: str, rec: dict[str, Any]) -> DrivingLicence:
 def vehicle(citizen_id: str, rec: dict[str, Any]) -> Vehicle:
     vrm = _text(rec.get("vrm"))
     return Vehicle(
-        id=encode_id("Vehicle", citizen_id, vrm),
+        id=ID(encode_id("Vehicle", citizen_id, vrm)),
         registration=vrm,
         make=rec.get("make"),
         model=rec.get("model"),
@@ -236,7 +238,7 @@ def penalty_notice(citizen_id: str, rec: dict[str, Any], today: date) -> Penalty
         amount_due = money(0)
     issued = rec.get("issued_at")
     return PenaltyNotice(
-        id=encode_id("PenaltyNotice", citizen_id, pcn),
+        id=ID(encode_id("PenaltyNotice", citizen_id, pcn)),
         pcn=pcn,
         authority=_text(rec.get("authority")),
         vehicle_registration=_text(rec.get("vrm")),

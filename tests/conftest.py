@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,27 +13,8 @@ import pytest
 import pytest_asyncio
 
 from govgraph import demo
-from govgraph.idp import DemoIdentityProvider
-from govgraph.settings import Settings, load_settings
-
-
-@dataclass
-class RunningGateway:
-    """A gateway served over loopback HTTP, with its data and identity provider."""
-
-    base_url: str
-    settings: Settings
-    data_dir: Path
-    idp: DemoIdentityProvider
-    population: Any
-
-    def token(self, role: str, citizen_id: str | None = None, **kw: Any) -> str:
-        if role == "caseworker":
-            kw.setdefault("purpose", "case-review")
-        return self.idp.token(role=role, citizen_id=citizen_id, **kw)
-
-    def headers(self, role: str = "citizen", citizen_id: str | None = None, **kw: Any) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(role, citizen_id, **kw)}"}
+from govgraph.settings import load_settings
+from tests.harness import RunningGateway
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +44,7 @@ async def gateway(demo_data: Path, tax_url: str, population: Any) -> AsyncIterat
     from govgraph.commands.link import link_from_settings
     from govgraph.serve import build_server, wait_started
 
+    idp = demo.identity_provider(demo_data)
     config = demo_data / "govgraph.toml"
     demo.write_config(config, demo.config_mapping(demo_data, tax_url, port=0))
     settings = load_settings(config)
@@ -76,7 +57,7 @@ async def gateway(demo_data: Path, tax_url: str, population: Any) -> AsyncIterat
             base_url=f"http://127.0.0.1:{port}",
             settings=settings,
             data_dir=demo_data,
-            idp=demo.identity_provider(demo_data),
+            idp=idp,
             population=population,
         )
     finally:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.api.helpers import counters, gql
-from tests.conftest import RunningGateway
+from tests.harness import RunningGateway
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

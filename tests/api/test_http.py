@@ -8,7 +8,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.conftest import RunningGateway
+from tests.harness import RunningGateway
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -68,7 +68,10 @@ async def test_hostile_variables_are_rejected_without_execution(
     """Variables of the wrong type are a request error (400), not a crash."""
     r = await client.post(
         "/graphql",
-        json={"query": "query($id: ID!) { node(id: $id) { id } }", "variables": {"id": {"$gt": ""}}},
+        json={
+            "query": "query($id: ID!) { node(id: $id) { id } }",
+            "variables": {"id": {"$gt": ""}},
+        },
         headers={"Accept": GQL_JSON, **gateway.headers("caseworker")},
     )
     assert r.status_code == 400
@@ -88,15 +91,27 @@ async def test_bad_tokens_are_401(
 ) -> None:
     """Malformed, expired, mis-addressed, unsigned and HMAC-signed tokens are all refused."""
     now = int(time.time())
-    claims = {"iss": gateway.idp.issuer, "aud": gateway.idp.audience, "sub": "x", "iat": now,
-              "nbf": now, "exp": now + 600, "role": "caseworker", "purpose": "case-review"}
+    claims = {
+        "iss": gateway.idp.issuer,
+        "aud": gateway.idp.audience,
+        "sub": "x",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "role": "caseworker",
+        "purpose": "case-review",
+    }
     if variant == "garbage":
         token = "not.a.token"
     elif variant == "expired":
         token = gateway.idp.token(role="caseworker", purpose="case-review", lifetime_s=-120)
     elif variant == "wrong_audience":
-        token = jwt.encode({**claims, "aud": "someone-else"}, gateway.idp._key, "RS256",
-                           headers={"kid": gateway.idp.kid})
+        token = jwt.encode(
+            {**claims, "aud": "someone-else"},
+            gateway.idp._key,
+            "RS256",
+            headers={"kid": gateway.idp.kid},
+        )
     elif variant == "alg_none":
         token = jwt.encode(claims, None, algorithm="none")
     else:
@@ -118,7 +133,8 @@ async def test_unknown_and_malformed_citizen_ids(
     q = "query($id: ID!) { citizen(id: $id) { id } }"
     h = gateway.headers("caseworker")
     unknown = await client.post(
-        "/graphql", json={"query": q, "variables": {"id": encode_id("Citizen", "cz_nobody")}},
+        "/graphql",
+        json={"query": q, "variables": {"id": encode_id("Citizen", "cz_nobody")}},
         headers=h,
     )
     assert unknown.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"

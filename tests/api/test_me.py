@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.api.helpers import citizen_id_for, gql
-from tests.conftest import RunningGateway
+from tests.harness import RunningGateway
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
