@@ -1,0 +1,280 @@
+"""The ``flatfile`` connector: serve mainframe batch-file records by key, picking up new
+generations without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import logging
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from legacy_connectors.base import Connector, ConnectorSettings, Health, Record, Result
+from legacy_connectors.errors import (
+    ConfigurationError,
+    LegacyError,
+    UpstreamUnavailableError,
+)
+from legacy_connectors.flatfile.dataset import Fingerprint, Generation, fingerprint, load_generation
+from legacy_connectors.flatfile.errors import FileIntegrityError, RecordDecodeError
+from legacy_connectors.flatfile.keyindex import KeyNormaliser, key_normaliser
+from legacy_connectors.flatfile.schema import FileSchema, decode_with_policy, schema_from_settings
+from legacy_connectors.flatfile.settings import FlatFileSettings
+
+__all__ = ["FlatFileConnector"]
+
+log = logging.getLogger(__name__)
+
+_THREAD_ABOVE = 200
+"""Batches with more keys than this are decoded in a worker thread."""
+
+
+class FlatFileConnector(Connector):
+    """Serves records of a fixed-width (EBCDIC or ASCII) file described by a COBOL copybook.
+
+    ``open()`` parses the copybook and builds a key index in a worker thread; ``load_many``
+    decodes only the requested records. A background task polls for a changed file or a newer
+    generation in ``directory`` and swaps the index in only once the new file is fully indexed
+    and has passed its checks; a file that fails is rejected and the old one keeps serving.
+    """
+
+    kind: ClassVar[str] = "flatfile"
+    Settings: ClassVar[type[ConnectorSettings]] = FlatFileSettings
+
+    def __init__(self, name: str, settings: ConnectorSettings) -> None:
+        super().__init__(name, settings)
+        assert isinstance(settings, FlatFileSettings)
+        self.cfg: FlatFileSettings = settings
+        self.schema: FileSchema | None = None
+        self.current: Generation | None = None
+        self.rejected: dict[Fingerprint, str] = {}
+        self.last_error: str | None = None
+        self._normalisers: dict[str, KeyNormaliser] = {}
+        self._poller: asyncio.Task[None] | None = None
+        self._refresh_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        """Parse the copybook, index the newest valid file and start watching for new ones."""
+        try:
+            self.schema = await asyncio.to_thread(schema_from_settings, self.cfg)
+        except OSError as exc:
+            raise ConfigurationError(f"copybook {self.cfg.copybook.name} cannot be read",
+                                     service=self.name, detail=str(exc)) from exc
+        for layout in self.schema.data_layouts:
+            node = self.schema.field(layout, self.cfg.key_field)
+            self._normalisers[layout] = key_normaliser(node, self.schema.options)
+        await self.refresh()
+        self._poller = asyncio.create_task(self._poll(), name=f"flatfile-poll-{self.name}")
+
+    def _candidates(self) -> list[Path]:
+        if self.cfg.file is not None:
+            return [self.cfg.file] if self.cfg.file.exists() else []
+        directory = self.cfg.directory
+        assert directory is not None
+        names = sorted(
+            (p for p in directory.iterdir()
+             if p.is_file() and not p.name.startswith(".")
+             and fnmatch.fnmatchcase(p.name, self.cfg.pattern)),
+            key=lambda p: p.name, reverse=True)
+        return names
+
+    async def refresh(self) -> bool:
+        """Look for a changed or newer file now; True when a new generation was swapped in."""
+        async with self._refresh_lock:
+            try:
+                candidates = await asyncio.to_thread(self._candidates)
+            except OSError as exc:
+                self.last_error = f"cannot list files: {exc.strerror}"
+                return False
+            if not candidates:
+                self.last_error = "no file to serve"
+                return False
+            for path in candidates:
+                try:
+                    print_ = fingerprint(path)
+                except OSError:
+                    continue
+                if self.current is not None and self.current.print == print_:
+                    return False
+                if print_ in self.rejected:
+                    if self.current is None:
+                        continue
+                    return False
+                assert self.schema is not None
+                try:
+                    gen = await asyncio.to_thread(load_generation, path, self.schema, self.cfg)
+                except (FileIntegrityError, OSError) as exc:
+                    reason = str(exc) if isinstance(exc, LegacyError) else (
+                        f"{path.name} cannot be read: {exc.strerror}")
+                    self.rejected[print_] = reason
+                    self.last_error = reason
+                    log.warning("flat-file source %s rejected %s: %s", self.name, path.name,
+                                reason)
+                    if self.current is None:
+                        continue
+                    return False
+                self._swap(gen)
+                return True
+            return False
+
+    def _swap(self, gen: Generation) -> None:
+        old = self.current
+        self.current = gen
+        self.last_error = None
+        log.info("flat-file source %s serving %s (%d records)", self.name, gen.path.name,
+                 gen.record_count)
+        if old is not None:
+            old.retired = True
+            if old.users == 0:
+                old.close()
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.cfg.poll_interval_s)
+            try:
+                await self.refresh()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("flat-file source %s: polling failed", self.name)
+
+    def _generation(self) -> Generation:
+        gen = self.current
+        if gen is None:
+            raise UpstreamUnavailableError(
+                f"flat-file source {self.name} has no valid file to serve",
+                service=self.name, detail=self.last_error)
+        return gen
+
+    async def load_many(self, keys: Sequence[str]) -> list[Result]:
+        """One result per key: a record, a list of records (``many``), None, or an error."""
+        gen = self._generation()
+        if len(keys) <= _THREAD_ABOVE:
+            return self._load(gen, keys)
+        gen.users += 1
+        try:
+            return await asyncio.to_thread(self._load, gen, keys)
+        finally:
+            gen.users -= 1
+            if gen.retired and gen.users == 0:
+                gen.close()
+
+    def _load(self, gen: Generation, keys: Sequence[str]) -> list[Result]:
+        assert self.schema is not None
+        normal = next(iter(self._normalisers.values()))
+        width = gen.index.keys.dtype.itemsize
+        probes = [normal(k) if isinstance(k, str) else None for k in keys]
+        usable = [p if p is not None and len(p) <= width else b"\xff" * width for p in probes]
+        lows, highs = gen.index.find_many(usable)
+        out: list[Result] = []
+        for probe, lo, hi in zip(probes, lows, highs, strict=True):
+            if probe is None or lo >= hi:
+                out.append([] if self.cfg.many else None)
+                continue
+            records: list[Record] = []
+            failed: LegacyError | None = None
+            for pos in range(lo, hi if self.cfg.many else lo + 1):
+                result = self._decode(gen, pos)
+                if isinstance(result, LegacyError):
+                    failed = result
+                    break
+                records.append(result)
+            if failed is not None:
+                out.append(failed)
+            else:
+                out.append(records if self.cfg.many else records[0])
+        return out
+
+    def _decode(self, gen: Generation, pos: int) -> Record | LegacyError:
+        assert self.schema is not None
+        index = gen.index
+        offset = int(index.offsets[pos])
+        number = int(index.numbers[pos])
+        data = gen.read(offset, int(index.lengths[pos]))
+        try:
+            _layout, values = self.schema.decode(data, self.cfg.corrupt_policy)
+        except RecordDecodeError as exc:
+            gen.bad_records.add(number)
+            located = exc.located(file=gen.path.name, record_number=number,
+                                  record_offset=offset)
+            located.service = self.name
+            return located
+        if "_corrupt_fields" in values:
+            gen.bad_records.add(number)
+        return values
+
+    async def health(self) -> Health:
+        """File, generation, record counts and bad-record count of what is being served."""
+        gen = self.current
+        facts: dict[str, Any] = {"rejected_files": len(self.rejected)}
+        if self.last_error:
+            facts["last_error"] = self.last_error
+        if gen is None:
+            return Health(status="down", detail=self.last_error or "not opened", facts=facts)
+        facts.update(
+            file=gen.path.name,
+            generation=gen.path.name.rsplit(".", 1)[-1],
+            framing=gen.framing.describe(),
+            record_count=gen.record_count,
+            data_records=gen.data_count,
+            indexed_keys=len(gen.index),
+            unkeyed_records=gen.unkeyed,
+            bad_records=len(gen.bad_records),
+            index_bytes=gen.index.nbytes,
+        )
+        if gen.header is not None:
+            facts["header"] = {k: v for k, v in gen.header.items() if not k.startswith("_")}
+        status = "degraded" if self.last_error or gen.bad_records else "up"
+        return Health(status=status, detail=self.last_error or "", facts=facts)
+
+    async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
+        """Every data record with its key, in file order, in batches."""
+        gen = self._generation()
+        gen.users += 1
+        try:
+            order = gen.index.numbers.argsort(kind="stable").tolist()
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                batch = await asyncio.to_thread(self._scan_chunk, gen, chunk)
+                if batch:
+                    yield batch
+        finally:
+            gen.users -= 1
+            if gen.retired and gen.users == 0:
+                gen.close()
+
+    def _scan_chunk(self, gen: Generation, positions: list[int]) -> list[tuple[str, Record]]:
+        assert self.schema is not None
+        out: list[tuple[str, Record]] = []
+        cp_key = self.schema.options
+        del cp_key
+        for pos in positions:
+            result = self._decode(gen, pos)
+            if isinstance(result, LegacyError):
+                continue
+            key = _key_text(gen.index.keys[pos], self.schema)
+            out.append((key, result))
+        return out
+
+    async def aclose(self) -> None:
+        """Stop polling and close the file."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        if self.current is not None:
+            self.current.close()
+            self.current = None
+
+
+def _key_text(raw: bytes, schema: FileSchema) -> str:
+    from legacy_connectors.flatfile.codepages import code_page
+
+    try:
+        return raw.decode("ascii") if raw.isdigit() else code_page(
+            schema.options.encoding).decode(raw).strip()
+    except UnicodeDecodeError:
+        return code_page(schema.options.encoding).decode(raw).strip()

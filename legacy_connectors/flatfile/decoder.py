@@ -1,0 +1,225 @@
+"""Compile a record layout once into one Python function that decodes a whole record.
+
+The generated function reads every field at a precomputed offset (shifted only after an
+``OCCURS DEPENDING ON`` array), decodes text from one code-page translation of the record, and
+calls a per-field converter for numbers. A field that fails to decode is reported through a
+callback with its path and offset; what happens then is the caller's corrupt-data policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from legacy_connectors.flatfile.codepages import code_page
+from legacy_connectors.flatfile.convert import field_decoder, is_text
+from legacy_connectors.flatfile.errors import FieldDecodeError
+from legacy_connectors.flatfile.model import Field
+from legacy_connectors.flatfile.options import DecodeOptions
+
+__all__ = ["BadField", "RecordDecoder", "compile_decoder"]
+
+BadField = Callable[[str, int, str], None]
+"""Called as ``bad(field_path, offset_in_record, reason)`` for each field that fails."""
+
+_TRUNCATED = "record ends inside the field"
+
+
+class _Gen:
+    def __init__(self, options: DecodeOptions) -> None:
+        self.options = options
+        self.lines: list[str] = []
+        self.env: dict[str, Any] = {"FE": FieldDecodeError}
+        self.counter = 0
+        self.uses_text = False
+        self.odo_objects: set[str] = set()
+
+    def var(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def const(self, prefix: str, value: Any) -> str:
+        name = self.var(prefix)
+        self.env[name] = value
+        return name
+
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+
+def _path_expr(path: list[str], indices: list[str]) -> str:
+    text = "".join(path)
+    if not indices:
+        return repr(text)
+    return f"{text!r} % ({', '.join(indices)},)"
+
+
+def _pos(base: str, offset: int) -> str:
+    return f"{base} + {offset}" if offset else base
+
+
+def _report(g: _Gen, ind: int, node: Field, path_expr: str, pos: str, reason: str) -> None:
+    if node.in_redefines:
+        g.emit(ind, "pass")
+    else:
+        g.emit(ind, f"bad({path_expr}, {pos}, {reason})")
+
+
+def _elementary(g: _Gen, ind: int, node: Field, base: str, out: str, idx: list[str],
+                path: list[str], target: str) -> None:
+    pos = _pos(base, node.offset)
+    path_expr = _path_expr(path, idx)
+    if is_text(node) and g.options.date_format(node.name) is None:
+        g.uses_text = True
+        size = node.size
+        nulls = g.const("N", "\x00" * size)
+        g.emit(ind, f"p = {pos}")
+        g.emit(ind, f"v = t[p:p + {size}]")
+        g.emit(ind, f"if len(v) != {size}:")
+        g.emit(ind + 1, "v = None")
+        _report(g, ind + 1, node, path_expr, "p", repr(_TRUNCATED))
+        g.emit(ind, f"elif v == {nulls}:")
+        g.emit(ind + 1, "v = None")
+        trim = g.options.trim
+        if trim != "none":
+            method = {"both": "strip", "left": "lstrip", "right": "rstrip"}[trim]
+            g.emit(ind, "else:")
+            g.emit(ind + 1, f"v = v.{method}()")
+    else:
+        conv = g.const("c", field_decoder(node, g.options))
+        g.emit(ind, "try:")
+        g.emit(ind + 1, f"v = {conv}(rec, {pos})")
+        g.emit(ind, "except FE as e:")
+        g.emit(ind + 1, "v = None")
+        _report(g, ind + 1, node, path_expr, pos, "e.reason")
+    if node.name in g.odo_objects:
+        g.emit(ind, f"o_{_ident(node.name)} = v")
+    g.emit(ind, target.format(out=out, value="v"))
+
+
+def _ident(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name)
+
+
+def _children(g: _Gen, ind: int, parent: Field, base: str, out: str, idx: list[str],
+              path: list[str]) -> None:
+    for child in parent.children:
+        if child.is_filler and child.occurs is None and not child.children:
+            continue
+        if child.is_filler and child.occurs is not None:
+            continue
+        _item(g, ind, child, base, out, idx, path)
+
+
+def _item(g: _Gen, ind: int, node: Field, base: str, out: str, idx: list[str],
+          path: list[str]) -> None:
+    key = node.key
+    sep = "." if path else ""
+    my_path = [*path, sep + key.replace("%", "%%")]
+    if node.occurs is None:
+        if node.children:
+            if node.is_filler:
+                _children(g, ind, node, base, out, idx, path)
+                return
+            sub = g.var("r")
+            g.emit(ind, f"{sub} = {{}}")
+            g.emit(ind, f"{out}[{key!r}] = {sub}")
+            _children(g, ind, node, base, sub, idx, my_path)
+        else:
+            _elementary(g, ind, node, base, out, idx, my_path, "{out}[" + repr(key) + "] = {value}")
+        return
+    _array(g, ind, node, base, out, idx, my_path)
+
+
+def _array(g: _Gen, ind: int, node: Field, base: str, out: str, idx: list[str],
+           path: list[str]) -> None:
+    assert node.occurs is not None
+    key = node.key
+    count = g.var("n")
+    arr = g.var("a")
+    i = g.var("i")
+    elem_base = g.var("b")
+    nxt = g.var("q")
+    variable = g.options.variable_size_occurs and node.depending_on is not None
+    path_expr = _path_expr(path, idx)
+    start = _pos(base, node.offset)
+    if node.depending_on is not None:
+        low = node.occurs_min or 0
+        g.emit(ind, f"{count} = o_{_ident(node.depending_on)}")
+        g.emit(ind, f"if {count} is None or not ({low} <= {count} <= {node.occurs}):")
+        reason = (f"f'OCCURS DEPENDING ON {node.depending_on} is {{{count}}}, "
+                  f"expected {low} to {node.occurs}'")
+        _report(g, ind + 1, node, path_expr, start, reason)
+        g.emit(ind + 1, f"{count} = 0")
+        g.emit(ind + 1, f"{arr} = None")
+        g.emit(ind, "else:")
+        g.emit(ind + 1, f"{count} = int({count})")
+        g.emit(ind + 1, f"{arr} = []")
+    else:
+        g.emit(ind, f"{count} = {node.occurs}")
+        g.emit(ind, f"{arr} = []")
+    g.emit(ind, f"{nxt} = {start}")
+    g.emit(ind, f"for {i} in range({count}):")
+    g.emit(ind + 1, f"{elem_base} = {nxt} - {node.offset}")
+    elem_path = [*path, "[%d]"]
+    if node.children:
+        sub = g.var("r")
+        g.emit(ind + 1, f"{sub} = {{}}")
+        _children(g, ind + 1, node, elem_base, sub, [*idx, i], elem_path)
+        g.emit(ind + 1, f"{arr}.append({sub})")
+    else:
+        _elementary(g, ind + 1, node, elem_base, arr, [*idx, i], elem_path,
+                    "{out}.append({value})")
+    if variable or _has_variable(node, g.options):
+        g.emit(ind + 1, f"{nxt} = {elem_base} + {node.offset + node.size}")
+    else:
+        g.emit(ind + 1, f"{nxt} += {node.size}")
+    g.emit(ind, f"{out}[{key!r}] = {arr}")
+    if variable or (g.options.variable_size_occurs and _has_variable(node, g.options)):
+        g.emit(ind, f"{base} = {nxt} - {node.offset + node.total_size}")
+
+
+def _has_variable(node: Field, options: DecodeOptions) -> bool:
+    if not options.variable_size_occurs:
+        return False
+    return any(n.depending_on is not None for n in node.walk() if n is not node)
+
+
+class RecordDecoder:
+    """Decodes records of one layout (an 01 level or any group) into nested dicts."""
+
+    def __init__(self, root: Field, options: DecodeOptions, source: str,
+                 fn: Callable[[bytes, BadField], dict[str, Any]]) -> None:
+        self.root = root
+        self.options = options
+        self.source = source
+        self._fn = fn
+
+    def decode(self, record: bytes, bad: BadField) -> dict[str, Any]:
+        """Decode one record; ``bad`` is called for each field that fails."""
+        return self._fn(record, bad)
+
+
+def compile_decoder(root: Field, options: DecodeOptions) -> RecordDecoder:
+    """Generate and compile the decoding function for ``root``'s layout."""
+    g = _Gen(options)
+    g.odo_objects = {n.depending_on for n in root.walk() if n.depending_on}
+    body_start = len(g.lines)
+    g.emit(1, "b0 = 0")
+    g.emit(1, "r = {}")
+    if root.children:
+        _children(g, 1, root, "b0", "r", [], [])
+    else:
+        _item(g, 1, root, "b0", "r", [], [])
+    g.emit(1, "return r")
+    body = g.lines[body_start:]
+    head = ["def decode(rec, bad):"]
+    if g.uses_text:
+        g.env["CODEC"] = code_page(options.encoding).codec
+        head.append("    t = rec.decode(CODEC, 'replace')")
+    for name in sorted(g.odo_objects):
+        head.append(f"    o_{_ident(name)} = None")
+    source = "\n".join(head + body) + "\n"
+    namespace = dict(g.env)
+    exec(compile(source, f"<layout {root.name}>", "exec"), namespace)
+    return RecordDecoder(root, options, source, namespace["decode"])

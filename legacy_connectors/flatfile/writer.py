@@ -1,0 +1,141 @@
+"""Write record files (F/FB, V, VB, D) and append records to one atomically.
+
+Files are written to a temporary name in the same directory and renamed over the target with
+``os.replace``, so a reader never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from legacy_connectors.flatfile.encoder import RecordEncoder
+from legacy_connectors.flatfile.framing import Framing, RecordFormat, detect_framing, record_spans
+from legacy_connectors.flatfile.schema import schema_from_settings
+from legacy_connectors.flatfile.settings import FlatFileSettings
+
+__all__ = ["append_records", "frame_records", "write_atomic", "write_records"]
+
+MAX_BLOCK = 32760
+
+
+def _word(length: int, framing: Framing) -> bytes:
+    if length > 0xFFFF:
+        raise ValueError(f"length {length} does not fit in a 2-byte descriptor word")
+    if framing.endian == "big":
+        return length.to_bytes(2, "big") + b"\x00\x00"
+    return b"\x00\x00" + length.to_bytes(2, "little")
+
+
+def frame_records(records: Iterable[bytes], framing: Framing, *, block_size: int = 27998,
+                  pad: bytes = b"\x40") -> bytes:
+    """The bytes of a file holding ``records`` in ``framing``'s record format."""
+    out = bytearray()
+    if framing.recfm in ("F", "FB"):
+        lrecl = framing.lrecl or 0
+        for rec in records:
+            if len(rec) > lrecl:
+                raise ValueError(f"record of {len(rec)} bytes is longer than LRECL {lrecl}")
+            out += rec.ljust(lrecl, pad)
+        return bytes(out)
+    if framing.recfm == "D":
+        for rec in records:
+            out += rec + b"\n"
+        return bytes(out)
+    rdw_extra = 4 if framing.rdw_includes_header else 0
+    framed = [_word(len(r) + rdw_extra, framing) + r for r in records]
+    if framing.recfm == "V":
+        return b"".join(framed)
+    limit = min(block_size, MAX_BLOCK)
+    bdw_extra = 4 if framing.bdw_includes_header else 0
+    block: list[bytes] = []
+    used = 4
+    for rec in framed:
+        if block and used + len(rec) > limit:
+            out += _word(used - 4 + bdw_extra, framing) + b"".join(block)
+            block, used = [], 4
+        block.append(rec)
+        used += len(rec)
+    if block:
+        out += _word(used - 4 + bdw_extra, framing) + b"".join(block)
+    return bytes(out)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_records(path: Path, records: Iterable[bytes], recfm: RecordFormat, *,
+                  lrecl: int | None = None, block_size: int = 27998,
+                  pad: bytes = b"\x40") -> None:
+    """Write encoded records as a file of ``recfm`` (standard IBM descriptor words)."""
+    data = frame_records(records, Framing(recfm=recfm, lrecl=lrecl), block_size=block_size,
+                         pad=pad)
+    write_atomic(path, data)
+
+
+def append_records(path: Path, settings: FlatFileSettings,
+                   records: Sequence[Mapping[str, Any]], *, record_type: str | None = None
+                   ) -> None:
+    """Append data records to a file (before its trailer), updating the trailer's count and
+    hash total, and replace the file atomically."""
+    path = Path(path)
+    schema = schema_from_settings(settings)
+    raw = path.read_bytes()
+    framing = detect_framing(raw, settings.recfm,
+                             lrecl=settings.lrecl or max(r.size for r in schema.roots.values()),
+                             endian=settings.rdw_endian,
+                             rdw_includes_header=settings.rdw_includes_header,
+                             bdw_includes_header=settings.bdw_includes_header)
+    spans = record_spans(raw, framing)
+    if spans.problem is not None:
+        raise ValueError(f"{path.name}: {spans.problem}")
+    existing = [raw[o : o + n] for o, n in zip(spans.offsets, spans.lengths, strict=True)]
+    data_type = record_type or (schema.data_values[0] if schema.data_values else None)
+    layout = schema.data_layouts[0] if data_type is None else \
+        schema.by_segment[schema.segment_raw[data_type]]
+    encoder = RecordEncoder(schema.roots[layout], schema.options)
+    seg_field = settings.record_types.field if settings.record_types else None
+    new = []
+    for values in records:
+        full = dict(values)
+        if seg_field and data_type is not None:
+            full[seg_field.replace("-", "_")] = data_type
+        new.append(encoder.encode(full))
+    check = settings.trailer
+    if check is None:
+        write_atomic(path, frame_records(existing + new, framing))
+        return
+    trailer_pos = len(existing) - 1
+    if check.record_type is not None and schema.segment is not None:
+        off, size = schema.segment
+        wanted = schema.segment_raw[check.record_type]
+        trailer_pos = max(i for i, r in enumerate(existing) if r[off : off + size] == wanted)
+    t_layout, trailer = schema.decode(existing[trailer_pos], "fail_record")
+    if check.count_field:
+        key = check.count_field.replace("-", "_")
+        trailer[key] = int(trailer[key] or 0) + len(new)
+    if check.hash_field and check.hash_of:
+        key = check.hash_field.replace("-", "_")
+        added = sum((Decimal(v.get(check.hash_of.replace("-", "_"), 0) or 0) for v in records),
+                    Decimal(0))
+        trailer[key] = Decimal(trailer[key] or 0) + added
+    t_encoder = RecordEncoder(schema.roots[t_layout], schema.options)
+    rebuilt = existing[:trailer_pos] + new + existing[trailer_pos + 1 :]
+    rebuilt.insert(trailer_pos + len(new), t_encoder.encode(trailer))
+    write_atomic(path, frame_records(rebuilt, framing))
