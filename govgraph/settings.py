@@ -65,6 +65,41 @@ class GatewaySettings(_Model):
     """Folder of the demo's generated data (demo profile only)."""
     batch_loads: bool = True
     """Batch each source's keys per request level; ``false`` calls once per key (debugging)."""
+    introspection: bool | None = None
+    """Allow schema introspection; unset means off in the ``production`` profile, else on."""
+    max_depth: int = Field(default=12, ge=1)
+    """Deepest field nesting an operation may have (introspection fields not counted)."""
+    max_aliases: int = Field(default=15, ge=0)
+    """Most aliased fields one operation may contain."""
+    max_tokens: int = Field(default=5000, ge=10)
+    """Most lexical tokens an operation's text may contain (checked while parsing)."""
+    max_cost: int = Field(default=5000, ge=1)
+    """Highest estimated cost of one operation (see ``cost_weights``)."""
+    cost_weights: dict[str, int] = Field(
+        default_factory=lambda: {
+            "tax": 10,
+            "benefits": 4,
+            "passports": 3,
+            "vehicles": 3,
+            "parking": 5,
+            "index": 1,
+        }
+    )
+    """Cost of a field that reads a source, by source; other object fields cost 1."""
+    list_size_estimate: int = Field(default=10, ge=1)
+    """Items assumed in a list field that takes no page size, when estimating cost."""
+    persisted_operations: Literal["off", "automatic", "allowlist"] = "automatic"
+    """``automatic``: Apollo automatic persisted queries; ``allowlist``: only the manifest's."""
+    persisted_manifest: str | None = None
+    """Persisted query manifest (Apollo's JSON format) of the operations allowed."""
+    apq_cache_size: int = Field(default=10_000, ge=0)
+    """How many automatically persisted operations to remember."""
+    rate_limit: str | None = "600/minute"
+    """Requests each principal may make, in ``limits`` notation (``none`` to disable)."""
+    rate_limit_storage: str = "memory://"
+    """Where rate-limit counters live: ``memory://`` or ``redis://host:port``."""
+    ledger_url: str | None = None
+    """SQLAlchemy async URL of the access ledger; unset means the citizen index store."""
 
 
 class AuthSettings(_Model):
@@ -82,6 +117,23 @@ class AuthSettings(_Model):
     """Accepted signature algorithms (asymmetric only)."""
     leeway_s: int = Field(default=30, ge=0, le=300)
     """Clock skew allowed on ``exp`` and ``nbf``."""
+    max_token_lifetime_s: int = Field(default=86_400, gt=0)
+    """Longest lifetime (``exp - iat``) an accepted token may have."""
+    jwks_cache_s: float = Field(default=300.0, gt=0)
+    """How long fetched keys are used before they are fetched again."""
+    jwks_min_refresh_s: float = Field(default=10.0, ge=0)
+    """Shortest interval between key fetches triggered by an unknown ``kid``."""
+    caseworker_purposes: tuple[str, ...] = (
+        "case-review",
+        "benefit-claim",
+        "tax-enquiry",
+        "identity-check",
+        "debt-recovery",
+        "fraud-investigation",
+    )
+    """Purposes a caseworker may state to read a citizen's records."""
+    field_confidence: dict[str, Literal["P0", "P1", "P2", "P3", "P4"]] = Field(default_factory=dict)
+    """Overrides of the minimum identity confidence per field group, e.g. ``tax = "P3"``."""
 
 
 class ChaosSettings(_Model):
