@@ -76,6 +76,7 @@ class OperationCodec:
         self.credentials = credentials
         self.schema = port.client.wsdl.types
         self.env_ns = port.envelope_ns
+        self.rpc = type(operation.output).__name__ == "RpcMessage"
         self._template = self._compile_template() if fast and key_path else None
         self._decoder: Decoder | None = self._compile_decoder() if fast else None
 
@@ -172,13 +173,25 @@ class OperationCodec:
                 self.port.client.transport,
                 settings=self.port.client.settings,
             )
-            self._raise_fault(root)
+            wrapper = self._wrapper(root)
             body_el = root.find(f"{{{self.env_ns}}}Body")
-            if body_el is None:
-                raise ValueError("the reply has no SOAP Body")
+            if body_el is None or wrapper is None:
+                return {}
             result = self.operation.output._deserialize_body(body_el)["body"]
             value = to_plain(result)
         return value if isinstance(value, dict) else {}
+
+    def _check_wrapper(self, wrapper: etree._Element) -> None:
+        expected = etree.QName(self.operation.output.body.qname)
+        found = etree.QName(wrapper)
+        if expected.namespace == self.env_ns:
+            return
+        if found.namespace != expected.namespace or (
+            found.localname != expected.localname and not self.rpc
+        ):
+            raise ValueError(
+                f"{self.name} reply: expected element {expected.text}, got {found.text}"
+            )
 
     def _raise_fault(self, root: etree._Element) -> None:
         fault = find_fault(root)
@@ -194,6 +207,8 @@ class OperationCodec:
             if isinstance(child.tag, str):
                 if child.tag == f"{{{self.env_ns}}}Fault":
                     raise SoapFault(read_fault(child))
+                if self.operation.output.body is not None:
+                    self._check_wrapper(child)
                 return child
         return None
 

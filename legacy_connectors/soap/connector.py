@@ -120,14 +120,13 @@ class SoapConnector(Connector):
         )
         self._limit = asyncio.Semaphore(self.settings.concurrency)
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"soap-{self.name}")
-        codecs = [c for c in (self._single, self._batch, self._scan) if c is not None]
         log.info(
             "source %s: WSDL read; %s",
             self.name,
             "; ".join(
-                f"{c.name}: request {'template' if c.fast_request else 'zeep'}, "
-                f"reply {'compiled' if c.fast_reply else 'zeep'}"
-                for c in codecs
+                f"{name}: request {'template' if request else 'zeep'}, "
+                f"reply {'compiled' if reply else 'zeep'}"
+                for name, (request, reply) in self.fast_paths.items()
             ),
         )
 
@@ -140,6 +139,12 @@ class SoapConnector(Connector):
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
         self._port = None
+
+    @property
+    def fast_paths(self) -> dict[str, tuple[bool, bool]]:
+        """For each configured operation: (request from a template, reply by compiled decoder)."""
+        codecs = [c for c in (self._single, self._batch, self._scan) if c is not None]
+        return {c.name: (c.fast_request, c.fast_reply) for c in codecs}
 
     # -- one call ---------------------------------------------------------------------------
 

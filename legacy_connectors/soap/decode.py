@@ -1,8 +1,9 @@
 """Compile a response decoder from the WSDL's types: lxml in, plain dicts out.
 
 The decoder gives exactly what ``zeep.helpers.serialize_object`` gives for the same element
-(every declared child as a key, repeated children as lists, absent optional children as
-``None``, Python values from zeep's own type conversions) without building zeep objects.
+(every declared child as a key, repeated children as lists, absent optional children and
+empty complex children as ``None``, Python values from zeep's own type conversions) without
+building zeep objects.
 Types it cannot mirror exactly (attributes, choices, wildcards, mixed or simple content,
 list and union types, recursion) make :func:`compile_element` return ``None``, and the caller
 uses zeep. An element that carries attributes at run time (``xsi:type``, ``xsi:nil``) is
@@ -115,8 +116,8 @@ def compile_element(
     if items is None:
         return None
     active = _active | {id(xsd_type)}
-    by_tag: dict[str, tuple[str, bool, Decoder, Element]] = {}
-    by_local: dict[str, tuple[str, bool, Decoder, Element]] = {}
+    by_tag: dict[str, tuple[str, bool, Decoder, Element, bool]] = {}
+    by_local: dict[str, tuple[str, bool, Decoder, Element, bool]] = {}
     names: list[str] = []
     lists: list[str] = []
     for name, child in items:
@@ -124,7 +125,7 @@ def compile_element(
         if decoder is None:
             return None
         many = child.max_occurs != 1
-        entry = (name, many, decoder, child)
+        entry = (name, many, decoder, child, isinstance(child.type, ComplexType))
         by_tag[child.qname.text] = entry
         by_local[etree.QName(child.qname).localname] = entry
         names.append(name)
@@ -148,8 +149,13 @@ def compile_element(
                 entry = by_local.get(etree.QName(tag).localname)
                 if entry is None:
                     continue
-            name, many, sub, zeep_element = entry
-            value = fallback(child, zeep_element) if child.attrib else sub(child)
+            name, many, sub, zeep_element, complex_type = entry
+            if child.attrib:
+                value = fallback(child, zeep_element)
+            elif complex_type and not len(child):
+                value = None
+            else:
+                value = sub(child)
             if many:
                 out[name].append(value)
             else:
