@@ -7,6 +7,7 @@ settings; a source may be one database or a set queried in parallel and merged.
 from __future__ import annotations
 
 from legacy_connectors.sql.connector import SqlConnector
+from legacy_connectors.sql.drift import Drift
 from legacy_connectors.sql.engines import async_url, parameter_limit
 from legacy_connectors.sql.settings import (
     ChildMapping,
@@ -21,6 +22,7 @@ __all__ = [
     "ChildMapping",
     "ColumnSpec",
     "DatabaseSettings",
+    "Drift",
     "KeySpec",
     "SqlConnector",
     "SqlSettings",
