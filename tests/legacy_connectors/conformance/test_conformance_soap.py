@@ -1,0 +1,44 @@
+"""The ``soap`` kind passes the conformance kit against the simulated tax service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from fixtures.tax import source_options
+from fixtures.tax.testing import TaxService, running_tax_service
+from legacy_connectors.testing import ConnectorConformance
+
+
+@pytest.fixture(scope="module")
+def conformance_tax(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TaxService]:
+    """The simulated tax service over a small population, on a loopback port."""
+    with running_tax_service(tmp_path_factory.mktemp("conformance-tax"), size=40) as service:
+        yield service
+
+
+class TestSoapConformance(ConnectorConformance):
+    kind = "soap"
+
+    @pytest.fixture
+    def connector_options(self, conformance_tax: TaxService) -> Mapping[str, Any]:
+        return source_options(conformance_tax.data_dir, conformance_tax.base_url)
+
+    @pytest.fixture
+    def known_keys(self, conformance_tax: TaxService) -> Sequence[str]:
+        return conformance_tax.ninos[:6]
+
+    @pytest.fixture
+    def missing_keys(self) -> Sequence[str]:
+        return ["AB123456C", "CE654321A"]
+
+    @pytest.fixture
+    def failing_key(self) -> str | None:
+        return "NOT-A-NINO"
+
+    @pytest.fixture
+    def unreachable_options(self, conformance_tax: TaxService) -> Mapping[str, Any] | None:
+        options = source_options(conformance_tax.data_dir, conformance_tax.base_url)
+        return {**options, "endpoint": "http://127.0.0.1:9/tax", "timeout_s": 2.0}
