@@ -17,10 +17,12 @@ from legacy_connectors.errors import (
     LegacyError,
     UpstreamUnavailableError,
 )
+from legacy_connectors.flatfile.codepages import code_page
+from legacy_connectors.flatfile.convert import is_text
 from legacy_connectors.flatfile.dataset import Fingerprint, Generation, fingerprint, load_generation
 from legacy_connectors.flatfile.errors import FileIntegrityError, RecordDecodeError
 from legacy_connectors.flatfile.keyindex import KeyNormaliser, key_normaliser
-from legacy_connectors.flatfile.schema import FileSchema, decode_with_policy, schema_from_settings
+from legacy_connectors.flatfile.schema import FileSchema, schema_from_settings
 from legacy_connectors.flatfile.settings import FlatFileSettings
 
 __all__ = ["FlatFileConnector"]
@@ -52,6 +54,7 @@ class FlatFileConnector(Connector):
         self.rejected: dict[Fingerprint, str] = {}
         self.last_error: str | None = None
         self._normalisers: dict[str, KeyNormaliser] = {}
+        self._text_key = True
         self._poller: asyncio.Task[None] | None = None
         self._refresh_lock = asyncio.Lock()
 
@@ -60,11 +63,15 @@ class FlatFileConnector(Connector):
         try:
             self.schema = await asyncio.to_thread(schema_from_settings, self.cfg)
         except OSError as exc:
-            raise ConfigurationError(f"copybook {self.cfg.copybook.name} cannot be read",
-                                     service=self.name, detail=str(exc)) from exc
+            raise ConfigurationError(
+                f"copybook {self.cfg.copybook.name} cannot be read",
+                service=self.name,
+                detail=str(exc),
+            ) from exc
         for layout in self.schema.data_layouts:
             node = self.schema.field(layout, self.cfg.key_field)
             self._normalisers[layout] = key_normaliser(node, self.schema.options)
+            self._text_key = is_text(node)
         await self.refresh()
         self._poller = asyncio.create_task(self._poll(), name=f"flatfile-poll-{self.name}")
 
@@ -74,10 +81,16 @@ class FlatFileConnector(Connector):
         directory = self.cfg.directory
         assert directory is not None
         names = sorted(
-            (p for p in directory.iterdir()
-             if p.is_file() and not p.name.startswith(".")
-             and fnmatch.fnmatchcase(p.name, self.cfg.pattern)),
-            key=lambda p: p.name, reverse=True)
+            (
+                p
+                for p in directory.iterdir()
+                if p.is_file()
+                and not p.name.startswith(".")
+                and fnmatch.fnmatchcase(p.name, self.cfg.pattern)
+            ),
+            key=lambda p: p.name,
+            reverse=True,
+        )
         return names
 
     async def refresh(self) -> bool:
@@ -106,12 +119,14 @@ class FlatFileConnector(Connector):
                 try:
                     gen = await asyncio.to_thread(load_generation, path, self.schema, self.cfg)
                 except (FileIntegrityError, OSError) as exc:
-                    reason = str(exc) if isinstance(exc, LegacyError) else (
-                        f"{path.name} cannot be read: {exc.strerror}")
+                    reason = (
+                        str(exc)
+                        if isinstance(exc, LegacyError)
+                        else (f"{path.name} cannot be read: {exc.strerror}")
+                    )
                     self.rejected[print_] = reason
                     self.last_error = reason
-                    log.warning("flat-file source %s rejected %s: %s", self.name, path.name,
-                                reason)
+                    log.warning("flat-file source %s rejected %s: %s", self.name, path.name, reason)
                     if self.current is None:
                         continue
                     return False
@@ -123,8 +138,12 @@ class FlatFileConnector(Connector):
         old = self.current
         self.current = gen
         self.last_error = None
-        log.info("flat-file source %s serving %s (%d records)", self.name, gen.path.name,
-                 gen.record_count)
+        log.info(
+            "flat-file source %s serving %s (%d records)",
+            self.name,
+            gen.path.name,
+            gen.record_count,
+        )
         if old is not None:
             old.retired = True
             if old.users == 0:
@@ -145,7 +164,9 @@ class FlatFileConnector(Connector):
         if gen is None:
             raise UpstreamUnavailableError(
                 f"flat-file source {self.name} has no valid file to serve",
-                service=self.name, detail=self.last_error)
+                service=self.name,
+                detail=self.last_error,
+            )
         return gen
 
     async def load_many(self, keys: Sequence[str]) -> list[Result]:
@@ -197,8 +218,7 @@ class FlatFileConnector(Connector):
             _layout, values = self.schema.decode(data, self.cfg.corrupt_policy)
         except RecordDecodeError as exc:
             gen.bad_records.add(number)
-            located = exc.located(file=gen.path.name, record_number=number,
-                                  record_offset=offset)
+            located = exc.located(file=gen.path.name, record_number=number, record_offset=offset)
             located.service = self.name
             return located
         if "_corrupt_fields" in values:
@@ -226,8 +246,10 @@ class FlatFileConnector(Connector):
         )
         if gen.header is not None:
             facts["header"] = {k: v for k, v in gen.header.items() if not k.startswith("_")}
-        status = "degraded" if self.last_error or gen.bad_records else "up"
-        return Health(status=status, detail=self.last_error or "", facts=facts)
+        degraded = bool(self.last_error or gen.bad_records)
+        return Health(
+            status="degraded" if degraded else "up", detail=self.last_error or "", facts=facts
+        )
 
     async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
         """Every data record with its key, in file order, in batches."""
@@ -248,13 +270,14 @@ class FlatFileConnector(Connector):
     def _scan_chunk(self, gen: Generation, positions: list[int]) -> list[tuple[str, Record]]:
         assert self.schema is not None
         out: list[tuple[str, Record]] = []
-        cp_key = self.schema.options
-        del cp_key
+        text_key = self._text_key
+        cp = code_page(self.schema.options.encoding)
         for pos in positions:
             result = self._decode(gen, pos)
             if isinstance(result, LegacyError):
                 continue
-            key = _key_text(gen.index.keys[pos], self.schema)
+            raw = bytes(gen.index.keys[pos])
+            key = cp.decode(raw).strip() if text_key else raw.decode("ascii")
             out.append((key, result))
         return out
 
@@ -268,13 +291,3 @@ class FlatFileConnector(Connector):
         if self.current is not None:
             self.current.close()
             self.current = None
-
-
-def _key_text(raw: bytes, schema: FileSchema) -> str:
-    from legacy_connectors.flatfile.codepages import code_page
-
-    try:
-        return raw.decode("ascii") if raw.isdigit() else code_page(
-            schema.options.encoding).decode(raw).strip()
-    except UnicodeDecodeError:
-        return code_page(schema.options.encoding).decode(raw).strip()

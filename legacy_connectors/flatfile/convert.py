@@ -98,8 +98,15 @@ def _raw_decoder(node: Field, cp: CodePage, options: DecodeOptions) -> Decoder:
         return _edited_decoder(node, cp)
     decimal = pic.is_decimal
     if usage is Usage.DISPLAY:
-        return zoned_decoder(cp, node.size, pic.scale, pic.signed, bool(node.sign_leading),
-                             node.sign_separate, decimal)
+        return zoned_decoder(
+            cp,
+            node.size,
+            pic.scale,
+            pic.signed,
+            bool(node.sign_leading),
+            node.sign_separate,
+            decimal,
+        )
     if usage is Usage.PACKED:
         return packed_decoder(node.size, pic.scale, pic.signed, decimal)
     order = "little" if usage is Usage.BINARY_LE else "big"
@@ -151,8 +158,9 @@ def field_encoder(node: Field, options: DecodeOptions) -> Encoder:
             value = Decimal(repr(value))
         number = unscaled(value, pic.scale, node.name)
         if usage is Usage.DISPLAY:
-            return encode_zoned(cp, number, size, pic.signed, bool(node.sign_leading),
-                                node.sign_separate)
+            return encode_zoned(
+                cp, number, size, pic.signed, bool(node.sign_leading), node.sign_separate
+            )
         if usage is Usage.PACKED:
             return encode_packed(number, size, pic.signed)
         order = "little" if usage is Usage.BINARY_LE else "big"

@@ -7,6 +7,7 @@ Decoding whole records happens later, only for the keys asked for.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 from dataclasses import dataclass, field
@@ -93,8 +94,9 @@ def _ancestors(node: Field) -> list[Field]:
     return out
 
 
-def _gather(buf: npt.NDArray[np.uint8], offs: npt.NDArray[np.int64], start: int, size: int
-            ) -> npt.NDArray[Any]:
+def _gather(
+    buf: npt.NDArray[np.uint8], offs: npt.NDArray[np.int64], start: int, size: int
+) -> npt.NDArray[Any]:
     idx = offs[:, None] + (start + np.arange(size, dtype=np.int64))[None, :]
     rows = np.ascontiguousarray(buf[idx])
     return rows.view(f"S{size}").reshape(-1)
@@ -120,19 +122,22 @@ class _Loader:
             return gen
         except BaseException:
             if mm is not None:
-                try:
+                with contextlib.suppress(BufferError):
                     mm.close()
-                except BufferError:
-                    pass
             os.close(fd)
             raise
 
     def _framing(self, mm: mmap.mmap) -> Framing:
         s = self.settings
         lrecl = s.lrecl or max(r.size for r in self.schema.roots.values())
-        return detect_framing(mm, s.recfm, lrecl=lrecl, endian=s.rdw_endian,
-                              rdw_includes_header=s.rdw_includes_header,
-                              bdw_includes_header=s.bdw_includes_header)
+        return detect_framing(
+            mm,
+            s.recfm,
+            lrecl=lrecl,
+            endian=s.rdw_endian,
+            rdw_includes_header=s.rdw_includes_header,
+            bdw_includes_header=s.bdw_includes_header,
+        )
 
     def _build(self, mm: mmap.mmap, print_: Fingerprint) -> Generation:
         framing = self._framing(mm)
@@ -153,15 +158,17 @@ class _Loader:
             np.concatenate([p[2] for p in parts]) if parts else np.array([], np.int32),
             np.concatenate([p[3] for p in parts]) if parts else np.array([], np.int32),
         )
-        gen = Generation(self.path, print_, framing, index, len(offs), data_count, None, None,
-                         bad, unkeyed)
+        gen = Generation(
+            self.path, print_, framing, index, len(offs), data_count, None, None, bad, unkeyed
+        )
         gen._mm = mm
         self._header_trailer(gen, spans, layouts)
         gen._mm = None
         return gen
 
-    def _layouts(self, buf: npt.NDArray[np.uint8], offs: npt.NDArray[np.int64],
-                 lens: npt.NDArray[np.int32]) -> npt.NDArray[np.int16]:
+    def _layouts(
+        self, buf: npt.NDArray[np.uint8], offs: npt.NDArray[np.int64], lens: npt.NDArray[np.int32]
+    ) -> npt.NDArray[np.int16]:
         """Per record: index into ``schema.data_layouts``, -1 other known type, -2 unknown."""
         schema = self.schema
         out = np.full(len(offs), 0, dtype=np.int16)
@@ -177,10 +184,14 @@ class _Loader:
             out[seg == np.array(raw, dtype=f"S{size}")] = code
         return out
 
-    def _keys(self, buf: npt.NDArray[np.uint8], offs: npt.NDArray[np.int64],
-              lens: npt.NDArray[np.int32], numbers: npt.NDArray[np.int32],
-              layouts: npt.NDArray[np.int16]
-              ) -> tuple[list[tuple[Any, ...]], int, set[int], int]:
+    def _keys(
+        self,
+        buf: npt.NDArray[np.uint8],
+        offs: npt.NDArray[np.int64],
+        lens: npt.NDArray[np.int32],
+        numbers: npt.NDArray[np.int32],
+        layouts: npt.NDArray[np.int16],
+    ) -> tuple[list[tuple[Any, ...]], int, set[int], int]:
         parts: list[tuple[Any, ...]] = []
         bad: set[int] = {int(n) for n in numbers[layouts == -2]}
         data_count = 0
@@ -205,14 +216,22 @@ class _Loader:
         return parts, data_count, bad, unkeyed
 
     def _blank(self, keys: npt.NDArray[Any], node: Field) -> npt.NDArray[np.bool_]:
+        blank: npt.NDArray[np.bool_] = keys == b""
         if not is_text(node):
-            return keys == b""
+            return blank
         space = bytes([code_page(self.schema.options.encoding).space]) * node.size
-        return (keys == np.array(space, dtype=keys.dtype)) | (keys == b"")
+        spaces: npt.NDArray[np.bool_] = keys == np.array(space, dtype=keys.dtype)
+        return spaces | blank
 
-    def _decoded_keys(self, name: str, node: Field, root: Field, buf: npt.NDArray[np.uint8],
-                      offs: npt.NDArray[np.int64], lens: npt.NDArray[np.int32]
-                      ) -> npt.NDArray[Any]:
+    def _decoded_keys(
+        self,
+        name: str,
+        node: Field,
+        root: Field,
+        buf: npt.NDArray[np.uint8],
+        offs: npt.NDArray[np.int64],
+        lens: npt.NDArray[np.int32],
+    ) -> npt.NDArray[Any]:
         schema = self.schema
         convert = raw_to_number_keys(node, schema.options)
         static = _static_offset(root, node, self.settings.variable_size_occurs)
@@ -230,8 +249,9 @@ class _Loader:
         width = max((len(k) for k in raw_keys), default=1) or 1
         return np.array(raw_keys, dtype=f"S{width}")
 
-    def _header_trailer(self, gen: Generation, spans: Spans,
-                        layouts: npt.NDArray[np.int16]) -> None:
+    def _header_trailer(
+        self, gen: Generation, spans: Spans, layouts: npt.NDArray[np.int16]
+    ) -> None:
         schema = self.schema
         if len(spans.offsets) and schema.segment is not None and layouts[0] == -1:
             gen.header = self._decode_at(gen, spans, 0)
@@ -242,8 +262,14 @@ class _Loader:
         if check.record_type is not None and schema.segment is not None:
             wanted = schema.segment_raw.get(check.record_type)
             off, size = schema.segment
-            pos = next((i for i in range(len(spans.offsets) - 1, -1, -1)
-                        if gen.read(spans.offsets[i] + off, size) == wanted), -1)
+            pos = next(
+                (
+                    i
+                    for i in range(len(spans.offsets) - 1, -1, -1)
+                    if gen.read(spans.offsets[i] + off, size) == wanted
+                ),
+                -1,
+            )
         if pos < 0:
             raise FileIntegrityError(f"{self.path.name}: no trailer record")
         trailer = self._decode_at(gen, spans, pos)
@@ -254,7 +280,8 @@ class _Loader:
             if expected is None or int(expected) != actual:
                 raise FileIntegrityError(
                     f"{self.path.name}: trailer {check.count_field} says {expected} records, "
-                    f"the file has {actual}")
+                    f"the file has {actual}"
+                )
         if check.hash_field and check.hash_of:
             expected = _pick(trailer, self._trailer_field(gen, spans, pos, check.hash_field))
             total, failed = self._hash_total(gen, spans, layouts, check.hash_of)
@@ -262,7 +289,8 @@ class _Loader:
                 more = f" ({failed} records with an unreadable {check.hash_of})" if failed else ""
                 raise FileIntegrityError(
                     f"{self.path.name}: trailer {check.hash_field} is {expected}, the sum of "
-                    f"{check.hash_of} is {total}{more}")
+                    f"{check.hash_of} is {total}{more}"
+                )
 
     def _trailer_field(self, gen: Generation, spans: Spans, pos: int, name: str) -> Field:
         layout = self.schema.layout_of(gen.read(spans.offsets[pos], spans.lengths[pos]))
@@ -274,17 +302,20 @@ class _Loader:
             return self.schema.decode(record, "null_fields")[1]
         except Exception as exc:
             raise FileIntegrityError(
-                f"{self.path.name}: record {pos + 1} cannot be decoded: {exc}") from exc
+                f"{self.path.name}: record {pos + 1} cannot be decoded: {exc}"
+            ) from exc
 
-    def _hash_total(self, gen: Generation, spans: Spans, layouts: npt.NDArray[np.int16],
-                    name: str) -> tuple[Decimal, int]:
+    def _hash_total(
+        self, gen: Generation, spans: Spans, layouts: npt.NDArray[np.int16], name: str
+    ) -> tuple[Decimal, int]:
         total = Decimal(0)
         failed = 0
         for code, layout in enumerate(self.schema.data_layouts):
             node = self.schema.field(layout, name)
             decode = field_decoder(node, self.schema.options)
-            if not _static_offset(self.schema.roots[layout], node,
-                                  self.settings.variable_size_occurs):
+            if not _static_offset(
+                self.schema.roots[layout], node, self.settings.variable_size_occurs
+            ):
                 raise FileIntegrityError(f"hash field {name} must not follow a variable array")
             idx = np.nonzero(layouts == code)[0].tolist()
             offsets, lengths = spans.offsets, spans.lengths
@@ -297,8 +328,11 @@ class _Loader:
                     gen.bad_records.add(i + 1)
                     continue
                 if value is not None:
-                    ints += int(value.scaleb(node.picture.scale)) if isinstance(
-                        value, Decimal) and node.picture else int(value)
+                    ints += (
+                        int(value.scaleb(node.picture.scale))
+                        if isinstance(value, Decimal) and node.picture
+                        else int(value)
+                    )
             scale = node.picture.scale if node.picture else 0
             total += Decimal(ints).scaleb(-scale) if scale else Decimal(ints)
         return total, failed

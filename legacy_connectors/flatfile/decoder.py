@@ -65,8 +65,16 @@ def _report(g: _Gen, ind: int, node: Field, path_expr: str, pos: str, reason: st
         g.emit(ind, f"bad({path_expr}, {pos}, {reason})")
 
 
-def _elementary(g: _Gen, ind: int, node: Field, base: str, out: str, idx: list[str],
-                path: list[str], target: str) -> None:
+def _elementary(
+    g: _Gen,
+    ind: int,
+    node: Field,
+    base: str,
+    out: str,
+    idx: list[str],
+    path: list[str],
+    target: str,
+) -> None:
     pos = _pos(base, node.offset)
     path_expr = _path_expr(path, idx)
     if is_text(node) and g.options.date_format(node.name) is None:
@@ -101,8 +109,9 @@ def _ident(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name)
 
 
-def _children(g: _Gen, ind: int, parent: Field, base: str, out: str, idx: list[str],
-              path: list[str]) -> None:
+def _children(
+    g: _Gen, ind: int, parent: Field, base: str, out: str, idx: list[str], path: list[str]
+) -> None:
     for child in parent.children:
         if child.is_filler and child.occurs is None and not child.children:
             continue
@@ -111,8 +120,9 @@ def _children(g: _Gen, ind: int, parent: Field, base: str, out: str, idx: list[s
         _item(g, ind, child, base, out, idx, path)
 
 
-def _item(g: _Gen, ind: int, node: Field, base: str, out: str, idx: list[str],
-          path: list[str]) -> None:
+def _item(
+    g: _Gen, ind: int, node: Field, base: str, out: str, idx: list[str], path: list[str]
+) -> None:
     key = node.key
     sep = "." if path else ""
     my_path = [*path, sep + key.replace("%", "%%")]
@@ -131,8 +141,9 @@ def _item(g: _Gen, ind: int, node: Field, base: str, out: str, idx: list[str],
     _array(g, ind, node, base, out, idx, my_path)
 
 
-def _array(g: _Gen, ind: int, node: Field, base: str, out: str, idx: list[str],
-           path: list[str]) -> None:
+def _array(
+    g: _Gen, ind: int, node: Field, base: str, out: str, idx: list[str], path: list[str]
+) -> None:
     assert node.occurs is not None
     key = node.key
     count = g.var("n")
@@ -147,8 +158,10 @@ def _array(g: _Gen, ind: int, node: Field, base: str, out: str, idx: list[str],
         low = node.occurs_min or 0
         g.emit(ind, f"{count} = o_{_ident(node.depending_on)}")
         g.emit(ind, f"if {count} is None or not ({low} <= {count} <= {node.occurs}):")
-        reason = (f"f'OCCURS DEPENDING ON {node.depending_on} is {{{count}}}, "
-                  f"expected {low} to {node.occurs}'")
+        reason = (
+            f"f'OCCURS DEPENDING ON {node.depending_on} is {{{count}}}, "
+            f"expected {low} to {node.occurs}'"
+        )
         _report(g, ind + 1, node, path_expr, start, reason)
         g.emit(ind + 1, f"{count} = 0")
         g.emit(ind + 1, f"{arr} = None")
@@ -168,8 +181,7 @@ def _array(g: _Gen, ind: int, node: Field, base: str, out: str, idx: list[str],
         _children(g, ind + 1, node, elem_base, sub, [*idx, i], elem_path)
         g.emit(ind + 1, f"{arr}.append({sub})")
     else:
-        _elementary(g, ind + 1, node, elem_base, arr, [*idx, i], elem_path,
-                    "{out}.append({value})")
+        _elementary(g, ind + 1, node, elem_base, arr, [*idx, i], elem_path, "{out}.append({value})")
     if variable or _has_variable(node, g.options):
         g.emit(ind + 1, f"{nxt} = {elem_base} + {node.offset + node.size}")
     else:
@@ -188,8 +200,13 @@ def _has_variable(node: Field, options: DecodeOptions) -> bool:
 class RecordDecoder:
     """Decodes records of one layout (an 01 level or any group) into nested dicts."""
 
-    def __init__(self, root: Field, options: DecodeOptions, source: str,
-                 fn: Callable[[bytes, BadField], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        root: Field,
+        options: DecodeOptions,
+        source: str,
+        fn: Callable[[bytes, BadField], dict[str, Any]],
+    ) -> None:
         self.root = root
         self.options = options
         self.source = source

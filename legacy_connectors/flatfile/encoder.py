@@ -29,8 +29,9 @@ class RecordEncoder:
         self.options = options
         self._space = bytes([code_page(options.encoding).space])
         self._encoders = {
-            id(n): field_encoder(n, options) for n in root.walk() if not n.children
-            and not n.is_group
+            id(n): field_encoder(n, options)
+            for n in root.walk()
+            if not n.children and not n.is_group
         }
 
     def encode(self, values: Mapping[str, Any]) -> bytes:
@@ -42,8 +43,8 @@ class RecordEncoder:
         if root.children:
             base = self._group(root, values, buf, 0, counts)
         else:
-            found, value = _get(values, root)
-            self._elementary(root, value if found else None, buf, 0)
+            found, single = _get(values, root)
+            self._elementary(root, single if found else None, buf, 0)
             base = 0
         end = base + root.offset + size
         return bytes(buf[:end])
@@ -73,10 +74,17 @@ class RecordEncoder:
             raise ValueError(f"{node.path()}: {exc}") from exc
         buf[pos : pos + len(data)] = data
 
-    def _group(self, node: Field, values: Mapping[str, Any], buf: bytearray, base: int,
-               counts: dict[str, int]) -> int:
+    def _group(
+        self,
+        node: Field,
+        values: Mapping[str, Any],
+        buf: bytearray,
+        base: int,
+        counts: dict[str, int],
+    ) -> int:
         done: set[str] = set()
         for child in node.children:
+            value: Any
             if child.is_filler and child.children and child.occurs is None:
                 found, value = True, values
             elif child.name in counts:
@@ -92,8 +100,9 @@ class RecordEncoder:
             base = self._item(child, value, buf, base, counts)
         return base
 
-    def _item(self, node: Field, value: Any, buf: bytearray, base: int,
-              counts: dict[str, int]) -> int:
+    def _item(
+        self, node: Field, value: Any, buf: bytearray, base: int, counts: dict[str, int]
+    ) -> int:
         if node.occurs is None:
             if node.children:
                 return self._group(node, value or {}, buf, base, counts)
@@ -117,10 +126,12 @@ class RecordEncoder:
 
 
 @lru_cache(maxsize=64)
-def _encoder(root: Field, encoding: str, dates: tuple[tuple[str, str], ...],
-             variable: bool) -> RecordEncoder:
-    options = DecodeOptions(encoding=encoding, date_fields=dict(dates),
-                            variable_size_occurs=variable)
+def _encoder(
+    root: Field, encoding: str, dates: tuple[tuple[str, str], ...], variable: bool
+) -> RecordEncoder:
+    options = DecodeOptions(
+        encoding=encoding, date_fields=dict(dates), variable_size_occurs=variable
+    )
     return RecordEncoder(root, options)
 
 

@@ -9,6 +9,8 @@ whole word byte-swapped); :func:`detect_framing` finds out unless told.
 
 from __future__ import annotations
 
+import mmap
+import struct
 from array import array
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -20,6 +22,7 @@ __all__ = ["Framing", "RecordFormat", "Spans", "detect_framing", "record_spans"]
 RecordFormat = Literal["F", "FB", "V", "VB", "D"]
 Endian = Literal["big", "little"]
 _SAMPLE_RECORDS = 2000
+Buffer = bytes | bytearray | memoryview | mmap.mmap
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,35 +58,40 @@ class Spans:
     problem: str | None = None
 
 
-def _word(data: bytes | memoryview, pos: int, endian: Endian, extended: bool) -> int | None:
-    b0, b1, b2, b3 = data[pos], data[pos + 1], data[pos + 2], data[pos + 3]
+_BIG = struct.Struct(">HH")
+_LITTLE = struct.Struct("<HH")
+
+
+def _word(data: Buffer, pos: int, endian: Endian, extended: bool) -> int | None:
     if endian == "big":
-        if extended and b0 & 0x80:
-            return ((b0 & 0x7F) << 24) | (b1 << 16) | (b2 << 8) | b3
-        return (b0 << 8) | b1 if b2 == 0 and b3 == 0 else None
-    return b2 | (b3 << 8) if b0 == 0 and b1 == 0 else None
+        n, zero = _BIG.unpack_from(data, pos)
+        if extended and n & 0x8000:
+            return int(((n & 0x7FFF) << 16) | zero)
+        return int(n) if zero == 0 else None
+    zero, n = _LITTLE.unpack_from(data, pos)
+    return int(n) if zero == 0 else None
 
 
-def _walk_v(data: bytes | memoryview, start: int, end: int, f: Framing, spans: Spans,
-            limit: int) -> int:
+def _walk_v(data: Buffer, start: int, end: int, f: Framing, spans: Spans, limit: int) -> int:
     """Read RDW records in ``data[start:end]``; return where reading stopped."""
     pos = start
     adjust = 4 if f.rdw_includes_header else 0
     offsets, lengths = spans.offsets, spans.lengths
-    endian = f.endian
-    while pos < end and len(offsets) < limit:
+    unpack = (_BIG if f.endian == "big" else _LITTLE).unpack_from
+    big = f.endian == "big"
+    room = limit - len(offsets)
+    while pos < end and room > 0:
         if pos + 4 > end:
             spans.problem = f"truncated record descriptor word at byte offset {pos}"
             return pos
-        n = _word(data, pos, endian, False)
-        if n is None:
+        a, b = unpack(data, pos)
+        n, zero = (a, b) if big else (b, a)
+        length = n - adjust
+        if zero or length <= 0:
             spans.problem = f"bad record descriptor word at byte offset {pos}"
             return pos
-        length = n - adjust
-        if length <= 0:
-            spans.problem = f"record descriptor word at byte offset {pos} gives length {n}"
-            return pos
-        if pos + 4 + length > end:
+        nxt = pos + 4 + length
+        if nxt > end:
             spans.problem = (
                 f"record at byte offset {pos} claims {length} bytes but only "
                 f"{end - pos - 4} remain (truncated mid-record)"
@@ -91,11 +99,12 @@ def _walk_v(data: bytes | memoryview, start: int, end: int, f: Framing, spans: S
             return pos
         offsets.append(pos + 4)
         lengths.append(length)
-        pos += 4 + length
+        pos = nxt
+        room -= 1
     return pos
 
 
-def _walk_vb(data: bytes | memoryview, size: int, f: Framing, limit: int) -> Spans:
+def _walk_vb(data: Buffer, size: int, f: Framing, limit: int) -> Spans:
     spans = Spans(array("q"), array("l"))
     pos = 0
     adjust = 0 if f.bdw_includes_header else 4
@@ -124,7 +133,7 @@ def _walk_vb(data: bytes | memoryview, size: int, f: Framing, limit: int) -> Spa
     return spans
 
 
-def _walk_d(data: bytes | memoryview, size: int) -> Spans:
+def _walk_d(data: Buffer, size: int) -> Spans:
     spans = Spans(array("q"), array("l"))
     raw = bytes(data)
     pos = 0
@@ -141,7 +150,7 @@ def _walk_d(data: bytes | memoryview, size: int) -> Spans:
     return spans
 
 
-def record_spans(data: bytes | memoryview, framing: Framing, limit: int | None = None) -> Spans:
+def record_spans(data: Buffer, framing: Framing, limit: int | None = None) -> Spans:
     """Every record's (offset, length); ``problem`` says why reading stopped early, if it did."""
     size = len(data)
     cap = limit if limit is not None else size + 1
@@ -167,7 +176,7 @@ def record_spans(data: bytes | memoryview, framing: Framing, limit: int | None =
 
 
 def detect_framing(
-    data: bytes | memoryview,
+    data: Buffer,
     recfm: RecordFormat,
     *,
     lrecl: int | None = None,
@@ -188,8 +197,9 @@ def detect_framing(
     for e in endians:
         for rdw in rdws:
             for bdw in bdws:
-                candidate = replace(base, endian=e, rdw_includes_header=rdw,
-                                    bdw_includes_header=bdw)
+                candidate = replace(
+                    base, endian=e, rdw_includes_header=rdw, bdw_includes_header=bdw
+                )
                 spans = record_spans(data, candidate, limit=_SAMPLE_RECORDS)
                 clean = spans.problem is None
                 score = len(spans.offsets) * 2 + (1 if clean else 0)

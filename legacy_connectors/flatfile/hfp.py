@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["hfp_to_float", "float_to_hfp"]
+__all__ = ["float_to_hfp", "hfp_to_float"]
 
 
 def hfp_to_float(data: bytes) -> float:

@@ -68,8 +68,13 @@ class KeyIndex:
     numbers: npt.NDArray[np.int32]
 
     @classmethod
-    def build(cls, keys: npt.NDArray[Any], offsets: npt.NDArray[np.int64],
-              lengths: npt.NDArray[np.int32], numbers: npt.NDArray[np.int32]) -> KeyIndex:
+    def build(
+        cls,
+        keys: npt.NDArray[Any],
+        offsets: npt.NDArray[np.int64],
+        lengths: npt.NDArray[np.int32],
+        numbers: npt.NDArray[np.int32],
+    ) -> KeyIndex:
         """Sort by key (stable, so one key's records stay in file order)."""
         order = np.argsort(keys, kind="stable")
         return cls(keys[order], offsets[order], lengths[order], numbers[order])
@@ -98,5 +103,6 @@ class KeyIndex:
     @property
     def nbytes(self) -> int:
         """Memory held by the index arrays."""
-        return int(self.keys.nbytes + self.offsets.nbytes + self.lengths.nbytes
-                   + self.numbers.nbytes)
+        return int(
+            self.keys.nbytes + self.offsets.nbytes + self.lengths.nbytes + self.numbers.nbytes
+        )

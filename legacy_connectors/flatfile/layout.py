@@ -22,16 +22,26 @@ def _size(node: Field) -> int:
     if not node.children:
         if node.picture is None and node.usage not in (Usage.FLOAT, Usage.DOUBLE):
             if node.level in (1, 77) or node.level == 0:
-                raise CopybookError(f"{node.name} has neither a PICTURE nor subordinate items",
-                                    line=node.line, column=node.column)
-            raise CopybookError(f"{node.name} needs a PICTURE clause", line=node.line,
-                                column=node.column)
+                raise CopybookError(
+                    f"{node.name} has neither a PICTURE nor subordinate items",
+                    line=node.line,
+                    column=node.column,
+                )
+            raise CopybookError(
+                f"{node.name} needs a PICTURE clause", line=node.line, column=node.column
+            )
         usage = node.usage or Usage.DISPLAY
-        if node.picture is not None and node.picture.category != "numeric" \
-                and usage is not Usage.DISPLAY:
+        if (
+            node.picture is not None
+            and node.picture.category != "numeric"
+            and usage is not Usage.DISPLAY
+        ):
             raise CopybookError(
                 f"{node.name}: USAGE {usage.value} needs a numeric PICTURE, got "
-                f"{node.picture.text}", line=node.line, column=node.column)
+                f"{node.picture.text}",
+                line=node.line,
+                column=node.column,
+            )
         if usage in (Usage.FLOAT, Usage.DOUBLE) and node.picture is not None:
             node.picture = None
         node.usage = usage
@@ -49,7 +59,9 @@ def _size(node: Field) -> int:
             if base not in alternatives:
                 raise CopybookError(
                     f"{child.name} REDEFINES {base}, which is not the item before it",
-                    line=child.line, column=child.column)
+                    line=child.line,
+                    column=child.column,
+                )
             grow = child_size - alternatives[base]
             if grow > 0:
                 total += grow
@@ -66,18 +78,12 @@ def _place(node: Field, offset: int, in_redefines: bool) -> None:
     starts: dict[str, int] = {}
     redefined = {c.redefines for c in node.children if c.redefines}
     for child in node.children:
-        if child.redefines is not None:
-            start = starts[child.redefines]
-        else:
-            start = cursor
+        start = starts[child.redefines] if child.redefines is not None else cursor
         starts[child.name] = start
         alt = in_redefines or child.redefines is not None or child.name in redefined
         _place(child, start, alt)
         end = start + child.total_size
-        if child.redefines is None:
-            cursor = end
-        else:
-            cursor = max(cursor, end)
+        cursor = end if child.redefines is None else max(cursor, end)
 
 
 def _check_depending(root: Field) -> None:
@@ -86,7 +92,10 @@ def _check_depending(root: Field) -> None:
         if node.depending_on is not None and node.depending_on not in names:
             raise CopybookError(
                 f"{node.name} OCCURS DEPENDING ON {node.depending_on}, which is not in "
-                f"record {root.name}", line=node.line, column=node.column)
+                f"record {root.name}",
+                line=node.line,
+                column=node.column,
+            )
 
 
 def assign_offsets(root: Field) -> None:

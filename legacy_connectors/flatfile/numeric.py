@@ -69,11 +69,16 @@ def _zoned_tables(cp: CodePage) -> tuple[bytes, bytes, tuple[tuple[int, int] | N
 
 
 def zoned_decoder(
-    cp: CodePage, size: int, scale: int, signed: bool, leading: bool, separate: bool,
+    cp: CodePage,
+    size: int,
+    scale: int,
+    signed: bool,
+    leading: bool,
+    separate: bool,
     decimal: bool,
 ) -> Decoder:
     """Decoder for a DISPLAY numeric field of ``size`` bytes."""
-    digits, to_ascii, overpunch = _zoned_tables(cp)
+    _digits, to_ascii, overpunch = _zoned_tables(cp)
     nulls = bytes(size)
     spaces = bytes([cp.space]) * size
     zero = cp.digits[:1]
@@ -112,7 +117,7 @@ def zoned_decoder(
     def slow(b: bytes) -> Any:
         if len(b) != size:
             raise FieldDecodeError(_TRUNCATED)
-        if b == nulls or b == spaces:
+        if b in (nulls, spaces):
             return None
         stripped = b.lstrip(spaces[:1])
         if stripped != b and stripped:
@@ -146,7 +151,12 @@ def zoned_decoder(
 
 
 def encode_zoned(
-    cp: CodePage, value: int, size: int, signed: bool, leading: bool, separate: bool,
+    cp: CodePage,
+    value: int,
+    size: int,
+    signed: bool,
+    leading: bool,
+    separate: bool,
 ) -> bytes:
     """Zoned decimal bytes for the integer ``value`` (already unscaled)."""
     ndigits = size - 1 if separate else size

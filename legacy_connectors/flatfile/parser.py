@@ -36,13 +36,33 @@ _USAGES = {
     "COMPUTATIONAL-2": Usage.DOUBLE,
 }
 _UNSUPPORTED_USAGES = frozenset(
-    {"NATIONAL", "DISPLAY-1", "POINTER", "PROCEDURE-POINTER", "FUNCTION-POINTER", "INDEX",
-     "OBJECT", "UTF-8", "COMP-6", "COMPUTATIONAL-6"}
+    {
+        "NATIONAL",
+        "DISPLAY-1",
+        "POINTER",
+        "PROCEDURE-POINTER",
+        "FUNCTION-POINTER",
+        "INDEX",
+        "OBJECT",
+        "UTF-8",
+        "COMP-6",
+        "COMPUTATIONAL-6",
+    }
 )
 _FIGURATIVE = {
-    "SPACE": " ", "SPACES": " ", "ZERO": 0, "ZEROS": 0, "ZEROES": 0,
-    "LOW-VALUE": "\x00", "LOW-VALUES": "\x00", "HIGH-VALUE": "\xff", "HIGH-VALUES": "\xff",
-    "QUOTE": '"', "QUOTES": '"', "NULL": "\x00", "NULLS": "\x00",
+    "SPACE": " ",
+    "SPACES": " ",
+    "ZERO": 0,
+    "ZEROS": 0,
+    "ZEROES": 0,
+    "LOW-VALUE": "\x00",
+    "LOW-VALUES": "\x00",
+    "HIGH-VALUE": "\xff",
+    "HIGH-VALUES": "\xff",
+    "QUOTE": '"',
+    "QUOTES": '"',
+    "NULL": "\x00",
+    "NULLS": "\x00",
 }
 _NOISE = frozenset({"IS", "ARE", "TIMES", "ON", "KEY", "BY", "CHARACTER", "WHEN"})
 
@@ -61,8 +81,9 @@ class _Sentence:
         tok = self.peek()
         if tok is None:
             last = self.tokens[-1]
-            raise CopybookError(f"expected {what} after {last.text!r}", line=last.line,
-                                column=last.column)
+            raise CopybookError(
+                f"expected {what} after {last.text!r}", line=last.line, column=last.column
+            )
         self.i += 1
         return tok
 
@@ -80,8 +101,9 @@ def _sentences(tokens: list[Token]) -> list[list[Token]]:
                 out.append(current)
             current = []
         elif not current and not tok.literal and not tok.text.isdigit():
-            raise CopybookError(f"expected a level number, found {tok.text!r}", line=tok.line,
-                                column=tok.column)
+            raise CopybookError(
+                f"expected a level number, found {tok.text!r}", line=tok.line, column=tok.column
+            )
         else:
             current.append(tok)
     if current:
@@ -96,8 +118,9 @@ def _literal(tok: Token) -> Any:
             try:
                 return bytes.fromhex(tok.text[2:]).decode("latin-1")
             except ValueError as exc:
-                raise CopybookError(f"bad hex literal {tok.text[2:]!r}", line=tok.line,
-                                    column=tok.column) from exc
+                raise CopybookError(
+                    f"bad hex literal {tok.text[2:]!r}", line=tok.line, column=tok.column
+                ) from exc
         return tok.text.split(":", 1)[1] if tok.text[1:2] == ":" else tok.text
     word = tok.upper
     if word.startswith("ALL"):
@@ -107,8 +130,9 @@ def _literal(tok: Token) -> Any:
     try:
         number = Decimal(word)
     except InvalidOperation as exc:
-        raise CopybookError(f"expected a literal, found {tok.text!r}", line=tok.line,
-                            column=tok.column) from exc
+        raise CopybookError(
+            f"expected a literal, found {tok.text!r}", line=tok.line, column=tok.column
+        ) from exc
     return int(number) if number == number.to_integral_value() and "." not in word else number
 
 
@@ -124,8 +148,9 @@ def _values(s: _Sentence) -> list[Any]:
         if not tok.literal and tok.upper in ("ALL",):
             s.i += 1
             continue
-        if not tok.literal and not (tok.text[0].isdigit() or tok.text[0] in "+-."
-                                    or tok.upper in _FIGURATIVE):
+        if not tok.literal and not (
+            tok.text[0].isdigit() or tok.text[0] in "+-." or tok.upper in _FIGURATIVE
+        ):
             break
         values.append(_literal(s.next("a literal")))
     return values
@@ -136,11 +161,13 @@ def _entry(tokens: list[Token], warnings: list[str]) -> Field:
     level_tok = s.next("a level number")
     level = int(level_tok.text)
     if level == 66:
-        raise CopybookError("level 66 (RENAMES) is not supported", line=level_tok.line,
-                            column=level_tok.column)
+        raise CopybookError(
+            "level 66 (RENAMES) is not supported", line=level_tok.line, column=level_tok.column
+        )
     if not (1 <= level <= 49 or level in (77, 88)):
-        raise CopybookError(f"level number {level} is not valid", line=level_tok.line,
-                            column=level_tok.column)
+        raise CopybookError(
+            f"level number {level} is not valid", line=level_tok.line, column=level_tok.column
+        )
     name = "FILLER"
     name_tok = s.peek()
     if name_tok is not None and not name_tok.literal and name_tok.upper not in _CLAUSES:
@@ -150,8 +177,9 @@ def _entry(tokens: list[Token], warnings: list[str]) -> Field:
         word = tok.upper
         s.i += 1
         if tok.literal:
-            raise CopybookError(f"unexpected literal {tok.text!r}", line=tok.line,
-                                column=tok.column)
+            raise CopybookError(
+                f"unexpected literal {tok.text!r}", line=tok.line, column=tok.column
+            )
         if word in ("PIC", "PICTURE"):
             s.skip_noise("IS")
             pic_tok = s.next("a PICTURE string")
@@ -195,15 +223,37 @@ def _entry(tokens: list[Token], warnings: list[str]) -> Field:
         elif word == "RENAMES":
             raise CopybookError("RENAMES is not supported", line=tok.line, column=tok.column)
         else:
-            raise CopybookError(f"unsupported or unknown clause {tok.text!r} in {name}",
-                                line=tok.line, column=tok.column)
+            raise CopybookError(
+                f"unsupported or unknown clause {tok.text!r} in {name}",
+                line=tok.line,
+                column=tok.column,
+            )
     return node
 
 
 _CLAUSES = frozenset(
-    {"PIC", "PICTURE", "USAGE", "REDEFINES", "OCCURS", "VALUE", "VALUES", "SIGN", "LEADING",
-     "TRAILING", "SYNC", "SYNCHRONIZED", "JUST", "JUSTIFIED", "BLANK", "GLOBAL", "EXTERNAL",
-     "RENAMES"} | set(_USAGES) | _UNSUPPORTED_USAGES
+    {
+        "PIC",
+        "PICTURE",
+        "USAGE",
+        "REDEFINES",
+        "OCCURS",
+        "VALUE",
+        "VALUES",
+        "SIGN",
+        "LEADING",
+        "TRAILING",
+        "SYNC",
+        "SYNCHRONIZED",
+        "JUST",
+        "JUSTIFIED",
+        "BLANK",
+        "GLOBAL",
+        "EXTERNAL",
+        "RENAMES",
+    }
+    | set(_USAGES)
+    | _UNSUPPORTED_USAGES
 )
 
 
@@ -218,8 +268,9 @@ def _usage(node: Field, tok: Token) -> None:
 
 def _sign(node: Field, tok: Token, s: _Sentence) -> None:
     if tok.upper not in ("LEADING", "TRAILING"):
-        raise CopybookError(f"expected LEADING or TRAILING, found {tok.text!r}", line=tok.line,
-                            column=tok.column)
+        raise CopybookError(
+            f"expected LEADING or TRAILING, found {tok.text!r}", line=tok.line, column=tok.column
+        )
     node.sign_leading = tok.upper == "LEADING"
     nxt = s.peek()
     if nxt is not None and not nxt.literal and nxt.upper == "SEPARATE":
@@ -230,8 +281,9 @@ def _sign(node: Field, tok: Token, s: _Sentence) -> None:
 
 def _int(tok: Token, what: str) -> int:
     if not tok.text.isdigit():
-        raise CopybookError(f"expected {what}, found {tok.text!r}", line=tok.line,
-                            column=tok.column)
+        raise CopybookError(
+            f"expected {what}, found {tok.text!r}", line=tok.line, column=tok.column
+        )
     return int(tok.text)
 
 
@@ -253,14 +305,22 @@ def _occurs(node: Field, s: _Sentence) -> None:
         elif word in ("ASCENDING", "DESCENDING"):
             s.i += 1
             s.skip_noise("KEY", "IS")
-            while (k := s.peek()) is not None and not k.literal and k.upper not in _CLAUSES \
-                    and k.upper not in ("ASCENDING", "DESCENDING", "INDEXED"):
+            while (
+                (k := s.peek()) is not None
+                and not k.literal
+                and k.upper not in _CLAUSES
+                and k.upper not in ("ASCENDING", "DESCENDING", "INDEXED")
+            ):
                 s.i += 1
         elif word == "INDEXED":
             s.i += 1
             s.skip_noise("BY")
-            while (k := s.peek()) is not None and not k.literal and k.upper not in _CLAUSES \
-                    and k.upper not in ("ASCENDING", "DESCENDING"):
+            while (
+                (k := s.peek()) is not None
+                and not k.literal
+                and k.upper not in _CLAUSES
+                and k.upper not in ("ASCENDING", "DESCENDING")
+            ):
                 s.i += 1
         else:
             break
@@ -275,8 +335,9 @@ def _build_tree(entries: list[Field]) -> list[Field]:
     for entry in entries:
         if entry.level == 88:
             if last is None:
-                raise CopybookError("level 88 without an item above it", line=entry.line,
-                                    column=entry.column)
+                raise CopybookError(
+                    "level 88 without an item above it", line=entry.line, column=entry.column
+                )
             last.conditions[entry.name] = list(entry.value or [])
             continue
         if entry.level in (1, 77):
@@ -290,13 +351,17 @@ def _build_tree(entries: list[Field]) -> list[Field]:
         while stack and stack[-1].level >= entry.level:
             stack.pop()
         if not stack:
-            raise CopybookError(f"level {entry.level:02d} {entry.name} has no group above it",
-                                line=entry.line, column=entry.column)
+            raise CopybookError(
+                f"level {entry.level:02d} {entry.name} has no group above it",
+                line=entry.line,
+                column=entry.column,
+            )
         parent = stack[-1]
         if parent.picture is not None:
             raise CopybookError(
                 f"{parent.name} has a PICTURE but {entry.name} is below it",
-                line=entry.line, column=entry.column,
+                line=entry.line,
+                column=entry.column,
             )
         entry.parent = parent
         parent.children.append(entry)

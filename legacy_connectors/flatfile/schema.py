@@ -20,8 +20,9 @@ __all__ = ["CorruptPolicy", "FileSchema", "decode_with_policy", "schema_from_set
 CorruptPolicy = Literal["fail_record", "null_fields"]
 
 
-def decode_with_policy(decoder: RecordDecoder, record: bytes, policy: CorruptPolicy
-                       ) -> dict[str, Any]:
+def decode_with_policy(
+    decoder: RecordDecoder, record: bytes, policy: CorruptPolicy
+) -> dict[str, Any]:
     """Decode one record; bad fields raise (``fail_record``) or become None and are listed."""
     if policy == "fail_record":
         return decoder.decode(record, _raise)
@@ -100,19 +101,20 @@ class FileSchema:
             node = _find_in(root, segment_field)
             if node is None:
                 raise ConfigurationError(
-                    f"segment field {segment_field!r} is not in layout {root.name}")
+                    f"segment field {segment_field!r} is not in layout {root.name}"
+                )
             where.add((node.offset, node.size))
         if len(where) != 1 or node is None:
             raise ConfigurationError(
-                f"segment field {segment_field!r} is not at the same offset in every layout")
+                f"segment field {segment_field!r} is not at the same offset in every layout"
+            )
         self.segment = where.pop()
         size = self.segment[1]
         for value, name in types.items():
             if is_text(node):
                 raw = cp.encode(value).ljust(size, bytes([cp.space]))
             else:
-                raw = field_encoder(node, DecodeOptions(encoding=self.options.encoding))(
-                    int(value))
+                raw = field_encoder(node, DecodeOptions(encoding=self.options.encoding))(int(value))
             self.by_segment[raw] = self._layout_name(name)
             self.segment_raw[value] = raw
 
@@ -130,15 +132,16 @@ class FileSchema:
             raise ConfigurationError(f"field {name!r} is not in layout {layout}")
         return node
 
-    def decode(self, record: bytes, policy: CorruptPolicy = "fail_record",
-               layout: str | None = None) -> tuple[str, dict[str, Any]]:
+    def decode(
+        self, record: bytes, policy: CorruptPolicy = "fail_record", layout: str | None = None
+    ) -> tuple[str, dict[str, Any]]:
         """(layout name, values) of one record."""
         name = layout or self.layout_of(record)
         if name is None:
             off, size = self.segment or (0, 0)
             raise RecordDecodeError(
-                f"unknown record type 0x{record[off:off + size].hex().upper()}",
-                offset=off)
+                f"unknown record type 0x{record[off : off + size].hex().upper()}", offset=off
+            )
         return name, decode_with_policy(self.decoders[name], record, policy)
 
 

@@ -31,8 +31,9 @@ def _word(length: int, framing: Framing) -> bytes:
     return b"\x00\x00" + length.to_bytes(2, "little")
 
 
-def frame_records(records: Iterable[bytes], framing: Framing, *, block_size: int = 27998,
-                  pad: bytes = b"\x40") -> bytes:
+def frame_records(
+    records: Iterable[bytes], framing: Framing, *, block_size: int = 27998, pad: bytes = b"\x40"
+) -> bytes:
     """The bytes of a file holding ``records`` in ``framing``'s record format."""
     out = bytearray()
     if framing.recfm in ("F", "FB"):
@@ -80,35 +81,50 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_records(path: Path, records: Iterable[bytes], recfm: RecordFormat, *,
-                  lrecl: int | None = None, block_size: int = 27998,
-                  pad: bytes = b"\x40") -> None:
+def write_records(
+    path: Path,
+    records: Iterable[bytes],
+    recfm: RecordFormat,
+    *,
+    lrecl: int | None = None,
+    block_size: int = 27998,
+    pad: bytes = b"\x40",
+) -> None:
     """Write encoded records as a file of ``recfm`` (standard IBM descriptor words)."""
-    data = frame_records(records, Framing(recfm=recfm, lrecl=lrecl), block_size=block_size,
-                         pad=pad)
+    data = frame_records(records, Framing(recfm=recfm, lrecl=lrecl), block_size=block_size, pad=pad)
     write_atomic(path, data)
 
 
-def append_records(path: Path, settings: FlatFileSettings,
-                   records: Sequence[Mapping[str, Any]], *, record_type: str | None = None
-                   ) -> None:
+def append_records(
+    path: Path,
+    settings: FlatFileSettings,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    record_type: str | None = None,
+) -> None:
     """Append data records to a file (before its trailer), updating the trailer's count and
     hash total, and replace the file atomically."""
     path = Path(path)
     schema = schema_from_settings(settings)
     raw = path.read_bytes()
-    framing = detect_framing(raw, settings.recfm,
-                             lrecl=settings.lrecl or max(r.size for r in schema.roots.values()),
-                             endian=settings.rdw_endian,
-                             rdw_includes_header=settings.rdw_includes_header,
-                             bdw_includes_header=settings.bdw_includes_header)
+    framing = detect_framing(
+        raw,
+        settings.recfm,
+        lrecl=settings.lrecl or max(r.size for r in schema.roots.values()),
+        endian=settings.rdw_endian,
+        rdw_includes_header=settings.rdw_includes_header,
+        bdw_includes_header=settings.bdw_includes_header,
+    )
     spans = record_spans(raw, framing)
     if spans.problem is not None:
         raise ValueError(f"{path.name}: {spans.problem}")
     existing = [raw[o : o + n] for o, n in zip(spans.offsets, spans.lengths, strict=True)]
     data_type = record_type or (schema.data_values[0] if schema.data_values else None)
-    layout = schema.data_layouts[0] if data_type is None else \
-        schema.by_segment[schema.segment_raw[data_type]]
+    layout = (
+        schema.data_layouts[0]
+        if data_type is None
+        else schema.by_segment[schema.segment_raw[data_type]]
+    )
     encoder = RecordEncoder(schema.roots[layout], schema.options)
     seg_field = settings.record_types.field if settings.record_types else None
     new = []
@@ -132,8 +148,9 @@ def append_records(path: Path, settings: FlatFileSettings,
         trailer[key] = int(trailer[key] or 0) + len(new)
     if check.hash_field and check.hash_of:
         key = check.hash_field.replace("-", "_")
-        added = sum((Decimal(v.get(check.hash_of.replace("-", "_"), 0) or 0) for v in records),
-                    Decimal(0))
+        added = sum(
+            (Decimal(v.get(check.hash_of.replace("-", "_"), 0) or 0) for v in records), Decimal(0)
+        )
         trailer[key] = Decimal(trailer[key] or 0) + added
     t_encoder = RecordEncoder(schema.roots[t_layout], schema.options)
     rebuilt = existing[:trailer_pos] + new + existing[trailer_pos + 1 :]
