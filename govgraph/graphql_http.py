@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
 
 import orjson
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     ExecutionResult,
     GraphQLError,
@@ -24,6 +26,7 @@ from graphql import (
     OperationType,
     execute,
     parse,
+    specified_rules,
     validate,
 )
 from strawberry.execution.is_awaitable import optimized_is_awaitable
@@ -51,11 +54,19 @@ MAX_TOKENS = 5000
 class RequestError(Exception):
     """The HTTP request is not a GraphQL request this server can execute."""
 
-    def __init__(self, message: str, *, status: int = 400, code: str = "BAD_REQUEST") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        code: str = "BAD_REQUEST",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
+        self.headers = headers or {}
 
 
 @dataclass(slots=True)
@@ -63,17 +74,19 @@ class GraphQLRequest:
     query: str
     variables: dict[str, Any] | None
     operation_name: str | None
+    extensions: dict[str, Any] | None = None
 
 
 def parse_request(method: str, body: bytes | None, params: dict[str, str]) -> GraphQLRequest:
     """Read a GraphQL request from a POST body (JSON) or GET query parameters."""
     if method == "GET":
         payload: Any = dict(params)
-        if payload.get("variables"):
-            try:
-                payload["variables"] = orjson.loads(payload["variables"])
-            except orjson.JSONDecodeError as exc:
-                raise RequestError("`variables` is not valid JSON") from exc
+        for name in ("variables", "extensions"):
+            if payload.get(name):
+                try:
+                    payload[name] = orjson.loads(payload[name])
+                except orjson.JSONDecodeError as exc:
+                    raise RequestError(f"`{name}` is not valid JSON") from exc
     else:
         try:
             payload = orjson.loads(body or b"")
@@ -81,8 +94,14 @@ def parse_request(method: str, body: bytes | None, params: dict[str, str]) -> Gr
             raise RequestError("the request body is not valid JSON") from exc
     if not isinstance(payload, dict):
         raise RequestError("the request body must be a JSON object")
+    extensions = payload.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestError("`extensions` must be a JSON object")
     query = payload.get("query")
-    if not isinstance(query, str) or not query.strip():
+    persisted = extensions is not None and "persistedQuery" in extensions
+    if persisted and query is None:
+        query = ""
+    elif not isinstance(query, str) or not query.strip():
         raise RequestError("`query` must be a non-empty string")
     variables = payload.get("variables")
     if variables is not None and not isinstance(variables, dict):
@@ -90,15 +109,26 @@ def parse_request(method: str, body: bytes | None, params: dict[str, str]) -> Gr
     operation_name = payload.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestError("`operationName` must be a string")
-    return GraphQLRequest(query=query, variables=variables, operation_name=operation_name)
+    return GraphQLRequest(
+        query=query, variables=variables, operation_name=operation_name, extensions=extensions
+    )
 
 
 class OperationCache:
     """Parsed and validated documents, keyed by the operation text (least recently used out)."""
 
-    def __init__(self, schema: GraphQLSchema, size: int) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        size: int,
+        *,
+        rules: Sequence[type[ASTValidationRule]] = (),
+        max_tokens: int = MAX_TOKENS,
+    ) -> None:
         self.schema = schema
         self.size = size
+        self.rules = [*specified_rules, *rules]
+        self.max_tokens = max_tokens
         self._docs: OrderedDict[str, DocumentNode] = OrderedDict()
 
     def get(self, query: str) -> DocumentNode | list[GraphQLError]:
@@ -107,7 +137,7 @@ class OperationCache:
             self._docs.move_to_end(query)
             return doc
         try:
-            doc = parse(query, max_tokens=MAX_TOKENS)
+            doc = parse(query, max_tokens=self.max_tokens)
         except GraphQLError as err:
             return [
                 GraphQLError(
@@ -117,7 +147,7 @@ class OperationCache:
                     extensions={"code": "GRAPHQL_PARSE_FAILED"},
                 )
             ]
-        errors = validate(self.schema, doc)
+        errors = validate(self.schema, doc, self.rules)
         if errors:
             return list(errors)
         if self.size:
@@ -142,6 +172,8 @@ async def execute_operation(
     doc: DocumentNode,
     request: GraphQLRequest,
     context: Any,
+    *,
+    middleware: list[Any] | None = None,
 ) -> ExecutionResult:
     result = execute(
         schema,
@@ -151,6 +183,7 @@ async def execute_operation(
         operation_name=request.operation_name,
         executor_class=StrawberryGraphQLCoreExecutionContext,
         is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+        middleware=middleware,
     )
     if isawaitable(result):
         result = await result
