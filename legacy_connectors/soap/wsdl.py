@@ -4,6 +4,7 @@ operations in it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from zeep import Client, Settings
@@ -12,7 +13,14 @@ from zeep.transports import Transport
 
 from legacy_connectors.errors import ConfigurationError
 
-__all__ = ["SOAP11_ENV", "SOAP12_ENV", "LoadedPort", "load_client", "resolve_port"]
+__all__ = [
+    "SOAP11_ENV",
+    "SOAP12_ENV",
+    "BundledSchemas",
+    "LoadedPort",
+    "load_client",
+    "resolve_port",
+]
 
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
@@ -39,9 +47,32 @@ class LoadedPort:
         return operation
 
 
+_BUNDLED = {
+    "http://schemas.xmlsoap.org/soap/encoding": Path(__file__).with_name("schemas")
+    / "soap-encoding.xsd",
+}
+
+
+class BundledSchemas:
+    """A zeep cache that answers well-known schema URLs from files shipped with this package.
+
+    zeep imports the SOAP encoding schema by its namespace URL whenever a WSDL mentions it;
+    answering locally keeps reading a WSDL from ever reaching out to the internet for it.
+    """
+
+    def get(self, url: str) -> bytes | None:
+        path = _BUNDLED.get(url.rstrip("/"))
+        return path.read_bytes() if path is not None else None
+
+    def add(self, url: str, content: bytes) -> None:
+        """Nothing is remembered: the WSDL is read once per connector."""
+
+
 def load_client(location: str, *, timeout_s: float = 30.0) -> Any:
     """Parse the WSDL at ``location`` (path or URL) with zeep, following its imports."""
-    transport = Transport(timeout=timeout_s, operation_timeout=timeout_s)  # type: ignore[no-untyped-call]
+    transport = Transport(  # type: ignore[no-untyped-call]
+        cache=BundledSchemas(), timeout=timeout_s, operation_timeout=timeout_s
+    )
     settings = Settings(strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=False)
     try:
         return Client(location, transport=transport, settings=settings)  # type: ignore[no-untyped-call]
