@@ -1,0 +1,193 @@
+"""``govgraph flatfile decode|layout``: read a mainframe file by its copybook, as JSON lines.
+
+``decode`` writes one JSON object per record to stdout (groups as objects, OCCURS as arrays,
+``-`` in names turned into ``_``, decimals as JSON numbers) and each failing record's error to
+stderr with its record number; the exit code is 1 when any record failed or the file is
+truncated, 2 for a bad copybook or option. ``layout`` prints every field's offset, length and
+type.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from legacy_connectors.errors import LegacyError
+from legacy_connectors.flatfile.dates import DATE_FORMATS
+from legacy_connectors.flatfile.jsonout import to_json
+from legacy_connectors.flatfile.model import Field
+from legacy_connectors.flatfile.options import DecodeOptions
+from legacy_connectors.flatfile.parser import load_copybook
+from legacy_connectors.flatfile.reader import FileReader
+from legacy_connectors.flatfile.schema import CorruptPolicy, FileSchema
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
+def _tristate(text: str) -> bool | None:
+    lowered = text.lower()
+    if lowered in ("auto", ""):
+        return None
+    if lowered in ("yes", "true", "1"):
+        return True
+    if lowered in ("no", "false", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected yes, no or auto, got {text!r}")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("flatfile", help="decode mainframe flat files with a COBOL copybook")
+    actions = p.add_subparsers(dest="flatfile_command", metavar="ACTION", required=True)
+
+    dec = actions.add_parser("decode", help="write each record as one JSON object per line")
+    dec.add_argument("--copybook", required=True, type=Path, help="COBOL copybook")
+    dec.add_argument("--file", required=True, type=Path, help="data file")
+    dec.add_argument("--recfm", default="F", choices=["F", "FB", "V", "VB", "D"])
+    dec.add_argument("--encoding", default="cp037", help="code page (cp037, cp285, ascii...)")
+    dec.add_argument("--lrecl", type=int, help="record length for F/FB (default: layout size)")
+    dec.add_argument("--copybook-format", default="auto", choices=["auto", "fixed", "free"])
+    dec.add_argument("--layout", help="01-level record to use (default: the first)")
+    dec.add_argument("--segment-field", help="field whose value picks each record's layout")
+    dec.add_argument(
+        "--record-type",
+        action="append",
+        type=_pair,
+        default=[],
+        metavar="VALUE=LAYOUT",
+        help="segment value and its layout (repeat for each type)",
+    )
+    dec.add_argument("--rdw-endian", default="auto", choices=["auto", "big", "little"])
+    dec.add_argument("--rdw-includes-header", type=_tristate, default=None, metavar="yes|no|auto")
+    dec.add_argument("--bdw-includes-header", type=_tristate, default=None, metavar="yes|no|auto")
+    dec.add_argument(
+        "--date-field",
+        action="append",
+        type=_pair,
+        default=[],
+        metavar="NAME=FORMAT",
+        help=f"convert a field to a date ({', '.join(DATE_FORMATS)})",
+    )
+    dec.add_argument("--trim", default="both", choices=["none", "left", "right", "both"])
+    dec.add_argument(
+        "--keep-corrupt",
+        action="store_true",
+        help="print bad records with bad fields null, listed in _corrupt_fields",
+    )
+    dec.add_argument(
+        "--fixed-occurs",
+        action="store_true",
+        help="OCCURS DEPENDING ON arrays always take their maximum size",
+    )
+    dec.set_defaults(func=run_decode)
+
+    lay = actions.add_parser("layout", help="print each field's offset, length and type")
+    lay.add_argument("--copybook", required=True, type=Path)
+    lay.add_argument("--copybook-format", default="auto", choices=["auto", "fixed", "free"])
+    lay.set_defaults(func=run_layout)
+
+
+def _schema(args: argparse.Namespace) -> FileSchema:
+    copybook = load_copybook(args.copybook, source_format=args.copybook_format)
+    for warning in copybook.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for name, fmt in args.date_field:
+        if fmt.upper() not in DATE_FORMATS:
+            raise LegacyError(f"date format {fmt!r} for {name} is not one of {DATE_FORMATS}")
+    options = DecodeOptions(
+        encoding=args.encoding,
+        trim=args.trim,
+        date_fields={name: fmt.upper() for name, fmt in args.date_field},
+        variable_size_occurs=not args.fixed_occurs,
+    )
+    types = dict(args.record_type)
+    return FileSchema(
+        copybook,
+        options,
+        layout=args.layout,
+        segment_field=args.segment_field,
+        types=types or None,
+    )
+
+
+def run_decode(args: argparse.Namespace) -> int:
+    try:
+        schema = _schema(args)
+        data = args.file.read_bytes()
+        reader = FileReader(
+            data,
+            schema,
+            recfm=args.recfm,
+            lrecl=args.lrecl,
+            endian=args.rdw_endian,
+            rdw_includes_header=args.rdw_includes_header,
+            bdw_includes_header=args.bdw_includes_header,
+            name=args.file.name,
+        )
+    except (LegacyError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    failed = 0
+    policy: CorruptPolicy = "null_fields" if args.keep_corrupt else "fail_record"
+    show_layout = len(schema.roots) > 1
+    out = sys.stdout
+    for rec in reader.records(policy):
+        if rec.error is not None:
+            failed += 1
+            print(f"error: {rec.error}", file=sys.stderr)
+            continue
+        values: dict[str, Any] = rec.values or {}
+        if "_corrupt_fields" in values:
+            failed += 1
+            print(
+                f"error: record {rec.number} (byte offset {rec.offset}): corrupt fields "
+                f"{', '.join(values['_corrupt_fields'])}",
+                file=sys.stderr,
+            )
+        if show_layout:
+            values = {"_layout": rec.layout, **values}
+        out.write(to_json(values) + "\n")
+    if reader.problem is not None:
+        print(f"error: {args.file.name}: {reader.problem}", file=sys.stderr)
+        return 1
+    if failed:
+        print(f"{failed} record(s) failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _describe(node: Field) -> str:
+    parts = [node.type_name]
+    if node.occurs is not None:
+        low = f"{node.occurs_min} TO " if node.occurs_min is not None else ""
+        dep = f" DEPENDING ON {node.depending_on}" if node.depending_on else ""
+        parts.append(f"OCCURS {low}{node.occurs}{dep}")
+    if node.redefines:
+        parts.append(f"REDEFINES {node.redefines}")
+    return " ".join(parts)
+
+
+def run_layout(args: argparse.Namespace) -> int:
+    try:
+        copybook = load_copybook(args.copybook, source_format=args.copybook_format)
+    except (LegacyError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for warning in copybook.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{'FIELD':<40} {'OFFSET':>6} {'LENGTH':>6}  TYPE")
+    for record in copybook.records:
+        for node in record.walk():
+            indent = "  " * (len(node.path().split(".")) - 1)
+            name = f"{indent}{node.level:02d} {node.name}"
+            print(f"{name:<40} {node.offset:>6} {node.total_size:>6}  {_describe(node)}")
+            for cond, values in node.conditions.items():
+                shown = ", ".join(repr(v) for v in values)
+                print(f"{indent}   88 {cond:<33} {'':>6} {'':>6}  VALUE {shown}")
+    return 0
