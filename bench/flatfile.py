@@ -1,0 +1,181 @@
+"""Flat-file connector benchmark: decode rate, index build, 100-key lookups, index memory.
+
+Run: /work/venv/bin/python bench/flatfile.py [--records N]
+Generates a synthetic file of about 100 bytes a record (text, zoned, overpunched, COMP, COMP-3
+and date fields) in a temporary directory, then measures:
+- full decode rate (records/s) and its ratio to plain ``bytes.decode('cp037')`` of the file;
+- index build time for the RECFM=VB file (framing walk, key gather, sort);
+- ``load_many`` latency for 100 random keys (p50, p99);
+- index memory per million records.
+Ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from legacy_connectors.flatfile import (
+    FlatFileConnector,
+    FlatFileSettings,
+    Framing,
+    RecordEncoder,
+    frame_records,
+    schema_from_settings,
+)
+from legacy_connectors.flatfile.dataset import load_generation
+from legacy_connectors.flatfile.schema import decode_with_policy
+
+COPYBOOK = """\
+       01  BENCH-REC.
+           05  ACCOUNT-KEY        PIC X(10).
+           05  HOLDER-NAME        PIC X(30).
+           05  BRANCH             PIC 9(4).
+           05  BALANCE            PIC S9(9)V99 COMP-3.
+           05  CREDIT-LIMIT       PIC S9(7)V99.
+           05  TXN-COUNT          PIC S9(8) COMP.
+           05  RISK-SCORE         PIC S9(4) COMP.
+           05  OPENED             PIC 9(8).
+           05  LAST-ACTIVITY      PIC S9(7) COMP-3.
+           05  STATUS-CODE        PIC X.
+           05  REGION             PIC X(3).
+           05  SEGMENT-CODE       PIC X(2).
+           05  ARREARS            PIC S9(5)V99.
+           05  FILLER             PIC X(3).
+"""
+
+
+def _options(folder: Path, recfm: str, name: str) -> dict[str, object]:
+    return {
+        "copybook": str(folder / "BENCH.cpy"),
+        "file": str(folder / name),
+        "recfm": recfm,
+        "lrecl": 100,
+        "key_field": "ACCOUNT-KEY",
+        "date_fields": {"OPENED": "YYYYMMDD", "LAST-ACTIVITY": "CYYMMDD"},
+    }
+
+
+def generate(folder: Path, n: int) -> tuple[list[bytes], list[str]]:
+    (folder / "BENCH.cpy").write_text(COPYBOOK)
+    settings = FlatFileSettings.model_validate(_options(folder, "FB", "BENCH.FB"))
+    schema = schema_from_settings(settings)
+    encoder = RecordEncoder(schema.roots["BENCH-REC"], schema.options)
+    rng = random.Random(7)
+    templates = []
+    for i in range(1000):
+        templates.append(
+            encoder.encode(
+                {
+                    "ACCOUNT_KEY": "X",
+                    "HOLDER_NAME": f"HOLDER {rng.randrange(10**6)} SMITH-JONES",
+                    "BRANCH": rng.randrange(10000),
+                    "BALANCE": Decimal(rng.randrange(-(10**10), 10**10)).scaleb(-2),
+                    "CREDIT_LIMIT": Decimal(rng.randrange(10**8)).scaleb(-2),
+                    "TXN_COUNT": rng.randrange(10**7),
+                    "RISK_SCORE": rng.randrange(-999, 999),
+                    "OPENED": date(1990 + i % 30, 1 + i % 12, 1 + i % 28),
+                    "LAST_ACTIVITY": date(2026, 1 + i % 12, 1 + i % 28),
+                    "STATUS_CODE": "ACS"[i % 3],
+                    "REGION": "LDN",
+                    "SEGMENT_CODE": "RB",
+                    "ARREARS": Decimal(-(i % 500)).scaleb(-2),
+                }
+            )
+        )
+    keys = [f"K{i:09d}" for i in range(n)]
+    records = []
+    for i, key in enumerate(keys):
+        t = templates[i % 1000]
+        records.append(key.encode("cp037") + t[10:])
+    return records, keys
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=1_000_000)
+    args = parser.parse_args()
+    n = args.records
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        records, keys = generate(folder, n)
+        fb = frame_records(records, Framing("FB", lrecl=100))
+        (folder / "BENCH.FB").write_bytes(fb)
+        (folder / "BENCH.VB").write_bytes(frame_records(records, Framing("VB")))
+        print(f"generated {n} records of 100 bytes in {time.perf_counter() - t0:.1f} s")
+
+        t0 = time.perf_counter()
+        fb.decode("cp037")
+        codec_s = time.perf_counter() - t0
+        codec_rps = n / codec_s
+        print(f"bytes.decode('cp037') of the whole file: {codec_s:.3f} s ({codec_rps:,.0f} rec/s)")
+
+        settings = FlatFileSettings.model_validate(_options(folder, "FB", "BENCH.FB"))
+        schema = schema_from_settings(settings)
+        decoder = schema.decoders["BENCH-REC"]
+        t0 = time.perf_counter()
+        for rec in records:
+            decode_with_policy(decoder, rec, "fail_record")
+        decode_s = time.perf_counter() - t0
+        decode_rps = n / decode_s
+        print(f"full decode: {decode_s:.2f} s, {decode_rps:,.0f} records/s")
+        print("sample:", decode_with_policy(decoder, records[1], "fail_record"))
+
+        vb = FlatFileSettings.model_validate(_options(folder, "VB", "BENCH.VB"))
+        vb_schema = schema_from_settings(vb)
+        t0 = time.perf_counter()
+        gen = load_generation(folder / "BENCH.VB", vb_schema, vb)
+        build_vb = time.perf_counter() - t0
+        index_mb = gen.index.nbytes / 1e6 * (1_000_000 / n)
+        gen.close()
+        t0 = time.perf_counter()
+        gen = load_generation(folder / "BENCH.FB", schema, settings)
+        build_fb = time.perf_counter() - t0
+        gen.close()
+        print(f"index build: VB {build_vb:.2f} s, FB {build_fb:.2f} s")
+        print(f"index memory: {index_mb:.1f} MB per million records")
+
+        async def lookups() -> list[float]:
+            conn = FlatFileConnector.from_options("bench", _options(folder, "VB", "BENCH.VB"))
+            await conn.open()
+            rng = random.Random(11)
+            times = []
+            try:
+                for _ in range(300):
+                    batch = rng.sample(keys, 100)
+                    t = time.perf_counter()
+                    result = await conn.load_many(batch)
+                    times.append((time.perf_counter() - t) * 1000)
+                    assert all(isinstance(r, dict) for r in result)
+            finally:
+                await conn.aclose()
+            return times
+
+        times = sorted(asyncio.run(lookups()))
+        p50 = statistics.median(times)
+        p99 = times[int(len(times) * 0.99) - 1]
+        print(f"load_many(100 random keys): p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    figures = {
+        "records": n,
+        "decode_rps": round(decode_rps),
+        "codec_ratio": round(decode_rps / codec_rps, 4),
+        "index_build_s": round(build_vb, 3),
+        "index_build_fb_s": round(build_fb, 3),
+        "lookup100_p50_ms": round(p50, 3),
+        "lookup100_p99_ms": round(p99, 3),
+        "index_mb_per_million": round(index_mb, 1),
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
