@@ -1,0 +1,119 @@
+"""Nodes to link and the candidate pairs among them.
+
+A *node* is what one person has at most one of: a NINO (the ``tax`` record and the ``benefits``
+claims that share it, joined by the exact NINO rule), a passport, or a driving licence.
+Candidates are pairs of nodes of different kinds that share a blocking key: the date of birth
+with day and month unordered (so swaps meet), or surname and postcode (so a wrong date of birth
+still meets). Each candidate carries its best comparison vector over the nodes' identity
+variants (a NINO node has one per source when they differ).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from govgraph.linkage.compare import Pattern, compare, vetoed
+from govgraph.linkage.identity import Identity
+from govgraph.linkage.model import FSModel
+
+__all__ = ["KINDS", "SOURCE_KIND", "Candidate", "Node", "build_nodes", "candidates"]
+
+KINDS = ("nino", "passport", "licence")
+SOURCE_KIND = {"tax": 0, "benefits": 0, "passports": 1, "vehicles": 2}
+"""Which node kind each identity-bearing source's records belong to."""
+
+
+@dataclass(slots=True)
+class Node:
+    """One NINO, passport or licence: its source keys and its identity variants."""
+
+    kind: int
+    members: list[tuple[str, str]] = field(default_factory=list)
+    variants: list[Identity] = field(default_factory=list)
+
+    def add(self, identity: Identity) -> None:
+        member = (identity.source, identity.key)
+        if member not in self.members:
+            self.members.append(member)
+        signature = _signature(identity)
+        if all(_signature(v) != signature for v in self.variants):
+            self.variants.append(identity)
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A pair of nodes (``a`` < ``b``) with their best comparison vector."""
+
+    a: int
+    b: int
+    pattern: Pattern
+    exact: bool
+    """Whether surname, date of birth and postcode agree exactly (the exact rule)."""
+    vetoed: bool
+    """Whether some pair of the nodes' variants has a hard conflict."""
+
+
+def _signature(i: Identity) -> tuple[object, ...]:
+    return (i.sn, i.gn, i.mids, i.date_of_birth, i.sex, i.pc, i.line1, i.licence_number)
+
+
+def build_nodes(identities: Iterable[Identity]) -> list[Node]:
+    """Group identities into nodes: one per NINO (tax and benefits), passport and licence."""
+    by_key: dict[tuple[int, str], Node] = {}
+    for identity in identities:
+        kind = SOURCE_KIND[identity.source]
+        node = by_key.get((kind, identity.key))
+        if node is None:
+            node = by_key[(kind, identity.key)] = Node(kind)
+        node.add(identity)
+    return sorted(by_key.values(), key=lambda n: (n.kind, n.members[0]))
+
+
+def _blocks(nodes: list[Node]) -> Iterator[list[int]]:
+    by_dob: dict[object, list[int]] = defaultdict(list)
+    for i, node in enumerate(nodes):
+        for key in {v.dob_block for v in node.variants if v.dob_block is not None}:
+            by_dob[key].append(i)
+    yield from by_dob.values()
+
+
+def _best(a: Node, b: Node, model: FSModel) -> Candidate:
+    best: Pattern | None = None
+    best_weight = float("-inf")
+    exact = veto = False
+    for x in a.variants:
+        for y in b.variants:
+            pattern = compare(x, y)
+            veto = veto or vetoed(pattern)
+            weight = model.weight(pattern)
+            if weight > best_weight:
+                best, best_weight = pattern, weight
+            exact = exact or (x.exact_key is not None and x.exact_key == y.exact_key)
+    assert best is not None
+    return Candidate(0, 0, best, exact and not veto, veto)
+
+
+def candidates(nodes: list[Node], model: FSModel) -> list[Candidate]:
+    """Every candidate pair (vetoed ones included, for fitting the model)."""
+    seen: set[int] = set()
+    found: list[Candidate] = []
+    n = len(nodes)
+    for block in _blocks(nodes):
+        if len(block) < 2:
+            continue
+        for i, a in enumerate(block):
+            kind_a = nodes[a].kind
+            for b in block[i + 1 :]:
+                if nodes[b].kind == kind_a:
+                    continue
+                lo, hi = (a, b) if a < b else (b, a)
+                pair = lo * n + hi
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                candidate = _best(nodes[lo], nodes[hi], model)
+                candidate.a, candidate.b = lo, hi
+                found.append(candidate)
+    return found

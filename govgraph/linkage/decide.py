@@ -1,0 +1,150 @@
+"""Decide each candidate pair (linked, rejected or ambiguous) and form clusters of nodes.
+
+- A pair is *link-level* when its match probability is at least ``P_LINK``, *review-level*
+  from ``P_REVIEW``, rejected below.
+- A node's candidates of one kind compete: when the runner-up is review-level and within
+  ``GAP_BITS`` of the best, none of them is linked and all go to review (twins with similar
+  names, namesakes at one address). Ambiguous candidates are never linked.
+- Link-level pairs join clusters strongest first; a pair that would put two nodes of one kind in
+  a cluster, or join nodes with a hard conflict (different sex or given name), goes to review.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from govgraph.linkage.candidates import KINDS, Candidate, Node
+from govgraph.linkage.compare import compare, vetoed
+from govgraph.linkage.model import FSModel
+
+__all__ = ["GAP_BITS", "P_LINK", "P_REVIEW", "Edge", "Outcome", "decide"]
+
+P_LINK = 0.995
+P_REVIEW = 0.5
+GAP_BITS = 5.0
+
+
+@dataclass(slots=True)
+class Edge:
+    """A scored pair: ``a`` and ``b`` index the nodes."""
+
+    a: int
+    b: int
+    weight: float
+    probability: float
+    method: str
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class Outcome:
+    """Clusters of node indices, the edges that formed them, and the pairs left for review."""
+
+    clusters: list[list[int]] = field(default_factory=list)
+    links: list[Edge] = field(default_factory=list)
+    """The accepted edges (a spanning forest of the clusters)."""
+    reviews: list[Edge] = field(default_factory=list)
+    linked_exact: int = 0
+    linked_probabilistic: int = 0
+    rejected: int = 0
+
+
+class _Clusters:
+    def __init__(self, nodes: list[Node]) -> None:
+        self.parent = list(range(len(nodes)))
+        self.members: dict[int, list[int]] = {i: [i] for i in range(len(nodes))}
+        self.nodes = nodes
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def conflict(self, a: int, b: int) -> str:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return "already together"
+        left, right = self.members[ra], self.members[rb]
+        kinds = {self.nodes[i].kind for i in left}
+        clash = kinds & {self.nodes[i].kind for i in right}
+        if clash:
+            return f"would give one citizen two {KINDS[min(clash)]} records"
+        for i in left:
+            for j in right:
+                for x in self.nodes[i].variants:
+                    for y in self.nodes[j].variants:
+                        if vetoed(compare(x, y)):
+                            return "conflicts with a record already linked (sex or given name)"
+        return ""
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra] += self.members.pop(rb)
+
+
+def _edge(c: Candidate, model: FSModel) -> Edge:
+    if c.vetoed:
+        return Edge(c.a, c.b, float("-inf"), 0.0, "vetoed")
+    weight = model.weight(c.pattern)
+    method = "exact:surname_dob_postcode" if c.exact else "probabilistic"
+    return Edge(c.a, c.b, weight, model.probability(weight), method)
+
+
+def _ambiguous(edges: list[Edge], nodes: list[Node]) -> set[int]:
+    """Indices of edges that compete too closely with another for the same node."""
+    by_slot: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for k, e in enumerate(edges):
+        if e.probability >= P_REVIEW:
+            by_slot[(e.a, nodes[e.b].kind)].append(k)
+            by_slot[(e.b, nodes[e.a].kind)].append(k)
+    ambiguous: set[int] = set()
+    for slot in by_slot.values():
+        if len(slot) < 2:
+            continue
+        ranked = sorted(slot, key=lambda k: -edges[k].weight)
+        best = edges[ranked[0]].weight
+        close = [k for k in ranked if best - edges[k].weight < GAP_BITS]
+        if len(close) > 1:
+            ambiguous.update(close)
+    return ambiguous
+
+
+def decide(nodes: list[Node], found: list[Candidate], model: FSModel) -> Outcome:
+    """Decide every candidate and cluster the nodes."""
+    edges = [_edge(c, model) for c in found]
+    ambiguous = _ambiguous(edges, nodes)
+    out = Outcome()
+    linkable: list[Edge] = []
+    for k, e in enumerate(edges):
+        if k in ambiguous:
+            e.reason = f"another {KINDS[nodes[e.b].kind]} candidate scores within {GAP_BITS:g} bits"
+            out.reviews.append(e)
+        elif e.probability >= P_LINK:
+            linkable.append(e)
+        elif e.probability >= P_REVIEW:
+            e.reason = f"match probability {e.probability:.3f} is below {P_LINK}"
+            out.reviews.append(e)
+        else:
+            out.rejected += 1
+    clusters = _Clusters(nodes)
+    for e in sorted(linkable, key=lambda e: (-e.weight, e.a, e.b)):
+        problem = clusters.conflict(e.a, e.b)
+        if problem == "already together":
+            continue
+        if problem:
+            e.reason = problem
+            out.reviews.append(e)
+            continue
+        clusters.union(e.a, e.b)
+        out.links.append(e)
+        if e.method == "probabilistic":
+            out.linked_probabilistic += 1
+        else:
+            out.linked_exact += 1
+    out.clusters = [sorted(m) for m in clusters.members.values()]
+    return out

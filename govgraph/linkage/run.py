@@ -1,0 +1,229 @@
+"""``link``: read every source, link records into citizens, write the changes to the index."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from govgraph.index import CitizenIndex, CitizenProfile, IndexChanges, Link, Review
+from govgraph.linkage.assign import assign
+from govgraph.linkage.candidates import Node, build_nodes, candidates
+from govgraph.linkage.clusters import build_clusters
+from govgraph.linkage.compare import one_edit
+from govgraph.linkage.decide import decide
+from govgraph.linkage.identity import Identity
+from govgraph.linkage.model import FSModel
+from govgraph.linkage.report import LinkReport
+from govgraph.linkage.sources import MAPPERS, ParkingNotice, map_parking
+from legacy_connectors.base import Connector
+from legacy_connectors.errors import LegacyError
+
+__all__ = ["MODEL_VERSION", "link"]
+
+MODEL_VERSION = "fs-em-1"
+"""Version of the linkage rules and model, recorded on every link it makes."""
+_PROFILE_CHUNK = 5000
+
+
+@dataclass(slots=True)
+class _Scanned:
+    identities: list[Identity] = field(default_factory=list)
+    notices: list[ParkingNotice] = field(default_factory=list)
+    ok: set[str] = field(default_factory=set)
+
+
+async def _scan(
+    connectors: Mapping[str, Connector],
+    shapes: Mapping[str, str],
+    batch_size: int,
+    report: LinkReport,
+) -> _Scanned:
+    out = _Scanned()
+    for name, connector in connectors.items():
+        shape = shapes.get(name, name)
+        if shape not in MAPPERS and shape != "parking":
+            report.ignored_sources.append(name)
+            continue
+        identities: list[Identity] = []
+        notices: list[ParkingNotice] = []
+        records = skipped = 0
+        try:
+            async for batch in connector.scan(batch_size):
+                for key, record in batch:
+                    records += 1
+                    if shape == "parking":
+                        notice = map_parking(key, record)
+                        if notice is None:
+                            skipped += 1
+                        else:
+                            notices.append(notice)
+                        continue
+                    identity = MAPPERS[shape](key, record)
+                    if identity is None or identity.date_of_birth is None:
+                        skipped += 1
+                        continue
+                    identity.source = name if shape == name else shape
+                    identities.append(identity)
+        except NotImplementedError:
+            report.errors[name] = "the connector cannot scan its source"
+            continue
+        except LegacyError as exc:
+            report.errors[name] = f"{type(exc).__name__}: {exc.message}"
+            continue
+        out.identities += identities
+        out.notices += notices
+        out.ok.add(name)
+        report.sources[name] = {"records": records, "skipped": skipped}
+    return out
+
+
+def _attach_parking(
+    nodes: list[Node], notices: list[ParkingNotice], report: LinkReport
+) -> tuple[dict[int, list[str]], list[tuple[str, int, str]]]:
+    """Parking keys by licence node; and (parking key, node, reason) pairs left for review."""
+    by_vrm: dict[str, int] = {}
+    for i, node in enumerate(nodes):
+        for v in node.variants:
+            for vrm in v.vrms:
+                by_vrm[vrm] = i
+    attached: dict[int, list[str]] = {}
+    reviews: list[tuple[str, int, str]] = []
+    seen: set[str] = set()
+    for notice in notices:
+        if notice.key in seen:
+            continue
+        seen.add(notice.key)
+        found = by_vrm.get(notice.vrm)
+        if found is None:
+            report.parking_unmatched += 1
+            continue
+        i = found
+        keeper = Identity(
+            "parking",
+            notice.key,
+            notice.surname,
+            notice.forenames,
+            "",
+            None,
+            "",
+            notice.postcode,
+            (),
+            "",
+        )
+        agrees = any(
+            (keeper.sn and (keeper.sn == v.sn or one_edit(keeper.sn, v.sn)))
+            or (keeper.pc and keeper.pc == v.pc)
+            for v in nodes[i].variants
+        )
+        if agrees or not (keeper.sn or keeper.pc):
+            attached.setdefault(i, []).append(notice.key)
+            report.parking_linked += 1
+        else:
+            reviews.append((notice.key, i, "keeper surname and postcode differ from the licence"))
+    return attached, reviews
+
+
+def _plan(
+    scanned: _Scanned,
+    existing: list[Link],
+    profiles: Mapping[str, CitizenProfile],
+    model_version: str,
+    report: LinkReport,
+) -> IndexChanges:
+    started = time.perf_counter()
+    nodes = build_nodes(scanned.identities)
+    model = FSModel()
+    found = candidates(nodes, model)
+    report.timings["candidates"] = time.perf_counter() - started
+    model.fit(Counter(c.pattern for c in found))
+    outcome = decide(nodes, found, model)
+    report.timings["decide"] = time.perf_counter() - started - report.timings["candidates"]
+    attached, parking_reviews = _attach_parking(nodes, scanned.notices, report)
+    clusters = build_clusters(nodes, outcome, attached)
+    assignment = assign(clusters, existing, profiles, scanned.ok, model_version)
+    node_citizen: dict[int, str | None] = {}
+    for c in clusters:
+        keys = [(m.source, m.key) for m in c.members]
+        cid = next((assignment.citizen_of[k] for k in keys if k in assignment.citizen_of), None)
+        node_citizen.update(dict.fromkeys(c.nodes, cid))
+    reviews: list[Review] = []
+    for e in outcome.reviews:
+        a, b = nodes[e.a], nodes[e.b]
+        reviews.append(
+            Review(
+                a.members[0][0],
+                a.members[0][1],
+                b.members[0][0],
+                b.members[0][1],
+                node_citizen.get(e.b),
+                round(e.probability, 6),
+                e.reason,
+                model_version,
+            )
+        )
+    for key, i, reason in parking_reviews:
+        node = nodes[i]
+        reviews.append(
+            Review(
+                "parking",
+                key,
+                node.members[0][0],
+                node.members[0][1],
+                node_citizen.get(i),
+                0.0,
+                reason,
+                model_version,
+            )
+        )
+    assignment.changes.reviews = reviews
+    report.nodes = len(nodes)
+    report.candidate_pairs = len(found)
+    report.linked_exact = outcome.linked_exact
+    report.linked_probabilistic = outcome.linked_probabilistic
+    report.rejected = outcome.rejected
+    report.reviews = len(reviews)
+    report.model = model.to_json()
+    counts = assignment.counts
+    report.citizens = {
+        k.removeprefix("citizens_"): v for k, v in counts.items() if k.startswith("citizens_")
+    }
+    report.links = {
+        k.removeprefix("links_"): v for k, v in counts.items() if k.startswith("links_")
+    }
+    report.timings["plan"] = time.perf_counter() - started
+    return assignment.changes
+
+
+async def link(
+    connectors: Mapping[str, Connector],
+    index: CitizenIndex,
+    *,
+    model_version: str = MODEL_VERSION,
+    batch_size: int = 5000,
+    shapes: Mapping[str, str] | None = None,
+) -> LinkReport:
+    """Link every source's records into citizens and write the changes to ``index``.
+
+    ``connectors`` are open connectors by source name. Their names select the record shape
+    (``tax``, ``benefits``, ``passports``, ``vehicles``, ``parking``); ``shapes`` maps other
+    names to one of these. A source whose scan fails is reported in ``errors`` and its existing
+    links are kept as they were. The CPU-bound work runs in a worker thread.
+    """
+    started = time.perf_counter()
+    report = LinkReport(model_version=model_version)
+    scanned = await _scan(connectors, shapes or {}, batch_size, report)
+    report.timings["scan"] = time.perf_counter() - started
+    existing = await index.all_links()
+    ids = sorted({x.citizen_id for x in existing})
+    profiles: dict[str, CitizenProfile] = {}
+    for i in range(0, len(ids), _PROFILE_CHUNK):
+        profiles.update(await index.profiles(ids[i : i + _PROFILE_CHUNK]))
+    changes = await asyncio.to_thread(_plan, scanned, existing, profiles, model_version, report)
+    write_started = time.perf_counter()
+    await index.apply(changes)
+    report.timings["write"] = time.perf_counter() - write_started
+    report.seconds = time.perf_counter() - started
+    return report
