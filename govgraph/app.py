@@ -22,6 +22,7 @@ from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
 from govgraph.auth import AuthError, Principal, TokenVerifier
+from govgraph.demo import identity_provider
 from govgraph.graphql_http import (
     GRAPHQL_RESPONSE_JSON,
     OperationCache,
@@ -31,7 +32,10 @@ from govgraph.graphql_http import (
     operation_type,
     parse_request,
 )
+from govgraph.idp import idp_routes
 from govgraph.index import CitizenIndex
+from govgraph.resilience.status import check_sources, readiness
+from govgraph.security import Security
 from govgraph.settings import Settings
 from govgraph.sources import REQUEST_DEADLINE, Source, build_sources
 from govgraph.telemetry import CONTENT_TYPE_LATEST, Metrics
@@ -55,13 +59,18 @@ class Gateway:
     index: CitizenIndex
     verifier: TokenVerifier
     operations: OperationCache
+    security: Security
 
     async def open(self) -> None:
         await self.index.open()
+        await self.verifier.open()
+        await self.security.open()
         await asyncio.gather(*(s.open() for s in self.sources.values()))
 
     async def aclose(self) -> None:
         await asyncio.gather(*(s.aclose() for s in self.sources.values()))
+        await self.security.aclose()
+        await self.verifier.aclose()
         await self.index.aclose()
 
 
@@ -89,14 +98,14 @@ class GraphQLEndpoint:
         self.graphiql = graphiql
         self._ide = get_graphql_ide_html() if graphiql else ""
 
-    def _principal(self, request: Request) -> Principal | None:
+    async def _principal(self, request: Request) -> Principal | None:
         header = request.headers.get("authorization")
         if not header:
             return None
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("the Authorization header must be `Bearer <token>`")
-        return self.gw.verifier.verify(token.strip())
+        return await self.gw.verifier.authenticate(token.strip())
 
     async def handle(self, request: Request) -> Response:
         request_id = _request_id(request)
@@ -112,7 +121,8 @@ class GraphQLEndpoint:
         started = time.perf_counter()
         operation_label = "invalid"
         try:
-            principal = self._principal(request)
+            principal = await self._principal(request)
+            await self.gw.security.admit(principal, request)
             body = None
             if request.method == "POST":
                 ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -123,6 +133,7 @@ class GraphQLEndpoint:
                     )
                 body = await self._read_body(request)
             gql = parse_request(request.method, body, dict(request.query_params))
+            gql = await self.gw.security.resolve_persisted(gql)
             doc = self.gw.operations.get(gql.query)
             if isinstance(doc, list):
                 rejected = [format_error(e, request_id) for e in doc]
@@ -146,9 +157,16 @@ class GraphQLEndpoint:
                 time.monotonic() + self.gw.settings.gateway.request_timeout_s
             )
             try:
-                result = await execute_operation(self.schema, doc, gql, ctx)
+                result = await execute_operation(
+                    self.schema,
+                    doc,
+                    gql,
+                    ctx,
+                    middleware=self.gw.security.plan(gql.query, doc, principal),
+                )
             finally:
                 REQUEST_DEADLINE.reset(token)
+            await self.gw.security.record(ctx, gql.query, doc, principal)
         except AuthError as exc:
             return _json(
                 {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]},
@@ -161,6 +179,7 @@ class GraphQLEndpoint:
                 {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
                 exc.status,
                 media,
+                **exc.headers,
                 **{"x-request-id": request_id},
             )
         errors: list[GraphQLError] = list(result.errors or []) + ctx.extra_errors
@@ -197,13 +216,20 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
     """Build the gateway app for ``settings``; connectors open in the app's lifespan."""
     metrics = Metrics()
     schema = build_schema()
+    security = Security.build(settings, schema._schema)
     gateway = Gateway(
         settings=settings,
         metrics=metrics,
         sources=build_sources(settings.sources, metrics),
         index=CitizenIndex(settings.gateway.index_url),
         verifier=TokenVerifier(settings.auth),
-        operations=OperationCache(schema._schema, settings.gateway.document_cache_size),
+        operations=OperationCache(
+            schema._schema,
+            settings.gateway.document_cache_size,
+            rules=security.rules,
+            max_tokens=settings.gateway.max_tokens,
+        ),
+        security=security,
     )
     graphiql = settings.gateway.profile != "production"
     endpoint = GraphQLEndpoint(gateway, graphiql=graphiql)
@@ -212,16 +238,7 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        names = list(gateway.sources)
-        healths = await asyncio.gather(*(gateway.sources[n].health() for n in names))
-        report = {
-            n: {"status": h.status, "detail": h.detail} for n, h in zip(names, healths, strict=True)
-        }
-        ready = all(h.status != "down" for h in healths)
-        return JSONResponse(
-            {"status": "ready" if ready else "degraded", "sources": report},
-            status_code=200 if ready else 503,
-        )
+        return _json(readiness(await check_sources(gateway.sources)))
 
     async def metrics_endpoint(request: Request) -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
@@ -241,13 +258,16 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
         finally:
             await gateway.aclose()
 
+    identity_routes = [Route("/.well-known/jwks.json", jwks)]
+    if settings.gateway.profile == "demo" and settings.gateway.data_dir:
+        identity_routes = idp_routes(identity_provider(Path(settings.gateway.data_dir)))
     app = Starlette(
         routes=[
             Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
-            Route("/.well-known/jwks.json", jwks),
+            *identity_routes,
         ],
         lifespan=lifespan,
     )
