@@ -1,7 +1,8 @@
 """The demo's own small identity provider: a signing key, its JWKS, and tokens for personas.
 
 Production points ``[auth]`` at a real OpenID Connect issuer; the demo runs this one so that
-the gateway validates tokens exactly as it would in production.
+the gateway validates tokens exactly as it would in production. The demo gateway serves it at
+``/.well-known/openid-configuration``, ``/.well-known/jwks.json`` and ``POST /idp/token``.
 """
 
 from __future__ import annotations
@@ -12,12 +13,22 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-__all__ = ["DemoIdentityProvider"]
+__all__ = ["DemoIdentityProvider", "idp_routes"]
+
+_KEPT_KEYS = 2
+_ROLES = ("citizen", "caseworker", "analyst")
+_LEVELS = ("P0", "P1", "P2", "P3", "P4")
+_MAX_LIFETIME_S = 3600
+_MAX_FORM_BYTES = 4096
 
 
 class DemoIdentityProvider:
@@ -31,11 +42,14 @@ class DemoIdentityProvider:
         self.jwks_path = keys_dir / "jwks.json"
         if not self._private_path.exists():
             self._create_key()
+        self._load()
+
+    def _load(self) -> None:
         key = serialization.load_pem_private_key(self._private_path.read_bytes(), None)
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError(f"{self._private_path}: expected an RSA private key")
         self._key = key
-        self.kid = json.loads(self.jwks_path.read_text())["keys"][0]["kid"]
+        self.kid: str = json.loads(self.jwks_path.read_text())["keys"][0]["kid"]
 
     def _create_key(self) -> None:
         self.keys_dir.mkdir(parents=True, exist_ok=True)
@@ -45,12 +59,22 @@ class DemoIdentityProvider:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        fd = os.open(self._private_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
         jwk.update({"kid": uuid.uuid4().hex[:16], "use": "sig", "alg": "RS256"})
-        self.jwks_path.write_text(json.dumps({"keys": [jwk]}, indent=2))
+        previous = json.loads(self.jwks_path.read_text())["keys"] if self.jwks_path.exists() else []
+        tmp = self._private_path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+        keys = [jwk, *previous][:_KEPT_KEYS]
+        self.jwks_path.write_text(json.dumps({"keys": keys}, indent=2))
+        tmp.replace(self._private_path)
+
+    def rotate(self) -> str:
+        """Start signing with a new key; the previous one stays in the JWKS. Return the new kid."""
+        self._create_key()
+        self._load()
+        return self.kid
 
     def jwks(self) -> dict[str, Any]:
         """The public key set, as served at ``/.well-known/jwks.json``."""
@@ -76,11 +100,94 @@ class DemoIdentityProvider:
             "iat": now,
             "nbf": now,
             "exp": now + lifetime_s,
+            "jti": uuid.uuid4().hex,
             "role": role,
-            "vot_level": confidence,
+            "vot": confidence,
         }
         if citizen_id is not None:
             claims["citizen_id"] = citizen_id
         if purpose is not None:
             claims["purpose"] = purpose
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
+        return jwt.encode(
+            claims, self._key, algorithm="RS256", headers={"kid": self.kid, "typ": "at+jwt"}
+        )
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    body = await request.body()
+    if len(body) > _MAX_FORM_BYTES:
+        return None
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        return {str(k): str(v) for k, v in data.items() if v is not None}
+    try:
+        return dict(parse_qsl(body.decode(), max_num_fields=20))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _error(message: str) -> Response:
+    return JSONResponse({"error": "invalid_request", "error_description": message}, 400)
+
+
+def idp_routes(idp: DemoIdentityProvider) -> list[Route]:
+    """Discovery, key set and a token endpoint for demo personas (demo profile only)."""
+
+    async def configuration(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse(
+            {
+                "issuer": idp.issuer,
+                "jwks_uri": f"{base}/.well-known/jwks.json",
+                "token_endpoint": f"{base}/idp/token",
+                "response_types_supported": ["token"],
+                "grant_types_supported": ["urn:govgraph:demo-persona"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": ["none"],
+                "claims_supported": ["sub", "role", "citizen_id", "purpose", "vot"],
+            }
+        )
+
+    async def jwks(request: Request) -> Response:
+        return JSONResponse(idp.jwks(), headers={"cache-control": "public, max-age=300"})
+
+    async def token(request: Request) -> Response:
+        form = await _form(request)
+        if form is None:
+            return _error("send a JSON object or a form of at most 4 KiB")
+        role = form.get("role", "")
+        if role not in _ROLES:
+            return _error(f"`role` must be one of {', '.join(_ROLES)}")
+        confidence = form.get("confidence", "P2")
+        if confidence not in _LEVELS:
+            return _error("`confidence` must be one of P0..P4")
+        lifetime_text = form.get("lifetime", str(_MAX_LIFETIME_S))
+        if not lifetime_text.isdigit() or not 1 <= int(lifetime_text) <= _MAX_LIFETIME_S:
+            return _error(f"`lifetime` must be whole seconds between 1 and {_MAX_LIFETIME_S}")
+        citizen = form.get("citizen_id")
+        if role == "citizen" and not citizen:
+            return _error("a citizen token needs `citizen_id`")
+        purpose = form.get("purpose")
+        access = idp.token(
+            role=role,
+            citizen_id=citizen if role == "citizen" else None,
+            purpose=purpose if role == "caseworker" and purpose else None,
+            confidence=confidence,
+            lifetime_s=int(lifetime_text),
+        )
+        return JSONResponse(
+            {"access_token": access, "token_type": "Bearer", "expires_in": int(lifetime_text)},
+            headers={"cache-control": "no-store"},
+        )
+
+    return [
+        Route("/.well-known/openid-configuration", configuration),
+        Route("/.well-known/jwks.json", jwks),
+        Route("/idp/token", token, methods=["POST"]),
+    ]

@@ -1,22 +1,118 @@
-"""Who may read which citizen: checked before any upstream call is made."""
+"""Who may read what: roles per root field, field groups with identity confidence, analysts.
+
+The policy is data, checked before any upstream call: root fields name the roles that may
+use them; each ``Citizen`` field belongs to field groups (what it reveals, which sources it
+reads, the identity confidence it needs); node ids name their type's group. Analysts see
+aggregates only: no root field is open to them except ``statistics``, and no type is open to
+them unless it is listed in :data:`AGGREGATE_TYPES` (none of the citizen's types ever are).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from resolvers.errors import Forbidden, Unauthenticated
+from resolvers.errors import ApiError, Forbidden, Unauthenticated
 
-__all__ = ["check_citizen_access", "require_caseworker"]
+__all__ = [
+    "AGGREGATE_TYPES",
+    "CITIZEN_FIELD_GROUPS",
+    "GROUPS",
+    "NODE_TYPE_GROUPS",
+    "ROOT_ROLES",
+    "FieldGroup",
+    "check_citizen_access",
+    "check_coordinate",
+    "check_group",
+    "require_caseworker",
+]
+
+_LEVELS = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, "P4": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldGroup:
+    """A set of citizen fields that reveal the same kind of data."""
+
+    name: str
+    sources: tuple[str, ...]
+    """Sources the group's fields read (for the ledger and the cost estimate)."""
+    confidence: str
+    """Lowest identity confidence level a token must carry to read the group."""
+    roles: frozenset[str] = frozenset({"citizen", "caseworker"})
+    """Roles that may read the group at all."""
+
+
+GROUPS: dict[str, FieldGroup] = {
+    g.name: g
+    for g in (
+        FieldGroup("identity", ("index",), "P1"),
+        FieldGroup("tax", ("tax",), "P2"),
+        FieldGroup("benefits", ("benefits",), "P2"),
+        FieldGroup("passport", ("passports",), "P1"),
+        FieldGroup("licensing", ("vehicles",), "P1"),
+        FieldGroup("parking", ("parking",), "P1"),
+        FieldGroup("access_log", (), "P1", frozenset({"citizen"})),
+    )
+}
+"""Field groups by name."""
+
+CITIZEN_FIELD_GROUPS: dict[str, tuple[str, ...]] = {
+    "id": (),
+    "name": ("identity",),
+    "dateOfBirth": ("identity",),
+    "address": ("identity",),
+    "departments": ("identity",),
+    "tax": ("tax",),
+    "benefits": ("benefits",),
+    "passport": ("passport",),
+    "drivingLicence": ("licensing",),
+    "vehicles": ("licensing",),
+    "parkingFines": ("parking",),
+    "obligations": ("tax", "benefits", "parking"),
+    "entitlements": ("tax", "benefits"),
+    "documents": ("passport", "licensing"),
+    "tasks": ("tax", "passport", "licensing", "parking"),
+    "accessLog": ("access_log",),
+}
+"""The groups each ``Citizen`` field reads; a field missing here is closed to everyone."""
+
+NODE_TYPE_GROUPS: dict[str, str | None] = {
+    "Citizen": None,
+    "Passport": "passport",
+    "DrivingLicence": "licensing",
+    "Vehicle": "licensing",
+    "BenefitClaim": "benefits",
+    "PenaltyNotice": "parking",
+}
+"""The group a ``node(id:)`` look-up reads, by the id's type (checked before the fetch)."""
+
+ROOT_ROLES: dict[str, frozenset[str]] = {
+    "me": frozenset({"citizen"}),
+    "citizen": frozenset({"caseworker"}),
+    "citizens": frozenset({"caseworker"}),
+    "node": frozenset({"citizen", "caseworker"}),
+    "statistics": frozenset({"caseworker", "analyst"}),
+}
+"""Roles that may use each root field; a root field missing here is closed to everyone."""
+
+AGGREGATE_TYPES: frozenset[str] = frozenset()
+"""Object types analysts may read (aggregates, never a person's data)."""
+
+_OPEN_FIELDS = frozenset({"__typename", "__schema", "__type"})
 
 
 def require_caseworker(principal: Any) -> None:
-    """Only caseworkers, with a stated purpose, may look up citizens by id or list them."""
+    """Only caseworkers, with an allowed purpose, may look up citizens by id or list them."""
     if principal is None:
         raise Unauthenticated("sign in to use this field")
     if principal.role != "caseworker":
         raise Forbidden("only caseworkers may look up citizens")
     if not principal.purpose:
         raise Forbidden("a caseworker must state a purpose to look up a citizen")
+    if not getattr(principal, "purpose_allowed", False):
+        raise Forbidden("the stated purpose is not one of the allowed purposes")
 
 
 def check_citizen_access(principal: Any, citizen_id: str) -> None:
@@ -28,3 +124,69 @@ def check_citizen_access(principal: Any, citizen_id: str) -> None:
             raise Forbidden("you may only see your own records")
         return
     require_caseworker(principal)
+
+
+def check_group(
+    principal: Any, group_name: str, overrides: Mapping[str, str] | None = None
+) -> ApiError | None:
+    """Why ``principal`` may not read ``group_name``, or ``None`` if they may."""
+    group = GROUPS[group_name]
+    if principal is None:
+        return Unauthenticated("sign in to see citizens' records")
+    if principal.role not in group.roles:
+        return Forbidden(f"the {principal.role} role may not read `{group_name}` data")
+    needed = (overrides or {}).get(group_name, group.confidence)
+    held = getattr(principal, "confidence", "P0")
+    if _LEVELS.get(held, 0) < _LEVELS.get(needed, 4):
+        return Forbidden(
+            f"`{group_name}` data needs identity confidence {needed} or higher; "
+            f"the token has {held}"
+        )
+    return None
+
+
+def _check_root(principal: Any, field: str) -> ApiError | None:
+    roles = ROOT_ROLES.get(field)
+    if roles is None:
+        return Forbidden(f"`{field}` has no access policy")
+    if principal is None:
+        return Unauthenticated(f"sign in to use `{field}`")
+    if principal.role not in roles:
+        return Forbidden(f"the {principal.role} role may not use `{field}`")
+    if principal.role == "caseworker" and field != "statistics":
+        try:
+            require_caseworker(principal)
+        except ApiError as exc:
+            return exc
+    return None
+
+
+def check_coordinate(
+    principal: Any,
+    type_name: str,
+    field: str,
+    *,
+    root_type: str = "Query",
+    overrides: Mapping[str, str] | None = None,
+) -> ApiError | None:
+    """Why ``principal`` may not read ``type_name.field``, or ``None`` if they may.
+
+    Data-dependent checks (whose citizen an id names) happen in the root resolvers.
+    """
+    if field in _OPEN_FIELDS:
+        return None
+    if type_name == root_type:
+        return _check_root(principal, field)
+    if principal is None:
+        return Unauthenticated("sign in to see citizens' records")
+    if principal.role == "analyst" and type_name not in AGGREGATE_TYPES:
+        return Forbidden("analysts may read aggregate statistics only")
+    if type_name == "Citizen":
+        groups = CITIZEN_FIELD_GROUPS.get(field)
+        if groups is None:
+            return Forbidden(f"`Citizen.{field}` has no access policy")
+        for group in groups:
+            problem = check_group(principal, group, overrides)
+            if problem is not None:
+                return problem
+    return None

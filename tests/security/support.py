@@ -1,0 +1,84 @@
+"""Helpers for security tests: serving an app on loopback, source-less gateway settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+
+from govgraph import demo
+from govgraph.idp import DemoIdentityProvider
+from govgraph.settings import Settings, settings_from_mapping
+
+
+@dataclass
+class BareGateway:
+    """A gateway without legacy sources, with its own identity provider."""
+
+    base_url: str
+    settings: Settings
+    idp: DemoIdentityProvider
+    app: Starlette
+
+    def headers(
+        self, role: str = "citizen", citizen_id: str | None = None, **kw: Any
+    ) -> dict[str, str]:
+        if role == "caseworker":
+            kw.setdefault("purpose", "case-review")
+        if role == "citizen" and citizen_id is None:
+            citizen_id = "cz_bare"
+        return {"Authorization": f"Bearer {self.idp.token(role=role, citizen_id=citizen_id, **kw)}"}
+
+
+async def _serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+    from govgraph.serve import wait_started
+
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", loop="asyncio"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    port = await wait_started(server)
+    return server, task, port
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """Serve an ASGI app on an ephemeral loopback port; yield its base URL."""
+    server, task, port = await _serve(app)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def bare_settings(data_dir: Path, **gateway: Any) -> Settings:
+    """Settings for a source-less gateway over ``data_dir`` (demo keys and index there)."""
+    auth = gateway.pop("auth", {})
+    mapping = {
+        "gateway": {
+            "profile": "demo",
+            "index_url": f"sqlite+aiosqlite:///{data_dir / 'index.sqlite'}",
+            "data_dir": str(data_dir),
+            "rate_limit": "none",
+            **gateway,
+        },
+        "auth": {
+            "issuer": demo.DEMO_ISSUER,
+            "audience": demo.DEMO_AUDIENCE,
+            "jwks_file": str(data_dir / "keys" / "jwks.json"),
+            **auth,
+        },
+        "sources": {},
+    }
+    return settings_from_mapping(mapping, environ={})
+
+
+BareFactory = Callable[..., Awaitable[BareGateway]]
