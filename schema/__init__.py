@@ -6,6 +6,7 @@ import strawberry
 
 from schema.citizen import Citizen
 from schema.departments import BenefitClaim, DrivingLicence, Passport, PenaltyNotice, Vehicle
+from schema.property import PropertyTitle
 from schema.query import Query
 
 __all__ = ["build_schema"]
@@ -15,5 +16,13 @@ def build_schema() -> strawberry.Schema:
     """Build the gateway's schema (once per app)."""
     return strawberry.Schema(
         query=Query,
-        types=[Citizen, Passport, DrivingLicence, Vehicle, BenefitClaim, PenaltyNotice],
+        types=[
+            Citizen,
+            Passport,
+            DrivingLicence,
+            Vehicle,
+            BenefitClaim,
+            PenaltyNotice,
+            PropertyTitle,
+        ],
     )

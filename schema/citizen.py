@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import citizen as fetch
+from resolvers import property as land
 from resolvers import views
 from resolvers.ids import encode_id
 from schema.common import Address, Department, Node, PageInfo, PersonName
@@ -19,6 +20,7 @@ from schema.departments import (
     TaxAccount,
     Vehicle,
 )
+from schema.property import PropertyTitle
 from schema.views import Document, Entitlement, Obligation, Task
 
 __all__ = ["Citizen", "CitizenConnection", "CitizenEdge"]
@@ -104,6 +106,14 @@ class Citizen(Node):
         for err in errors:
             views.report_error(info.context, info.path.as_list(), err)
         return notices
+
+    @strawberry.field(
+        description="Land and property titles the citizen is a registered proprietor of, "
+        "earliest registered first. Empty when no land registry source is configured; null, "
+        "with an error naming the service, when the registry cannot answer."
+    )
+    async def properties(self, info: Info) -> list[PropertyTitle] | None:
+        return await land.property_titles(info.context, self.citizen_id)
 
     @strawberry.field(
         description="Everything the citizen owes, to any department, earliest due first."
