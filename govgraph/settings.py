@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from govgraph.resilience.policy import BreakerSettings, RetrySettings
 from legacy_connectors.errors import ConfigurationError, LegacyError
 from legacy_connectors.registry import load_kind
 
@@ -149,9 +150,23 @@ class SourceSettings(_Model):
     kind: str
     """Connector kind, e.g. ``soap``, ``flatfile``, ``sql`` or a plugin's name."""
     timeout_s: float = Field(default=5.0, gt=0)
-    """Longest a single batch call may take."""
+    """Longest one call may take in total: queueing, every attempt and the waits between them
+    (never past the request's deadline)."""
+    read_timeout_s: float | None = Field(default=None, gt=0)
+    """Longest one attempt may wait for an answer; ``timeout_s`` when unset."""
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    """Longest opening the connector may take (at start-up, and when reopening later)."""
+    health_timeout_s: float = Field(default=2.0, gt=0)
+    """Longest a readiness check of this source may take."""
     max_concurrency: int = Field(default=16, ge=1)
     """Most calls in flight to this source at once (a bulkhead)."""
+    max_queue: int = Field(default=256, ge=0)
+    """Most calls waiting for a slot when ``max_concurrency`` are in flight; more are refused
+    at once (``UPSTREAM_BUSY``), and a waiting call gives up at its deadline."""
+    retries: RetrySettings = Field(default_factory=RetrySettings)
+    """Retries of reads after retriable errors (writes are never retried)."""
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
+    """The circuit breaker of this source."""
     options: dict[str, Any] = Field(default_factory=dict)
     """The connector kind's own settings."""
     chaos: ChaosSettings = Field(default_factory=ChaosSettings)

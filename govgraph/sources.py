@@ -1,8 +1,16 @@
 """A configured legacy source: its connector plus the gateway's policy around every call.
 
-The policy wraps each batch call in a timeout bounded by the request's deadline, a bulkhead
-(at most ``max_concurrency`` calls in flight) and metrics; any exception a connector lets
-escape is turned into a typed :class:`~legacy_connectors.errors.LegacyError` naming the source.
+Every call to a connector goes through :meth:`Source.call`, which applies, in order:
+
+1. the call's deadline: ``timeout_s`` from now, or the request's deadline if sooner;
+2. the circuit breaker: while open, calls fail at once with ``CIRCUIT_OPEN``;
+3. a lazy (re)open of a connector that could not open before, bounded by ``connect_timeout_s``;
+4. the bulkhead: at most ``max_concurrency`` calls in flight, ``max_queue`` more waiting;
+5. a per-attempt timeout (``read_timeout_s``) and fault injection (``chaos``);
+6. retries for reads only (``load_many``, ``scan``, ``health``), with backoff and jitter.
+
+Anything a connector lets escape becomes a typed :class:`~legacy_connectors.errors.LegacyError`
+naming the source, and every outcome is counted in the gateway's metrics.
 """
 
 from __future__ import annotations
@@ -10,15 +18,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
+from typing import TypeVar
 
+from govgraph.resilience.breaker import STATE_VALUE, BreakerState, CircuitBreaker
+from govgraph.resilience.bulkhead import Bulkhead
+from govgraph.resilience.retry import is_read, retry_read
 from govgraph.settings import SourceSettings
 from govgraph.telemetry import Metrics
-from legacy_connectors.base import Connector, Health, PartialRecords, Result
+from legacy_connectors.base import Connector, Health, PartialRecords, Record, Result
 from legacy_connectors.errors import (
     LegacyError,
     ProtocolError,
+    RetriableError,
     UpstreamTimeoutError,
     UpstreamUnavailableError,
 )
@@ -28,114 +42,257 @@ __all__ = ["REQUEST_DEADLINE", "Source", "build_sources"]
 
 log = logging.getLogger("govgraph.sources")
 
+T = TypeVar("T")
+
 REQUEST_DEADLINE: ContextVar[float | None] = ContextVar("govgraph_request_deadline", default=None)
 """Monotonic time by which the current GraphQL request must finish (set per request)."""
 
+_RECENT = 64
+"""How many recent call latencies each source keeps (for ``Query.services``)."""
+
 
 class Source:
-    """One legacy source as the gateway calls it."""
+    """One legacy source as the gateway calls it: connector, breaker, bulkhead and retries."""
 
     def __init__(self, name: str, connector: Connector, policy: SourceSettings, metrics: Metrics):
         self.name = name
         self.connector = connector
         self.policy = policy
         self._metrics = metrics
-        self._bulkhead = asyncio.Semaphore(policy.max_concurrency)
+        self.breaker = CircuitBreaker(name, policy.breaker, on_change=self._breaker_changed)
+        self.bulkhead = Bulkhead(name, policy.max_concurrency, policy.max_queue)
+        self.database_breakers: dict[str, CircuitBreaker] = {}
+        """Breakers of the databases of a set, by service name (``<source>/<database>``)."""
         self._calls = metrics.upstream_calls.labels(source=name)
         self._latency = metrics.upstream_latency.labels(source=name)
         self._batch = metrics.batch_size.labels(source=name)
         self._in_flight = metrics.in_flight.labels(source=name)
+        self._retries = metrics.upstream_retries.labels(source=name)
+        metrics.breaker_state.labels(source=name).set(0)
+        metrics.bulkhead_queued.labels(source=name).set_function(lambda: self.bulkhead.queued)
+        self._open_lock = asyncio.Lock()
         self.opened = False
         self.last_latency_ms: float | None = None
+        self.recent_latency_ms: deque[float] = deque(maxlen=_RECENT)
+        self.last_error: LegacyError | None = None
+        self.last_error_at: float | None = None
+        """Wall-clock time of the last failed call."""
+        self.last_success_at: float | None = None
+        """Wall-clock time of the last successful call."""
 
-    async def open(self) -> None:
+    def _breaker_changed(self, name: str, old: BreakerState, new: BreakerState) -> None:
+        if name == self.name:
+            self._metrics.breaker_state.labels(source=name).set(STATE_VALUE[new])
+        self._metrics.breaker_transitions.labels(source=name, state=new.value).inc()
+        level = logging.WARNING if new is BreakerState.OPEN else logging.INFO
+        log.log(level, "breaker %s: %s -> %s", name, old.value, new.value)
+
+    async def open(self, timeout_s: float | None = None) -> None:
         """Open the connector; a source that cannot open now stays closed and reports down."""
+        limit = self.policy.connect_timeout_s if timeout_s is None else timeout_s
         try:
-            await asyncio.wait_for(self.connector.open(), timeout=max(self.policy.timeout_s, 30))
+            await asyncio.wait_for(self.connector.open(), timeout=max(limit, 0.001))
             self.opened = True
         except Exception as exc:
+            self._failed(_as_error(exc, self.name, "the service could not be reached"))
             log.warning("source %s did not open: %s", self.name, _safe(exc))
 
-    def _timeout(self) -> float:
-        timeout = self.policy.timeout_s
-        deadline = REQUEST_DEADLINE.get()
-        if deadline is not None:
-            timeout = min(timeout, deadline - time.monotonic())
-        return timeout
-
-    async def load_many(self, keys: Sequence[str]) -> list[Result]:
-        """Call the connector for a batch; raise a typed error if the whole batch fails."""
-        if not self.opened:
-            await self.open()
+    async def _ensure_open(self, deadline: float) -> None:
+        if self.opened:
+            return
+        async with self._open_lock:
             if not self.opened:
-                raise UpstreamUnavailableError("the service is unavailable", service=self.name)
-        self._calls.inc()
-        self._batch.observe(len(keys))
-        started = time.perf_counter()
-        self._in_flight.inc()
+                await self.open(min(self.policy.connect_timeout_s, deadline - time.monotonic()))
+        if not self.opened:
+            raise UpstreamUnavailableError(
+                "the service is unavailable", service=self.name, detail="not opened"
+            )
+
+    def _deadline(self) -> float:
+        deadline = time.monotonic() + self.policy.timeout_s
+        request_deadline = REQUEST_DEADLINE.get()
+        if request_deadline is not None and request_deadline < deadline:
+            return request_deadline
+        return deadline
+
+    async def call(self, operation: str, func: Callable[[], Awaitable[T]]) -> T:
+        """Run ``func`` (one call to the upstream) under this source's whole policy.
+
+        Reads (see :data:`govgraph.resilience.retry.READ_OPERATIONS`) are retried after
+        retriable errors; any other operation is attempted exactly once.
+        """
+        deadline = self._deadline()
         try:
-            timeout = self._timeout()
-            if timeout <= 0:
-                raise UpstreamTimeoutError("the request deadline has passed", service=self.name)
-            async with asyncio.timeout(timeout):
-                async with self._bulkhead:
-                    if self.policy.chaos.latency_ms:
-                        await asyncio.sleep(self.policy.chaos.latency_ms / 1000)
-                    results = await self.connector.load_many(keys)
-        except TimeoutError as exc:
-            self._count_error("UPSTREAM_TIMEOUT")
-            raise UpstreamTimeoutError(
-                "the service did not answer in time", service=self.name
-            ) from exc
+            try:
+                return await self._attempt(func, deadline)
+            except LegacyError as first:
+                if not is_read(operation):
+                    raise
+                return await retry_read(
+                    lambda: self._attempt(func, deadline),
+                    first,
+                    self.policy.retries,
+                    deadline,
+                    on_retry=lambda _exc: self._retries.inc(),
+                )
         except LegacyError as exc:
             self._count_error(exc.code)
             raise exc.with_service(self.name) from None
+
+    async def _attempt(self, func: Callable[[], Awaitable[T]], deadline: float) -> T:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise UpstreamTimeoutError("the request deadline has passed", service=self.name)
+        trial = self.breaker.acquire()
+        reached = False
+        outcome: BaseException | None = None
+        try:
+            await self._ensure_open(deadline)
+            async with self.bulkhead.slot(deadline):
+                reached = True
+                timeout = min(self.policy.read_timeout_s or remaining, deadline - time.monotonic())
+                return await self._timed(func, timeout)
+        except BaseException as exc:
+            outcome = exc
+            if not self.opened:
+                reached = True
+            raise
+        finally:
+            if reached:
+                self.breaker.record(outcome, trial)
+            else:
+                self.breaker.release(trial)
+
+    async def _timed(self, func: Callable[[], Awaitable[T]], limit_s: float) -> T:
+        self._calls.inc()
+        self._in_flight.inc()
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(limit_s):
+                if self.policy.chaos.latency_ms:
+                    await asyncio.sleep(self.policy.chaos.latency_ms / 1000)
+                result = await func()
+        except TimeoutError as exc:
+            error: LegacyError = UpstreamTimeoutError(
+                "the service did not answer in time", service=self.name
+            )
+            self._failed(error)
+            raise error from exc
+        except LegacyError as exc:
+            self._failed(exc.with_service(self.name))
+            raise
         except Exception as exc:
-            self._count_error("UPSTREAM_PROTOCOL_ERROR")
             log.error("source %s failed: %s", self.name, _safe(exc))
-            raise ProtocolError("the service gave an unusable answer", service=self.name) from exc
+            error = ProtocolError("the service gave an unusable answer", service=self.name)
+            self._failed(error)
+            raise error from exc
         finally:
             self._in_flight.dec()
             elapsed = time.perf_counter() - started
             self._latency.observe(elapsed)
             self.last_latency_ms = elapsed * 1000
+            self.recent_latency_ms.append(self.last_latency_ms)
+        self.last_success_at = time.time()
+        return result
+
+    def _failed(self, error: LegacyError) -> None:
+        self.last_error = error
+        self.last_error_at = time.time()
+
+    async def load_many(self, keys: Sequence[str]) -> list[Result]:
+        """Call the connector for a batch; raise a typed error if the whole batch fails."""
+        self._batch.observe(len(keys))
+        return await self.call("load_many", lambda: self._load_checked(keys))
+
+    async def _load_checked(self, keys: Sequence[str]) -> list[Result]:
+        results = await self.connector.load_many(keys)
         if len(results) != len(keys):
             raise ProtocolError(
                 f"connector returned {len(results)} results for {len(keys)} keys",
                 service=self.name,
             )
+        retriable = 0
+        failed_members: dict[str, LegacyError] = {}
         for result in results:
             if isinstance(result, LegacyError):
                 self._count_error(result.code)
                 result.with_service(self.name)
+                if isinstance(result, RetriableError):
+                    retriable += 1
             elif isinstance(result, PartialRecords):
                 for err in result.errors:
                     self._count_error(err.code)
                     err.with_service(self.name)
+                    if err.service and err.service != self.name:
+                        failed_members.setdefault(err.service, err)
+        if results and retriable == len(results):
+            first = next(r for r in results if isinstance(r, LegacyError))
+            raise first
+        self._observe_members(failed_members)
         return results
 
-    def _count_error(self, code: str) -> None:
-        self._metrics.upstream_errors.labels(source=self.name, code=code).inc()
+    def _observe_members(self, failed: dict[str, LegacyError]) -> None:
+        """Track the health of each database of a set from the errors its batch reported."""
+        for service, err in failed.items():
+            breaker = self.database_breakers.get(service)
+            if breaker is None:
+                breaker = self.database_breakers[service] = CircuitBreaker(
+                    service, self.policy.breaker, on_change=self._breaker_changed
+                )
+            breaker.record(err)
+        for service, breaker in self.database_breakers.items():
+            if service not in failed:
+                breaker.success()
+
+    async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
+        """The connector's ``scan``, each page bounded by ``read_timeout_s``; not retried."""
+        deadline = time.monotonic() + self.policy.connect_timeout_s
+        await self._ensure_open(deadline)
+        pages = self.connector.scan(batch_size).__aiter__()
+        while True:
+            try:
+                async with asyncio.timeout(self.policy.read_timeout_s or self.policy.timeout_s):
+                    page = await pages.__anext__()
+            except StopAsyncIteration:
+                return
+            except TimeoutError as exc:
+                raise UpstreamTimeoutError(
+                    "the service did not answer in time", service=self.name
+                ) from exc
+            yield page
 
     async def health(self) -> Health:
         """The connector's own health, or ``down`` if it cannot say in time."""
+        limit = self.policy.health_timeout_s
         if not self.opened:
-            await self.open()
+            async with self._open_lock:
+                if not self.opened:
+                    await self.open(min(limit, self.policy.connect_timeout_s))
             if not self.opened:
                 return Health(status="down", detail="not opened")
         try:
-            async with asyncio.timeout(self.policy.timeout_s):
+            async with asyncio.timeout(limit):
                 return await self.connector.health()
         except TimeoutError:
             return Health(status="down", detail="health check timed out")
         except Exception as exc:
             return Health(status="down", detail=_safe(exc))
 
+    def _count_error(self, code: str) -> None:
+        self._metrics.upstream_errors.labels(source=self.name, code=code).inc()
+
     async def aclose(self) -> None:
+        """Close the connector (its connections, threads and files)."""
         try:
             await self.connector.aclose()
         except Exception as exc:
             log.warning("source %s did not close cleanly: %s", self.name, _safe(exc))
+
+
+def _as_error(exc: BaseException, service: str, message: str) -> LegacyError:
+    if isinstance(exc, LegacyError):
+        return exc.with_service(service)
+    return UpstreamUnavailableError(message, service=service, detail=type(exc).__name__)
 
 
 def _safe(exc: BaseException) -> str:

@@ -61,6 +61,30 @@ class Metrics:
             ["source"],
             registry=r,
         )
+        self.upstream_retries = Counter(
+            "govgraph_upstream_retries",
+            "Retried read calls to each legacy source.",
+            ["source"],
+            registry=r,
+        )
+        self.breaker_state = Gauge(
+            "govgraph_breaker_state",
+            "Circuit breaker of each source: 0 closed, 1 half-open, 2 open.",
+            ["source"],
+            registry=r,
+        )
+        self.breaker_transitions = Counter(
+            "govgraph_breaker_transitions",
+            "Breaker state changes by source (or source/database) and the state entered.",
+            ["source", "state"],
+            registry=r,
+        )
+        self.bulkhead_queued = Gauge(
+            "govgraph_bulkhead_queued",
+            "Calls waiting for a bulkhead slot, by source.",
+            ["source"],
+            registry=r,
+        )
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""

@@ -8,8 +8,10 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import query as q
+from resolvers import services as svc
 from schema.citizen import Citizen, CitizenConnection, CitizenEdge
 from schema.common import Node, PageInfo
+from schema.services import Service
 
 __all__ = ["Query"]
 
@@ -63,3 +65,10 @@ class Query:
         if type_name == "Citizen":
             return Citizen.of(citizen_id)
         return found  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Each legacy source behind the gateway: whether it is answering, its "
+        "circuit breaker's state and its recent latency (any signed-in caller)."
+    )
+    async def services(self, info: Info) -> list[Service]:
+        return await svc.services(info.context)
