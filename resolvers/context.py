@@ -85,6 +85,8 @@ class RequestContext:
 
     async def _load_profiles(self, citizen_ids: list[str]) -> list[Any]:
         found = await self.index.profiles(citizen_ids)
+        for cid in found:
+            self.note_access(cid, "index")
         return [found.get(cid) for cid in citizen_ids]
 
 
