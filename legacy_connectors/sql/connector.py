@@ -60,10 +60,12 @@ class SqlConnector(Connector):
 
     async def load_many(self, keys: Sequence[str]) -> list[Result]:
         """One result per key: a record (or ``None``), or a list of records for ``many`` sources."""
+        normalised = [[db.normalise(key) for key in keys] for db in self.databases]
         if self._single:
-            return self._results(keys, [await self._fetch(self.databases[0], keys)])
+            return self._single_results(normalised[0], await self.databases[0].fetch(normalised[0]))
         outcomes = await asyncio.gather(
-            *(self._fetch(db, keys) for db in self.databases), return_exceptions=True
+            *(db.fetch(norm) for db, norm in zip(self.databases, normalised, strict=True)),
+            return_exceptions=True,
         )
         fetched: list[Fetched | LegacyError] = []
         for outcome in outcomes:
@@ -73,33 +75,44 @@ class SqlConnector(Connector):
                 raise outcome
             else:
                 fetched.append(outcome)
-        return self._results(keys, fetched)
+        return self._merged_results(len(keys), normalised, fetched)
 
-    async def _fetch(self, db: Database, keys: Sequence[str]) -> Fetched:
-        return await db.fetch([db.normalise(key) for key in keys])
-
-    def _results(
-        self, keys: Sequence[str], fetched: Sequence[Fetched | LegacyError]
-    ) -> list[Result]:
-        many = self.settings.many
-        failed = [f for f in fetched if isinstance(f, LegacyError)]
+    def _single_results(self, keys: Sequence[str], fetched: Fetched) -> list[Result]:
+        by_key, bad = fetched
         results: list[Result] = []
         for key in keys:
+            error = bad.get(key) if bad else None
+            records = by_key.get(key)
+            if error is not None:
+                results.append(error)
+            elif self.settings.many:
+                results.append(list(records) if records else [])
+            else:
+                results.append(records[0] if records else None)
+        return results
+
+    def _merged_results(
+        self,
+        count: int,
+        normalised: Sequence[Sequence[str]],
+        fetched: Sequence[Fetched | LegacyError],
+    ) -> list[Result]:
+        failed = [f for f in fetched if isinstance(f, LegacyError)]
+        results: list[Result] = []
+        for index in range(count):
             records: list[Record] = []
             errors: list[LegacyError] = list(failed)
-            for db, outcome in zip(self.databases, fetched, strict=True):
+            for keys, outcome in zip(normalised, fetched, strict=True):
                 if isinstance(outcome, LegacyError):
                     continue
                 by_key, bad = outcome
-                normalised = db.normalise(key)
-                records.extend(by_key.get(normalised, []))
-                if normalised in bad:
-                    errors.append(bad[normalised])
-            if errors and not self._single:
+                key = keys[index]
+                records.extend(by_key.get(key, ()))
+                if key in bad:
+                    errors.append(bad[key])
+            if errors:
                 results.append(PartialRecords(records=records, errors=errors))
-            elif errors:
-                results.append(errors[0])
-            elif many:
+            elif self.settings.many:
                 results.append(records)
             else:
                 results.append(records[0] if records else None)

@@ -20,6 +20,7 @@ from legacy_connectors.errors import (
     LegacyError,
     UpstreamUnavailableError,
 )
+from legacy_connectors.sql.driver import StatementRunner
 from legacy_connectors.sql.engines import (
     EngineOptions,
     build_engine,
@@ -29,7 +30,7 @@ from legacy_connectors.sql.engines import (
 from legacy_connectors.sql.plan import TablePlan, first_invalid
 from legacy_connectors.sql.settings import TableMapping
 from legacy_connectors.sql.translate import translate
-from legacy_connectors.sql.types import key_normaliser
+from legacy_connectors.sql.types import Invalid, key_normaliser
 
 __all__ = ["Database", "Fetched"]
 
@@ -69,6 +70,7 @@ class Database:
         self._options = options
         self._chunk_size = chunk_size
         self._engine: AsyncEngine | None = None
+        self._runner: StatementRunner | None = None
         self.queries = 0
         """Statements issued so far (for benchmarks and tests)."""
 
@@ -100,6 +102,18 @@ class Database:
         result = await conn.execute(statement, params)
         return result.all()
 
+    async def _fetch_rows(
+        self, conn: AsyncConnection, statement: Any, params: dict[str, Any]
+    ) -> list[Any]:
+        self.queries += 1
+        if self._runner is None:
+            self._runner = StatementRunner(self.engine.dialect)
+        return await self._runner.fetch(conn, statement, params)
+
+    def _bind_keys(self, keys: Sequence[str]) -> list[str]:
+        width = self.mapping.key.length
+        return [key.ljust(width) for key in keys] if width else list(keys)
+
     async def fetch(self, keys: Sequence[str]) -> Fetched:
         """Records for already-normalised ``keys`` (duplicates allowed), grouped by key."""
         unique = list(dict.fromkeys(keys))
@@ -107,37 +121,52 @@ class Database:
         errors: dict[str, LegacyError] = {}
         if not unique:
             return by_key, errors
+        invalid_before = Invalid.created
         try:
             async with self.engine.connect() as conn:
                 rows: list[Any] = []
                 for chunk in _chunks(unique, self.chunk_size):
-                    rows.extend(
-                        await self._execute(conn, self.plan.statement, {"keys": list(chunk)})
-                    )
+                    params = {"keys": self._bind_keys(chunk)}
+                    rows.extend(await self._fetch_rows(conn, self.plan.statement, params))
                 children = await self._children(conn, rows)
         except Exception as exc:
             raise await self._translate(exc) from exc
-        fields = self.plan.fields
+        wanted = set(unique)
+        normalise = self.normalise
+        decode = self.plan.fields.record
+        links = [(c.name, self.plan.join_positions[c.parent_column]) for c in self.plan.children]
+        source_field, label = self.source_field, self.label
         for row in rows:
-            key = self.normalise(_plain(row[0]) or "")
-            record = fields.record(row)
-            for child in self.plan.children:
-                parent = _plain(row[self.plan.join_positions[child.parent_column]])
-                record[child.name] = children[child.name].get(parent, [])
-            if self.source_field is not None:
-                record[self.source_field] = self.label
-            invalid = first_invalid(record)
-            if invalid is not None:
-                errors.setdefault(
-                    key,
-                    CorruptRecordError(
+            raw = row[0]
+            key = raw.rstrip() if raw.__class__ is str else str(raw)
+            if key not in wanted:
+                key = normalise(key)
+            record = decode(row)
+            for name, position in links:
+                parent = row[position]
+                record[name] = children[name].get(
+                    parent.rstrip() if parent.__class__ is str else parent, []
+                )
+            if source_field is not None:
+                record[source_field] = label
+            by_key.setdefault(key, []).append(record)
+        if Invalid.created != invalid_before:
+            self._set_aside_invalid(by_key, errors)
+        return by_key, errors
+
+    def _set_aside_invalid(
+        self, by_key: dict[str, list[Record]], errors: dict[str, LegacyError]
+    ) -> None:
+        for key, records in list(by_key.items()):
+            for record in records:
+                invalid = first_invalid(record)
+                if invalid is not None:
+                    errors[key] = CorruptRecordError(
                         f"a record in {self.service!r} could not be decoded: {invalid.reason}",
                         service=self.service,
-                    ),
-                )
-                continue
-            by_key.setdefault(key, []).append(record)
-        return by_key, errors
+                    )
+                    del by_key[key]
+                    break
 
     async def _translate(self, exc: Exception) -> LegacyError:
         """``exc`` as a typed error; a schema mismatch on a dropped database is unavailability."""
@@ -174,8 +203,9 @@ class Database:
             grouped: dict[Any, list[Record]] = {}
             for chunk in _chunks(parents, self.chunk_size):
                 params = {"parents": list(chunk)}
-                for row in await self._execute(conn, child.statement, params):
-                    grouped.setdefault(_plain(row[0]), []).append(child.fields.record(row))
+                decode = child.fields.record
+                for row in await self._fetch_rows(conn, child.statement, params):
+                    grouped.setdefault(_plain(row[0]), []).append(decode(row))
             collections[child.name] = grouped
         return collections
 

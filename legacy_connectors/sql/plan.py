@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import call
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +18,8 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    func,
+    literal_column,
     select,
     type_coerce,
 )
@@ -41,6 +44,15 @@ def _table(metadata: MetaData, name: str, schema: str | None, columns: set[str])
     return Table(name, metadata, *(Column(c, NullType()) for c in sorted(columns)), schema=schema)
 
 
+def _engine_trims(spec: ColumnSpec) -> bool:
+    return spec.type == "char" and not spec.pattern
+
+
+def _trim(column: Column[Any]) -> ColumnElement[Any]:
+    """Padded text trimmed by the engine itself, empty as ``NULL`` (as the ``char`` converter)."""
+    return func.nullif(func.rtrim(column), literal_column("''"))
+
+
 def _spec_columns(spec: ColumnSpec) -> list[str]:
     return list(spec.column) if isinstance(spec.column, list) else [spec.column]
 
@@ -55,35 +67,48 @@ def _ordering(table: Table, order_by: Sequence[str]) -> list[ColumnElement[Any]]
 
 
 class _Fields:
-    """The selected expressions for a set of readable fields and how to rebuild them."""
+    """The selected expressions for a set of readable fields and how to rebuild them.
+
+    Columns come in three runs: text the engine trims itself (no decoding), columns decoded by
+    their converter, and raw columns that composite fields join by a template.
+    """
 
     def __init__(self, table: Table, columns: dict[str, ColumnSpec], start: int) -> None:
-        self.simple: list[str] = []
-        self.expressions: list[ColumnElement[Any]] = []
+        trimmed = {
+            f: s for f, s in columns.items() if isinstance(s.column, str) and _engine_trims(s)
+        }
+        decoded = {
+            f: s for f, s in columns.items() if isinstance(s.column, str) and f not in trimmed
+        }
+        self.trimmed = list(trimmed)
+        self.decoded = list(decoded)
+        self.converters = [converter(spec, field) for field, spec in decoded.items()]
+        self.expressions: list[ColumnElement[Any]] = [
+            _trim(table.c[str(spec.column)]) for spec in trimmed.values()
+        ]
+        self.expressions.extend(
+            type_coerce(table.c[str(spec.column)], Converted(spec.model_dump_json(), field))
+            for field, spec in decoded.items()
+        )
         self.composite: list[FieldPlan] = []
-        self.composite_converters: dict[str, Any] = {}
-        for field, spec in columns.items():
-            if isinstance(spec.column, str):
-                decorator = Converted(spec.model_dump_json(), field)
-                self.simple.append(field)
-                self.expressions.append(type_coerce(table.c[spec.column], decorator))
         position = start + len(self.expressions)
         for field, spec in columns.items():
             if isinstance(spec.column, list):
                 assert spec.format is not None
-                raw = ColumnSpec(
-                    column=spec.column[0], type="char" if spec.type == "char" else "str"
-                )
-                self.composite_converters[field] = converter(raw, field)
                 positions = tuple(range(position, position + len(spec.column)))
                 self.composite.append(FieldPlan(field, positions, spec.format))
                 self.expressions.extend(table.c[c] for c in spec.column)
                 position += len(spec.column)
         self.start = start
-        self.stop = start + len(self.simple)
+        self.middle = start + len(self.trimmed)
+        self.stop = self.middle + len(self.decoded)
 
     def record(self, row: Sequence[Any]) -> dict[str, Any]:
-        record = dict(zip(self.simple, row[self.start : self.stop], strict=True))
+        """The readable record of one raw driver row."""
+        record = dict(zip(self.trimmed, row[self.start : self.middle], strict=True))
+        record.update(
+            zip(self.decoded, map(call, self.converters, row[self.middle : self.stop]), strict=True)
+        )
         for plan in self.composite:
             values = [row[i] for i in plan.positions]
             trimmed = [v.rstrip() if isinstance(v, str) else v for v in values]

@@ -35,6 +35,8 @@ _MY_SCHEMA = {1146, 1054, 1109}
 _MY_AUTH = {1044, 1045, 1698}
 _MY_UNAVAILABLE = {1049, 2002, 2003, 2005, 2006, 2013, 2055}
 _MY_BUSY = {1040, 1203}
+_DISCONNECTED = {"InterfaceError", "ConnectionDoesNotExistError", "ConnectionResetError"}
+"""Driver error classes (asyncpg, PyMySQL) raised on a connection that is gone."""
 _SQLITE_SCHEMA = ("no such table", "no such column")
 _SQLITE_UNAVAILABLE = ("unable to open database", "disk i/o error", "file is not a database")
 _SQLITE_BUSY = ("database is locked", "database table is locked")
@@ -142,6 +144,7 @@ def translate(exc: BaseException, service: str, mapping: TableMapping | None = N
         or any(text in lowered for text in _SQLITE_UNAVAILABLE)
         or (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated)
         or isinstance(exc, sa_exc.InterfaceError)
+        or type(driver).__name__ in _DISCONNECTED
     ):
         return UpstreamUnavailableError(
             f"database {service!r} is unavailable", service=service, detail=detail

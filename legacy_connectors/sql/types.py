@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import types
 
@@ -22,12 +22,18 @@ Convert = Callable[[Any], Any]
 
 
 class Invalid:
-    """Marks a stored value that could not be decoded (why, without the value itself)."""
+    """Marks a stored value that could not be decoded (why, without the value itself).
+
+    ``created`` only ever grows: a reader that sees it unchanged across a batch knows no value
+    of the batch was invalid and can skip looking for markers record by record.
+    """
 
     __slots__ = ("reason",)
+    created: ClassVar[int] = 0
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
+        Invalid.created += 1
 
 
 def _text(value: Any) -> str:
@@ -100,22 +106,30 @@ def _decimal(scale: int) -> Convert:
 
 
 def _char(value: Any) -> str | None:
-    text = _text(value).rstrip()
+    text = (value if value.__class__ is str else _text(value)).rstrip()
     return text or None
 
 
-def _code(values: dict[str, str]) -> Convert:
+def _code(values: dict[str, str], field: str) -> Convert:
     def convert(value: Any) -> str | Invalid:
-        code = _text(value).strip()
+        code = (value if value.__class__ is str else _text(value)).strip()
         found = values.get(code)
         if found is None:
-            return Invalid(f"code {code!r} is not in the mapping's values")
+            return Invalid(f"field {field!r}: code {code!r} is not in the mapping's values")
         return found
 
     return convert
 
 
-def _base(spec: ColumnSpec) -> Convert:
+def _int_cyymmdd(value: Any) -> date | None:
+    if value.__class__ is int and value > 0:
+        return date(
+            1900 + value // 1_000_000 * 100 + value // 10_000 % 100, value // 100 % 100, value % 100
+        )
+    return _cyymmdd(value)
+
+
+def _base(spec: ColumnSpec, field: str) -> Convert:
     kind = spec.type
     if kind == "char":
         return _char
@@ -130,31 +144,42 @@ def _base(spec: ColumnSpec) -> Convert:
     if kind == "datetime":
         return _datetime(spec.format)
     if kind == "cyymmdd":
-        return _cyymmdd
+        return _int_cyymmdd
     if kind == "yyyymmdd":
         return _yyyymmdd
     assert spec.values is not None
-    return _code(spec.values)
+    return _code(spec.values, field)
 
 
 def converter(spec: ColumnSpec, field: str) -> Convert:
-    """The function that decodes one stored value of ``spec``; ``None`` stays ``None``."""
-    base = _base(spec)
-    pattern = re.compile(spec.pattern) if spec.pattern else None
-    replace = spec.replace
+    """The function that decodes one stored value of ``spec``; ``None`` stays ``None``.
+
+    It never raises: a value that cannot be decoded gives an :class:`Invalid` naming ``field``.
+    """
+    base = _base(spec, field)
+    if spec.pattern:
+        pattern, replace, plain = re.compile(spec.pattern), spec.replace, base
+
+        def base(value: Any) -> Any:
+            result = plain(value)
+            return pattern.sub(replace, result) if isinstance(result, str) else result
+
+    if spec.type == "char" and not spec.pattern:
+
+        def convert_text(value: Any) -> Any:
+            if value.__class__ is str:
+                return value.rstrip() or None
+            return None if value is None else _char(value)
+
+        return convert_text
 
     def convert(value: Any) -> Any:
         if value is None:
             return None
         try:
-            result = base(value)
+            return base(value)
         except (ValueError, TypeError, ArithmeticError, InvalidOperation) as exc:
             return Invalid(f"field {field!r}: expected {spec.type}, got {type(exc).__name__}")
-        if type(result) is Invalid:
-            return Invalid(f"field {field!r}: {result.reason}")
-        if pattern is not None and isinstance(result, str):
-            result = pattern.sub(replace, result)
-        return result
 
     return convert
 
@@ -176,6 +201,10 @@ class Converted(types.TypeDecorator[Any]):
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return self._convert(value)
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Convert:
+        """The converter itself, called once per value with no wrapper in between."""
+        return self._convert
 
 
 class PaddedKey(types.TypeDecorator[str]):
