@@ -85,6 +85,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="OCCURS DEPENDING ON arrays always take their maximum size",
     )
+    dec.add_argument(
+        "--condition-names",
+        action="store_true",
+        help="add <FIELD>_CONDITION with the matching level-88 name",
+    )
     dec.set_defaults(func=run_decode)
 
     lay = actions.add_parser("layout", help="print each field's offset, length and type")
@@ -105,6 +110,7 @@ def _schema(args: argparse.Namespace) -> FileSchema:
         trim=args.trim,
         date_fields={name: fmt.upper() for name, fmt in args.date_field},
         variable_size_occurs=not args.fixed_occurs,
+        condition_names=args.condition_names,
     )
     types = dict(args.record_type)
     return FileSchema(

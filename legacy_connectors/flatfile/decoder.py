@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from legacy_connectors.flatfile.codepages import code_page
+from legacy_connectors.flatfile.conditions import condition_matcher
 from legacy_connectors.flatfile.convert import field_decoder, is_text
 from legacy_connectors.flatfile.errors import FieldDecodeError
 from legacy_connectors.flatfile.model import Field
@@ -33,6 +34,8 @@ class _Gen:
         self.counter = 0
         self.uses_text = False
         self.odo_objects: set[str] = set()
+        self.skip: set[int] = set()
+        self.active: set[int] = set()
 
     def var(self, prefix: str) -> str:
         self.counter += 1
@@ -59,7 +62,7 @@ def _pos(base: str, offset: int) -> str:
 
 
 def _report(g: _Gen, ind: int, node: Field, path_expr: str, pos: str, reason: str) -> None:
-    if node.in_redefines:
+    if node.in_redefines and id(node) not in g.active:
         g.emit(ind, "pass")
     else:
         g.emit(ind, f"bad({path_expr}, {pos}, {reason})")
@@ -103,6 +106,9 @@ def _elementary(
     if node.name in g.odo_objects:
         g.emit(ind, f"o_{_ident(node.name)} = v")
     g.emit(ind, target.format(out=out, value="v"))
+    if g.options.condition_names and node.conditions and "{out}[" in target:
+        cond = g.const("k", condition_matcher(node.conditions))
+        g.emit(ind, f"{out}[{node.key + '_CONDITION'!r}] = {cond}(v)")
 
 
 def _ident(name: str) -> str:
@@ -113,6 +119,8 @@ def _children(
     g: _Gen, ind: int, parent: Field, base: str, out: str, idx: list[str], path: list[str]
 ) -> None:
     for child in parent.children:
+        if id(child) in g.skip:
+            continue
         if child.is_filler and child.occurs is None and not child.children:
             continue
         if child.is_filler and child.occurs is not None:
@@ -217,9 +225,31 @@ class RecordDecoder:
         return self._fn(record, bad)
 
 
-def compile_decoder(root: Field, options: DecodeOptions) -> RecordDecoder:
-    """Generate and compile the decoding function for ``root``'s layout."""
+def _select_branch(g: _Gen, branch: Field) -> None:
+    """Decode only ``branch`` among the REDEFINES alternatives on its way up to the 01."""
+    g.active = {id(n) for n in branch.walk()}
+    node = branch
+    while node.parent is not None:
+        parent = node.parent
+        g.active.add(id(node))
+        group = node.redefines or node.name
+        for sibling in parent.children:
+            if sibling is not node and (sibling.redefines or sibling.name) == group:
+                g.skip.add(id(sibling))
+        node = parent
+
+
+def compile_decoder(
+    root: Field, options: DecodeOptions, branch: Field | None = None
+) -> RecordDecoder:
+    """Generate and compile the decoding function for ``root``'s layout.
+
+    With ``branch`` (a group under ``root`` that is, or sits in, a REDEFINES alternative),
+    the other alternatives are left out and ``branch``'s fields count as corrupt when bad.
+    """
     g = _Gen(options)
+    if branch is not None and branch is not root:
+        _select_branch(g, branch)
     g.odo_objects = {n.depending_on for n in root.walk() if n.depending_on}
     body_start = len(g.lines)
     g.emit(1, "b0 = 0")

@@ -30,6 +30,10 @@ class DecodeOptions:
     """OCCURS DEPENDING ON arrays take only the space of their actual count, as COBOL writes
     them; False keeps every array at its maximum size (fixed offsets)."""
 
+    condition_names: bool = False
+    """Add ``<FIELD>_CONDITION`` beside each field with level-88 names: the name of the first
+    condition its value meets (``CS_ACTIVE``), or None."""
+
     def date_format(self, name: str) -> str | None:
         """The date layout configured for a field name, if any."""
         if not self.date_fields:

@@ -92,14 +92,30 @@ class _Sentence:
             self.i += 1
 
 
-def _sentences(tokens: list[Token]) -> list[list[Token]]:
+_DIRECTIVES = frozenset({"EJECT", "SKIP1", "SKIP2", "SKIP3", "TITLE", "COPY", "REPLACE"})
+
+
+def _sentences(tokens: list[Token], warnings: list[str]) -> list[list[Token]]:
     out: list[list[Token]] = []
     current: list[Token] = []
+    skipping = False
     for tok in tokens:
         if tok.text == "." and not tok.literal:
             if current:
                 out.append(current)
             current = []
+            skipping = False
+        elif skipping:
+            continue
+        elif not current and not tok.literal and tok.upper in _DIRECTIVES:
+            if tok.upper in ("COPY", "REPLACE"):
+                warnings.append(
+                    f"line {tok.line}, column {tok.column}: {tok.upper} statement ignored "
+                    "(nested copybooks are not expanded)"
+                )
+            skipping = tok.upper not in ("EJECT", "SKIP1", "SKIP2", "SKIP3")
+            if not skipping:
+                continue
         elif not current and not tok.literal and not tok.text.isdigit():
             raise CopybookError(
                 f"expected a level number, found {tok.text!r}", line=tok.line, column=tok.column
@@ -107,8 +123,7 @@ def _sentences(tokens: list[Token]) -> list[list[Token]]:
         else:
             current.append(tok)
     if current:
-        tok = current[-1]
-        raise CopybookError("entry is not ended by a period", line=tok.line, column=tok.column)
+        out.append(current)
     return out
 
 
@@ -194,6 +209,7 @@ def _entry(tokens: list[Token], warnings: list[str]) -> Field:
             _usage(node, tok)
         elif word == "REDEFINES":
             node.redefines = s.next("a name after REDEFINES").text.upper()
+            _skip_qualifiers(s)
         elif word == "OCCURS":
             _occurs(node, s)
         elif word in ("VALUE", "VALUES"):
@@ -279,6 +295,12 @@ def _sign(node: Field, tok: Token, s: _Sentence) -> None:
         node.sign_separate = True
 
 
+def _skip_qualifiers(s: _Sentence) -> None:
+    while (tok := s.peek()) is not None and not tok.literal and tok.upper in ("OF", "IN"):
+        s.i += 1
+        s.next("a name after OF")
+
+
 def _int(tok: Token, what: str) -> int:
     if not tok.text.isdigit():
         raise CopybookError(
@@ -302,6 +324,7 @@ def _occurs(node: Field, s: _Sentence) -> None:
             s.i += 1
             s.skip_noise("ON")
             node.depending_on = s.next("a name after DEPENDING ON").text.upper()
+            _skip_qualifiers(s)
         elif word in ("ASCENDING", "DESCENDING"):
             s.i += 1
             s.skip_noise("KEY", "IS")
@@ -373,7 +396,9 @@ def _build_tree(entries: list[Field]) -> list[Field]:
 def parse_copybook(text: str, *, source_format: SourceFormat = "auto") -> Copybook:
     """Parse copybook text into its records, with offsets and sizes computed."""
     warnings: list[str] = []
-    entries = [_entry(tokens, warnings) for tokens in _sentences(tokenize(text, source_format))]
+    entries = [
+        _entry(tokens, warnings) for tokens in _sentences(tokenize(text, source_format), warnings)
+    ]
     if not entries:
         raise CopybookError("no data description entries found")
     roots = _build_tree(entries)

@@ -62,6 +62,7 @@ class FileSchema:
         self.copybook = copybook
         self.options = options
         self.roots: dict[str, Field] = {}
+        self.branches: dict[str, Field] = {}
         self.segment: tuple[int, int] | None = None
         self.by_segment: dict[bytes, str] = {}
         self.segment_raw: dict[str, bytes] = {}
@@ -70,7 +71,13 @@ class FileSchema:
             if segment_field is None:
                 raise ConfigurationError("record_types needs a segment field")
             for name in types.values():
-                self.roots[self._layout_name(name)] = self._root(name)
+                node = self._root(name)
+                top = node
+                while top.parent is not None:
+                    top = top.parent
+                self.roots[self._layout_name(name)] = top
+                if top is not node:
+                    self.branches[self._layout_name(name)] = node
             self._segments(segment_field, types)
             wanted = data_types or list(types)
             self.data_layouts = [self._layout_name(types[v]) for v in wanted if v in types]
@@ -81,7 +88,8 @@ class FileSchema:
             self.data_layouts = [root.name]
             self.data_values = []
         self.decoders: dict[str, RecordDecoder] = {
-            name: compile_decoder(root, options) for name, root in self.roots.items()
+            name: compile_decoder(root, options, self.branches.get(name))
+            for name, root in self.roots.items()
         }
 
     def _layout_name(self, name: str) -> str:
@@ -126,8 +134,10 @@ class FileSchema:
         return self.by_segment.get(record[off : off + size])
 
     def field(self, layout: str, name: str) -> Field:
-        """A field of one layout, by name."""
-        node = _find_in(self.roots[layout], name)
+        """A field of one layout, by name (in its REDEFINES branch first, if it has one)."""
+        branch = self.branches.get(layout)
+        node = _find_in(branch, name) if branch is not None else None
+        node = node or _find_in(self.roots[layout], name)
         if node is None:
             raise ConfigurationError(f"field {name!r} is not in layout {layout}")
         return node
@@ -153,6 +163,7 @@ def schema_from_settings(settings: FlatFileSettings) -> FileSchema:
         trim=settings.trim,
         date_fields=dict(settings.date_fields),
         variable_size_occurs=settings.variable_size_occurs,
+        condition_names=settings.condition_names,
     )
     types = settings.record_types
     return FileSchema(

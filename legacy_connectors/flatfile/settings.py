@@ -95,6 +95,8 @@ class FlatFileSettings(ConnectorSettings):
     """Trailer record count and hash total to check before a file is served."""
     variable_size_occurs: bool = True
     """OCCURS DEPENDING ON arrays take only their actual count's space (as COBOL writes)."""
+    condition_names: bool = False
+    """Add ``<FIELD>_CONDITION`` (the matching level-88 name, or None) beside such fields."""
 
     @model_validator(mode="after")
     def _one_source(self) -> FlatFileSettings:
