@@ -19,6 +19,8 @@ def parse_edited(text: str, picture: Picture) -> Any:
         return None
     body = text.strip()
     negative = False
+    if picture.expanded.startswith("S") and body:
+        body, negative = _unpunch(body)
     for mark in ("CR", "DB"):
         if body.upper().endswith(mark):
             body = body[:-2]
@@ -47,8 +49,38 @@ def parse_edited(text: str, picture: Picture) -> Any:
     return int(number)
 
 
+_POSITIVE = "{ABCDEFGHI"
+_NEGATIVE = "}JKLMNOPQR"
+
+
+def _unpunch(body: str) -> tuple[str, bool]:
+    """Undo a sign overpunched on the last digit (``12.3J`` is -12.31)."""
+    last = body[-1]
+    if last in _POSITIVE:
+        return body[:-1] + str(_POSITIVE.index(last)), False
+    if last in _NEGATIVE:
+        return body[:-1] + str(_NEGATIVE.index(last)), True
+    if "p" <= last <= "y":
+        return body[:-1] + str(ord(last) - ord("p")), True
+    return body, False
+
+
 def format_edited(value: Any, picture: Picture) -> str:
     """Print ``value`` the way the edited picture would (zero suppression, floating symbols)."""
+    if picture.expanded.startswith("S"):
+        plain = Picture(
+            picture.text,
+            picture.expanded[1:],
+            "edited",
+            picture.size,
+            picture.digits,
+            picture.scale,
+            False,
+            True,
+        )
+        text = format_edited(abs(Decimal(value)), plain)
+        table = _NEGATIVE if Decimal(value) < 0 else _POSITIVE
+        return text[:-1] + table[int(text[-1])]
     pattern = picture.expanded
     tail = ""
     if pattern.endswith(("CR", "DB")):

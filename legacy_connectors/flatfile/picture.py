@@ -134,7 +134,12 @@ def parse_picture(text: str) -> Picture:
     if set(body) <= set("9VP"):
         return _numeric(text, body, signed)
     if signed:
-        raise PictureError(f"S is not allowed in an edited PIC {text}")
+        if set(body) <= set("9.V") and body.count(".") == 1:
+            edited = _edited(text, body)
+            return Picture(
+                text, "S" + body, "edited", edited.size, edited.digits, edited.scale, True, True
+            )
+        raise PictureError(f"S is only allowed with 9, V and one '.' in an edited PIC {text}")
     stripped = body[:-2] if body.endswith(("CR", "DB")) else body
     if set(stripped) <= set("9VP") | _EDIT_SYMBOLS and any(c in stripped for c in "9Z*+-$"):
         return _edited(text, body)

@@ -124,3 +124,24 @@ def test_unsupported_input_names_line_and_column(text: str, line: int, fragment:
         parse_copybook(text)
     assert f"line {line}, column" in str(info.value)
     assert fragment in str(info.value)
+
+
+def test_column_one_comments_tabs_and_split_clauses() -> None:
+    """Star lines from column 1, tabs and a SIGN clause split over lines parse as IBM does."""
+    text = (
+        "        01  RECORD.\n"
+        "***********************************************************************\n"
+        "*******                   EDGE CASES\n"
+        "          10  ID                   PIC 9(7)  BINARY.\n"
+        "          10  AMOUNT    PIC S9(9) SIGN IS\n"
+        "\t\t                          LEADING SEPARATE.\n"
+        "\t\t  \n"
+        "          10  RATE      PIC S9(3).99.\n"
+    )
+    cb = parse_copybook(text)
+    assert [(f.name, f.offset, f.size) for f in cb.records[0].walk()] == [
+        ("RECORD", 0, 20),
+        ("ID", 0, 4),
+        ("AMOUNT", 4, 10),
+        ("RATE", 14, 6),
+    ]

@@ -60,6 +60,13 @@ def _decode(pic_clause: str, data: bytes, encoding: str = "cp037", **opts: Any) 
         ("PIC ZZ,ZZ9.99-", "40F16BF2F3F44BF5F060", Decimal("-1234.50")),
         ("PIC +++9", "40404EF7", 7),
         ("PIC 9(3).99", "F0F0F74BF1F0", Decimal("7.10")),
+        ("PIC S9(3).99", "F0F1F24BF3D1", Decimal("-12.31")),
+        ("PIC 9(8)+", "F0F0F0F0F0F1F2F360", -123),
+        ("PIC Z(6)VZZ-", "404040404040F1F240", Decimal("0.12")),
+        ("PIC 99V99 SIGN IS LEADING SEPARATE CHARACTER", "60F1F2F3F4", Decimal("-12.34")),
+        ("PIC 9(37)", "F1" + "F0" * 36, 10**36),
+        ("PIC S9(37) COMP-3", "00" * 18 + "1D", -1),
+        ("PIC 9(18)V9(10) COMP", "00" * 15 + "01", Decimal("1E-10")),
     ],
 )
 def test_value_from_hand_computed_bytes(clause: str, hexdata: str, expected: Any) -> None:
