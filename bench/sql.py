@@ -87,14 +87,19 @@ async def _raw_reader(
     return run_my, close_my
 
 
-async def _median(run: Callable[[], Awaitable[Any]], rounds: int) -> float:
-    await run()
-    times = []
+async def _paired(
+    first: Callable[[], Awaitable[Any]], second: Callable[[], Awaitable[Any]], rounds: int
+) -> tuple[float, float]:
+    """Median seconds of each reader, run alternately so both see the same machine load."""
+    await first()
+    await second()
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(rounds):
-        started = time.perf_counter()
-        await run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for run, bucket in ((first, times[0]), (second, times[1])):
+            started = time.perf_counter()
+            await run()
+            bucket.append(time.perf_counter() - started)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 async def driver_ratio(deployment: Deployment, population: Population, rounds: int) -> float:
@@ -121,8 +126,7 @@ async def driver_ratio(deployment: Deployment, population: Population, rounds: i
             results = await connector.load_many(keys)
             assert all(isinstance(r, dict) for r in results)
 
-        raw = await _median(through_driver, rounds)
-        ours = await _median(through_connector, rounds)
+        raw, ours = await _paired(through_driver, through_connector, rounds)
     finally:
         await close()
         await connector.aclose()
@@ -181,7 +185,7 @@ async def main(rounds: int, people: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=30, help="timed repetitions per reader")
+    parser.add_argument("--rounds", type=int, default=60, help="timed repetitions per reader")
     parser.add_argument("--people", type=int, default=1500, help="population size")
     args = parser.parse_args()
     asyncio.run(main(args.rounds, args.people))

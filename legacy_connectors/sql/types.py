@@ -121,14 +121,6 @@ def _code(values: dict[str, str], field: str) -> Convert:
     return convert
 
 
-def _int_cyymmdd(value: Any) -> date | None:
-    if value.__class__ is int and value > 0:
-        return date(
-            1900 + value // 1_000_000 * 100 + value // 10_000 % 100, value // 100 % 100, value % 100
-        )
-    return _cyymmdd(value)
-
-
 def _base(spec: ColumnSpec, field: str) -> Convert:
     kind = spec.type
     if kind == "char":
@@ -144,7 +136,7 @@ def _base(spec: ColumnSpec, field: str) -> Convert:
     if kind == "datetime":
         return _datetime(spec.format)
     if kind == "cyymmdd":
-        return _int_cyymmdd
+        return _cyymmdd
     if kind == "yyyymmdd":
         return _yyyymmdd
     assert spec.values is not None
@@ -181,7 +173,44 @@ def converter(spec: ColumnSpec, field: str) -> Convert:
         except (ValueError, TypeError, ArithmeticError, InvalidOperation) as exc:
             return Invalid(f"field {field!r}: expected {spec.type}, got {type(exc).__name__}")
 
+    if spec.pattern:
+        return convert
+    if spec.type == "code":
+        assert spec.values is not None
+        return _fast_code(spec.values, convert)
+    if spec.type == "cyymmdd":
+        return _fast_cyymmdd(convert)
     return convert
+
+
+def _fast_code(values: dict[str, str], slow: Convert) -> Convert:
+    """Exact stored codes (and integer forms of numeric codes) in one lookup."""
+    lookup: dict[Any, str] = dict(values)
+    lookup.update({int(code): value for code, value in values.items() if code.isdigit()})
+
+    def convert_code(value: Any) -> Any:
+        found = lookup.get(value)
+        return found if found is not None else slow(value)
+
+    return convert_code
+
+
+def _fast_cyymmdd(slow: Convert) -> Convert:
+    """Positive integer CYYMMDD values decoded inline; everything else the general way."""
+
+    def convert_cyymmdd(value: Any) -> Any:
+        if value.__class__ is int and value > 0:
+            try:
+                return date(
+                    1900 + value // 1_000_000 * 100 + value // 10_000 % 100,
+                    value // 100 % 100,
+                    value % 100,
+                )
+            except ValueError:
+                return slow(value)
+        return slow(value)
+
+    return convert_cyymmdd
 
 
 class Converted(types.TypeDecorator[Any]):
