@@ -159,6 +159,12 @@ def run_decode(args: argparse.Namespace) -> int:
         if show_layout:
             values = {"_layout": rec.layout, **values}
         out.write(to_json(values) + "\n")
+    for damage in reader.spans.damaged:
+        failed += 1
+        print(
+            f"error: {args.file.name}: {damage}; the rest of that block was skipped",
+            file=sys.stderr,
+        )
     if reader.problem is not None:
         print(f"error: {args.file.name}: {reader.problem}", file=sys.stderr)
         return 1

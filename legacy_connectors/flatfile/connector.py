@@ -241,12 +241,15 @@ class FlatFileConnector(Connector):
             data_records=gen.data_count,
             indexed_keys=len(gen.index),
             unkeyed_records=gen.unkeyed,
-            bad_records=len(gen.bad_records),
+            bad_records=len(gen.bad_records) + len(gen.damaged),
+            damaged_blocks=len(gen.damaged),
             index_bytes=gen.index.nbytes,
         )
         if gen.header is not None:
             facts["header"] = {k: v for k, v in gen.header.items() if not k.startswith("_")}
-        degraded = bool(self.last_error or gen.bad_records)
+        if gen.damaged:
+            facts["framing_errors"] = gen.damaged[:5]
+        degraded = bool(self.last_error or gen.bad_records or gen.damaged)
         return Health(
             status="degraded" if degraded else "up", detail=self.last_error or "", facts=facts
         )

@@ -52,6 +52,7 @@ class Generation:
     trailer: dict[str, Any] | None
     bad_records: set[int] = field(default_factory=set)
     unkeyed: int = 0
+    damaged: list[str] = field(default_factory=list)
     users: int = 0
     retired: bool = False
     _mm: mmap.mmap | None = None
@@ -159,7 +160,17 @@ class _Loader:
             np.concatenate([p[3] for p in parts]) if parts else np.array([], np.int32),
         )
         gen = Generation(
-            self.path, print_, framing, index, len(offs), data_count, None, None, bad, unkeyed
+            self.path,
+            print_,
+            framing,
+            index,
+            len(offs),
+            data_count,
+            None,
+            None,
+            bad,
+            unkeyed,
+            list(spans.damaged),
         )
         gen._mm = mm
         self._header_trailer(gen, spans, layouts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import mmap
 import struct
 from array import array
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from legacy_connectors.flatfile.errors import FileIntegrityError
@@ -56,6 +56,9 @@ class Spans:
     offsets: array[int]
     lengths: array[int]
     problem: str | None = None
+    damaged: list[str] = field(default_factory=list)
+    """VB blocks whose records could not all be read (bad RDW inside a sound block): the
+    records before the damage are kept, the rest of that block is skipped."""
 
 
 _BIG = struct.Struct(">HH")
@@ -124,11 +127,12 @@ def _walk_vb(data: Buffer, size: int, f: Framing, limit: int) -> Spans:
             )
             break
         stop = _walk_v(data, pos + 4, block_end, f, spans, limit)
-        if spans.problem is not None:
+        if len(spans.offsets) >= limit:
             break
-        if stop != block_end and len(spans.offsets) < limit:
-            spans.problem = f"records overrun the block at byte offset {pos}"
-            break
+        if spans.problem is not None or stop != block_end:
+            reason = spans.problem or "records overrun the block"
+            spans.problem = None
+            spans.damaged.append(f"block at byte offset {pos}: {reason}")
         pos = block_end
     return spans
 
@@ -202,7 +206,7 @@ def detect_framing(
                 )
                 spans = record_spans(data, candidate, limit=_SAMPLE_RECORDS)
                 clean = spans.problem is None
-                score = len(spans.offsets) * 2 + (1 if clean else 0)
+                score = len(spans.offsets) * 2 + (1 if clean else 0) - 4 * len(spans.damaged)
                 if best is None or score > best[0]:
                     best = (score, candidate)
     assert best is not None

@@ -254,3 +254,26 @@ async def test_scan_yields_every_data_record(tmp_path: Path) -> None:
         assert seen == [("K1", "ALICE"), ("K2", "BOB"), ("K1", "ALICE 2")]
     finally:
         await conn.aclose()
+
+
+async def test_wrong_rdw_inside_a_block_loses_only_that_block_tail(tmp_path: Path) -> None:
+    """A bad RDW in one VB block skips the rest of that block; other blocks still serve."""
+    records = [HEADER, DETAILS[0], DETAILS[1], _detail("K4", "EVE", "0000500C")]
+    rdw_len = 4 + len(DETAILS[1])
+    data = bytearray(frame_records(records, Framing("VB"), block_size=4 + 2 * rdw_len))
+    second_block = int.from_bytes(data[:2], "big")
+    k4_rdw = second_block + 4 + rdw_len
+    data[k4_rdw : k4_rdw + 2] = b"\x7f\xff"
+    path = tmp_path / "ACC.DAT"
+    path.write_bytes(bytes(data))
+    conn = await _open(_options(tmp_path, file=str(path), trailer=None))
+    try:
+        k1, k2, k4 = await conn.load_many(["K1", "K2", "K4"])
+        assert isinstance(k1, dict) and isinstance(k2, dict)
+        assert k4 is None
+        health = await conn.health()
+        assert health.status == "degraded"
+        assert health.facts["damaged_blocks"] == 1 and health.facts["bad_records"] == 1
+        assert health.facts["framing_errors"][0].startswith("block at byte offset")
+    finally:
+        await conn.aclose()
