@@ -26,7 +26,7 @@ from graphql import (
     visit,
 )
 
-from resolvers.authz import NODE_TYPE_GROUPS, check_coordinate, check_group
+from resolvers.authz import NODE_TYPE_GROUPS, analyst_types, check_coordinate, check_group
 from resolvers.errors import ApiError, InvalidId
 from resolvers.ids import decode_id
 
@@ -110,6 +110,10 @@ class OperationGuard:
         self.schema = schema
         self.overrides = dict(confidence_overrides or {})
         self.root_type = schema.query_type.name if schema.query_type else "Query"
+        self.root_types = frozenset(
+            t.name for t in (schema.query_type, schema.mutation_type, schema.subscription_type) if t
+        )
+        self.analyst_open = analyst_types(schema)
         self._cache: OrderedDict[str, frozenset[Coordinate]] = OrderedDict()
         self._cache_size = cache_size
 
@@ -130,7 +134,12 @@ class OperationGuard:
         out: dict[Coordinate, ApiError] = {}
         for type_name, field in coords:
             problem = check_coordinate(
-                principal, type_name, field, root_type=self.root_type, overrides=self.overrides
+                principal,
+                type_name,
+                field,
+                root_types=self.root_types,
+                overrides=self.overrides,
+                analyst_open=self.analyst_open,
             )
             if problem is not None:
                 out[(type_name, field)] = problem

@@ -3,8 +3,11 @@
 The policy is data, checked before any upstream call: root fields name the roles that may
 use them; each ``Citizen`` field belongs to field groups (what it reveals, which sources it
 reads, the identity confidence it needs); node ids name their type's group. Analysts see
-aggregates only: no root field is open to them except ``statistics``, and no type is open to
-them unless it is listed in :data:`AGGREGATE_TYPES` (none of the citizen's types ever are).
+aggregates only: the root fields open to them are ``statistics`` and ``services``, and the
+only types open to them are those reachable from such root fields that carry no person's data
+(see :func:`analyst_types`): never ``Citizen`` nor any type reachable from it, except plain
+values such as ``Money``. A root field or ``Citizen`` field without a policy entry is closed to
+everyone.
 """
 
 from __future__ import annotations
@@ -13,15 +16,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    get_named_type,
+    is_abstract_type,
+)
+
 from resolvers.errors import ApiError, Forbidden, Unauthenticated
 
 __all__ = [
-    "AGGREGATE_TYPES",
     "CITIZEN_FIELD_GROUPS",
     "GROUPS",
     "NODE_TYPE_GROUPS",
+    "PURPOSE_ROOTS",
     "ROOT_ROLES",
+    "VALUE_TYPES",
     "FieldGroup",
+    "analyst_types",
     "check_citizen_access",
     "check_coordinate",
     "check_group",
@@ -53,6 +66,7 @@ GROUPS: dict[str, FieldGroup] = {
         FieldGroup("passport", ("passports",), "P1"),
         FieldGroup("licensing", ("vehicles",), "P1"),
         FieldGroup("parking", ("parking",), "P1"),
+        FieldGroup("property", ("property",), "P2"),
         FieldGroup("access_log", (), "P1", frozenset({"citizen"})),
     )
 }
@@ -70,6 +84,7 @@ CITIZEN_FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "drivingLicence": ("licensing",),
     "vehicles": ("licensing",),
     "parkingFines": ("parking",),
+    "properties": ("property",),
     "obligations": ("tax", "benefits", "parking"),
     "entitlements": ("tax", "benefits"),
     "documents": ("passport", "licensing"),
@@ -94,11 +109,16 @@ ROOT_ROLES: dict[str, frozenset[str]] = {
     "citizens": frozenset({"caseworker"}),
     "node": frozenset({"citizen", "caseworker"}),
     "statistics": frozenset({"caseworker", "analyst"}),
+    "services": frozenset({"citizen", "caseworker", "analyst"}),
 }
-"""Roles that may use each root field; a root field missing here is closed to everyone."""
+"""Roles that may use each root field (of the query, mutation or subscription type); a root
+field missing here is closed to everyone."""
 
-AGGREGATE_TYPES: frozenset[str] = frozenset()
-"""Object types analysts may read (aggregates, never a person's data)."""
+PURPOSE_ROOTS: frozenset[str] = frozenset({"citizen", "citizens", "node"})
+"""Root fields that read citizens' records: a caseworker must state an allowed purpose."""
+
+VALUE_TYPES: frozenset[str] = frozenset({"Money"})
+"""Types reachable from ``Citizen`` that identify no one by themselves (open to analysts)."""
 
 _OPEN_FIELDS = frozenset({"__typename", "__schema", "__type"})
 
@@ -153,7 +173,7 @@ def _check_root(principal: Any, field: str) -> ApiError | None:
         return Unauthenticated(f"sign in to use `{field}`")
     if principal.role not in roles:
         return Forbidden(f"the {principal.role} role may not use `{field}`")
-    if principal.role == "caseworker" and field != "statistics":
+    if principal.role == "caseworker" and field in PURPOSE_ROOTS:
         try:
             require_caseworker(principal)
         except ApiError as exc:
@@ -161,13 +181,41 @@ def _check_root(principal: Any, field: str) -> ApiError | None:
     return None
 
 
+def analyst_types(schema: GraphQLSchema) -> frozenset[str]:
+    """Object types analysts may read: reachable from a root field open to analysts, and not
+    reachable from ``Citizen`` (unless a plain value type)."""
+    query = schema.query_type
+    if query is None:
+        return frozenset()
+    roots = [f for name, f in query.fields.items() if "analyst" in ROOT_ROLES.get(name, ())]
+    open_types = _reachable(schema, [f.type for f in roots])
+    citizen = schema.get_type("Citizen")
+    personal = _reachable(schema, [citizen]) if citizen is not None else set()
+    return frozenset(open_types - (personal - VALUE_TYPES))
+
+
+def _reachable(schema: GraphQLSchema, starts: list[Any]) -> set[str]:
+    seen: set[str] = set()
+    stack = [get_named_type(t) for t in starts]
+    while stack:
+        named = stack.pop()
+        if named.name in seen or not isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
+            continue
+        seen.add(named.name)
+        if is_abstract_type(named):
+            stack.extend(schema.get_possible_types(named))
+        stack.extend(get_named_type(f.type) for f in named.fields.values())
+    return seen
+
+
 def check_coordinate(
     principal: Any,
     type_name: str,
     field: str,
     *,
-    root_type: str = "Query",
+    root_types: frozenset[str] = frozenset({"Query"}),
     overrides: Mapping[str, str] | None = None,
+    analyst_open: frozenset[str] = frozenset(),
 ) -> ApiError | None:
     """Why ``principal`` may not read ``type_name.field``, or ``None`` if they may.
 
@@ -175,11 +223,11 @@ def check_coordinate(
     """
     if field in _OPEN_FIELDS:
         return None
-    if type_name == root_type:
+    if type_name in root_types:
         return _check_root(principal, field)
     if principal is None:
         return Unauthenticated("sign in to see citizens' records")
-    if principal.role == "analyst" and type_name not in AGGREGATE_TYPES:
+    if principal.role == "analyst" and type_name not in analyst_open:
         return Forbidden("analysts may read aggregate statistics only")
     if type_name == "Citizen":
         groups = CITIZEN_FIELD_GROUPS.get(field)

@@ -1,0 +1,20 @@
+"""The access ledger: who read which citizen's data, when and why, in a hash chain."""
+
+from __future__ import annotations
+
+from govgraph.ledger.chain import GENESIS, AccessEntry, LedgerRecord, entry_hash
+from govgraph.ledger.record import entries_for_request, groups_for_sources
+from govgraph.ledger.store import CURRENT_LEDGER, AccessLedger, LedgerError, VerifyReport
+
+__all__ = [
+    "CURRENT_LEDGER",
+    "GENESIS",
+    "AccessEntry",
+    "AccessLedger",
+    "LedgerError",
+    "LedgerRecord",
+    "VerifyReport",
+    "entries_for_request",
+    "entry_hash",
+    "groups_for_sources",
+]

@@ -1,0 +1,253 @@
+"""``AccessLedger``: the append-only, hash-chained record of every read of a citizen's data.
+
+Appends are group-committed: requests that finish while a write is in progress are written
+together in the next transaction, so the ledger costs one transaction per burst of requests
+rather than one per request. The chain's head row is updated in the same transaction only if
+it still holds the head this writer read, so several gateway processes may share one store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from govgraph.ledger.chain import GENESIS, AccessEntry, LedgerRecord, entry_hash
+from govgraph.ledger.tables import entries, head, metadata
+
+__all__ = ["CURRENT_LEDGER", "AccessLedger", "LedgerError", "VerifyReport"]
+
+_RETRIES = 8
+_VERIFY_BATCH = 5000
+
+
+class LedgerError(RuntimeError):
+    """The ledger could not be read or written (the message names the operation)."""
+
+
+class _Conflict(Exception):
+    """Another writer moved the chain's head since this transaction read it."""
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """The outcome of checking the whole chain."""
+
+    ok: bool
+    checked: int
+    """Entries checked before the first problem (all of them when ``ok``)."""
+    problem: str | None = None
+    seq: int | None = None
+    """The first entry found wrong, missing or out of place."""
+
+
+CURRENT_LEDGER: ContextVar[AccessLedger | None] = ContextVar("govgraph_ledger", default=None)
+"""The ledger of the gateway answering the current request (set before execution)."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _record(row: Any) -> LedgerRecord:
+    entry = AccessEntry(
+        request_id=row.request_id,
+        actor=row.actor,
+        role=row.role,
+        purpose=row.purpose,
+        citizen_id=row.citizen_id,
+        sources=tuple(s for s in row.sources.split(",") if s),
+        field_groups=tuple(g for g in row.field_groups.split(",") if g),
+        at=row.at,
+    )
+    return LedgerRecord(seq=row.seq, entry=entry, prev_hash=row.prev_hash, hash=row.hash)
+
+
+class AccessLedger:
+    """The access ledger in a SQLAlchemy async store (SQLite or PostgreSQL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: AsyncEngine | None = None
+        self._lock = asyncio.Lock()
+        self._pending: list[tuple[list[AccessEntry], asyncio.Future[None]]] = []
+        self.transactions = 0
+        """Append transactions committed (for measuring the group commit)."""
+
+    async def open(self) -> None:
+        """Connect and create the tables if they do not exist."""
+        engine = create_async_engine(self.url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(metadata.create_all)
+                if (await conn.execute(select(head.c.id))).first() is None:
+                    await conn.execute(insert(head).values(id=1, seq=0, hash=GENESIS))
+        except IntegrityError:
+            pass
+        except (SQLAlchemyError, OSError) as exc:
+            await engine.dispose()
+            raise LedgerError(f"access ledger: could not open ({type(exc).__name__})") from exc
+        self._engine = engine
+
+    async def aclose(self) -> None:
+        """Close every connection. Safe to call more than once."""
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise LedgerError("access ledger: not open (call open() first)")
+        return self._engine
+
+    async def append(self, new: Sequence[AccessEntry]) -> None:
+        """Durably append ``new`` (returns once committed; raises :class:`LedgerError`)."""
+        if not new:
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append(([e.stamped() for e in new], done))
+        async with self._lock:
+            if not done.done():
+                batch, self._pending = self._pending, []
+                try:
+                    await self._write([e for group, _ in batch for e in group])
+                except BaseException as exc:
+                    failure = (
+                        exc
+                        if isinstance(exc, LedgerError)
+                        else LedgerError("access ledger: append interrupted")
+                    )
+                    for _, fut in batch:
+                        if not fut.done():
+                            fut.set_exception(failure)
+                    if not isinstance(exc, Exception):
+                        done.exception()
+                        raise
+                else:
+                    for _, fut in batch:
+                        fut.set_result(None)
+        await done
+
+    async def _write(self, batch: list[AccessEntry]) -> None:
+        last: Exception | None = None
+        for attempt in range(_RETRIES):
+            try:
+                async with self.engine.begin() as conn:
+                    await self._append(conn, batch)
+                self.transactions += 1
+                return
+            except (_Conflict, IntegrityError, OperationalError) as exc:
+                last = exc
+            except (SQLAlchemyError, OSError) as exc:
+                raise LedgerError(f"access ledger: append failed ({type(exc).__name__})") from exc
+            await asyncio.sleep(0.005 * (attempt + 1))
+        raise LedgerError(
+            f"access ledger: append failed ({type(last).__name__}) after {_RETRIES} attempts"
+        ) from last
+
+    async def _append(self, conn: AsyncConnection, batch: list[AccessEntry]) -> None:
+        query = select(head.c.seq, head.c.hash).where(head.c.id == 1)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = (await conn.execute(query)).one()
+        seq, prev = int(row.seq), str(row.hash)
+        first_seq = seq
+        rows = []
+        for entry in batch:
+            seq += 1
+            digest = entry_hash(seq, entry, prev)
+            rows.append(
+                {
+                    "seq": seq,
+                    "at": entry.at,
+                    "request_id": entry.request_id,
+                    "actor": entry.actor,
+                    "role": entry.role,
+                    "purpose": entry.purpose,
+                    "citizen_id": entry.citizen_id,
+                    "sources": ",".join(entry.sources),
+                    "field_groups": ",".join(entry.field_groups),
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            prev = digest
+        moved = await conn.execute(
+            update(head).where(head.c.id == 1, head.c.seq == first_seq).values(seq=seq, hash=prev)
+        )
+        if moved.rowcount != 1:
+            raise _Conflict
+        await conn.execute(insert(entries), rows)
+
+    async def for_citizen(
+        self, citizen_id: str, *, limit: int = 50, exclude_roles: Sequence[str] = ()
+    ) -> list[LedgerRecord]:
+        """The most recent reads of ``citizen_id``'s data, newest first."""
+        query = select(entries).where(entries.c.citizen_id == citizen_id)
+        if exclude_roles:
+            query = query.where(entries.c.role.not_in(list(exclude_roles)))
+        query = query.order_by(entries.c.seq.desc()).limit(limit)
+        try:
+            async with self.engine.connect() as conn:
+                return [_record(r) for r in (await conn.execute(query)).all()]
+        except (SQLAlchemyError, OSError) as exc:
+            raise LedgerError(f"access ledger: read failed ({type(exc).__name__})") from exc
+
+    async def verify(self) -> VerifyReport:
+        """Check every entry's hash, its link to the previous one, and the head row."""
+        expected_seq, prev, checked = 1, GENESIS, 0
+        try:
+            async with self.engine.connect() as conn:
+                last_seq = 0
+                while True:
+                    query = (
+                        select(entries)
+                        .where(entries.c.seq > last_seq)
+                        .order_by(entries.c.seq)
+                        .limit(_VERIFY_BATCH)
+                    )
+                    rows = (await conn.execute(query)).all()
+                    for row in rows:
+                        problem = _check(_record(row), expected_seq, prev)
+                        if problem is not None:
+                            return VerifyReport(False, checked, problem, min(row.seq, expected_seq))
+                        checked += 1
+                        expected_seq, prev, last_seq = row.seq + 1, row.hash, row.seq
+                    if len(rows) < _VERIFY_BATCH:
+                        break
+                top = (await conn.execute(select(head.c.seq, head.c.hash))).one_or_none()
+        except (SQLAlchemyError, OSError) as exc:
+            raise LedgerError(f"access ledger: read failed ({type(exc).__name__})") from exc
+        if top is None:
+            return VerifyReport(False, checked, "the ledger's head row is missing")
+        if int(top.seq) != expected_seq - 1 or top.hash != prev:
+            return VerifyReport(
+                False,
+                checked,
+                f"the ledger ends at entry {expected_seq - 1} but its head records entry "
+                f"{top.seq}: entries after {expected_seq - 1} were removed",
+                expected_seq,
+            )
+        return VerifyReport(True, checked)
+
+
+def _check(record: LedgerRecord, expected_seq: int, prev: str) -> str | None:
+    if record.seq != expected_seq:
+        return f"entry {expected_seq} is missing (the next stored entry is {record.seq})"
+    if record.prev_hash != prev:
+        return f"entry {record.seq} does not follow entry {record.seq - 1} (chain broken)"
+    if entry_hash(record.seq, record.entry, record.prev_hash) != record.hash:
+        return f"entry {record.seq} was modified (its contents do not match its hash)"
+    return None
