@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -10,7 +11,9 @@ from strawberry.types import Info
 from resolvers import citizen as fetch
 from resolvers import property as land
 from resolvers import views
+from resolvers.access import access_log as read_access_log
 from resolvers.ids import encode_id
+from schema.access import AccessRecord
 from schema.common import Address, Department, Node, PageInfo, PersonName
 from schema.departments import (
     BenefitClaim,
@@ -132,6 +135,21 @@ class Citizen(Node):
     @strawberry.field(description="What the citizen should do next, across government.")
     async def tasks(self, info: Info) -> list[Task]:
         return await views.tasks(info.context, self.citizen_id, info.path.as_list())
+
+    @strawberry.field(
+        description="Who read the citizen's data, when, why and from which departments, "
+        "newest first (the citizen only). Reads by the citizen themself are left out unless "
+        "`includeOwn` is true."
+    )
+    async def access_log(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many, 1 to 200.")] = 50,
+        include_own: Annotated[
+            bool, strawberry.argument(description="Include the citizen's own reads.")
+        ] = False,
+    ) -> list[AccessRecord]:
+        return await read_access_log(info.context, self.citizen_id, first, include_own)
 
 
 @strawberry.type(description="A citizen in a page of citizens.")
