@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from legacy_connectors.flatfile.codepages import CodePage, code_page
-from legacy_connectors.flatfile.dates import date_to_number, number_to_date
+from legacy_connectors.flatfile.dates import date_converter, date_to_number
 from legacy_connectors.flatfile.edited import format_edited, parse_edited
 from legacy_connectors.flatfile.errors import FieldDecodeError
 from legacy_connectors.flatfile.hfp import float_to_hfp, hfp_to_float
@@ -121,8 +121,10 @@ def field_decoder(node: Field, options: DecodeOptions) -> Decoder:
     if fmt is None:
         return raw
 
+    convert = date_converter(fmt)
+
     def decode_date(rec: bytes, pos: int) -> Any:
-        return number_to_date(raw(rec, pos), fmt)
+        return convert(raw(rec, pos))
 
     return decode_date
 

@@ -7,12 +7,13 @@ is 0 for 19xx, 1 for 20xx, 2 for 21xx.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, Literal
 
 from legacy_connectors.flatfile.errors import FieldDecodeError
 
-__all__ = ["DATE_FORMATS", "DateFormat", "date_to_number", "number_to_date"]
+__all__ = ["DATE_FORMATS", "DateFormat", "date_converter", "date_to_number", "number_to_date"]
 
 DateFormat = Literal["YYMMDD", "CYYMMDD", "YYYYMMDD", "YYDDD", "CYYDDD"]
 DATE_FORMATS: tuple[str, ...] = ("YYMMDD", "CYYMMDD", "YYYYMMDD", "YYDDD", "CYYDDD")
@@ -54,6 +55,39 @@ def number_to_date(value: Any, fmt: str, pivot: int = _PIVOT) -> date | None:
     except ValueError as exc:
         raise FieldDecodeError(f"not a valid {fmt} date") from exc
     raise FieldDecodeError(f"unknown date format {fmt}")
+
+
+def date_converter(fmt: str, pivot: int = _PIVOT) -> Callable[[Any], date | None]:
+    """A fast converter for one layout (falls back to :func:`number_to_date` on odd input)."""
+    make = date
+
+    if fmt == "YYYYMMDD":
+
+        def ymd(value: Any) -> date | None:
+            if type(value) is int and value > 0:
+                try:
+                    return make(value // 10000, value // 100 % 100, value % 100)
+                except ValueError:
+                    pass
+            return number_to_date(value, fmt, pivot)
+
+        return ymd
+    if fmt == "CYYMMDD":
+
+        def cymd(value: Any) -> date | None:
+            if type(value) is int and value > 0:
+                try:
+                    return make(1900 + value // 10000, value // 100 % 100, value % 100)
+                except ValueError:
+                    pass
+            return number_to_date(value, fmt, pivot)
+
+        return cymd
+
+    def other(value: Any) -> date | None:
+        return number_to_date(value, fmt, pivot)
+
+    return other
 
 
 def _leap(year: int) -> bool:

@@ -191,31 +191,48 @@ def packed_decoder(size: int, scale: int, signed: bool, decimal: bool) -> Decode
     nulls = bytes(size)
     negative = "db" if signed else ""
     positive = "cfae"
+    exact = size * 2 - 1 <= 28
+    dec = Decimal
+
+    def slow(b: bytes, s: str) -> Any:
+        if len(b) != size:
+            raise FieldDecodeError(_TRUNCATED)
+        if b == nulls:
+            return None
+        if s not in positive and s not in negative:
+            raise FieldDecodeError(f"bad packed sign nibble {s.upper()}")
+        raise FieldDecodeError("invalid packed decimal digit nibble")
+
+    if decimal and exact:
+
+        def decode_decimal(rec: bytes, pos: int) -> Any:
+            b = rec[pos : pos + size]
+            h = b.hex()
+            d = h[:-1]
+            s = h[-1:]
+            if d.isdigit() and len(b) == size:
+                if s in positive:
+                    return dec(d).scaleb(-scale)
+                if s and s in negative:
+                    return dec("-" + d).scaleb(-scale)
+            return slow(b, s)
+
+        return decode_decimal
 
     def decode(rec: bytes, pos: int) -> Any:
         b = rec[pos : pos + size]
         h = b.hex()
         d = h[:-1]
         s = h[-1:]
-        if d.isdigit() or (not d and s):
+        if d.isdigit() and len(b) == size:
             if s in positive:
-                value = int(d or "0")
+                value = int(d)
             elif s and s in negative:
-                value = -int(d or "0")
+                value = -int(d)
             else:
-                if b == nulls:
-                    return None
-                if len(b) != size:
-                    raise FieldDecodeError(_TRUNCATED)
-                raise FieldDecodeError(f"bad packed sign nibble {s.upper()}")
-            if len(b) != size:
-                raise FieldDecodeError(_TRUNCATED)
+                return slow(b, s)
             return scaled(value, scale) if decimal else value
-        if len(b) != size:
-            raise FieldDecodeError(_TRUNCATED)
-        if b == nulls:
-            return None
-        raise FieldDecodeError("invalid packed decimal digit nibble")
+        return slow(b, s)
 
     return decode
 

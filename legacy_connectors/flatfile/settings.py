@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from legacy_connectors.base import ConnectorSettings
+from legacy_connectors.errors import LegacyError
+from legacy_connectors.flatfile.codepages import code_page
 from legacy_connectors.flatfile.dates import DateFormat
 from legacy_connectors.flatfile.framing import RecordFormat
 from legacy_connectors.flatfile.options import TrimPolicy
@@ -98,8 +100,27 @@ class FlatFileSettings(ConnectorSettings):
     condition_names: bool = False
     """Add ``<FIELD>_CONDITION`` (the matching level-88 name, or None) beside such fields."""
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_code_page(cls, value: str) -> str:
+        try:
+            code_page(value)
+        except LegacyError as exc:
+            raise ValueError(exc.message) from exc
+        return value
+
     @model_validator(mode="after")
-    def _one_source(self) -> FlatFileSettings:
+    def _consistent(self) -> FlatFileSettings:
         if (self.file is None) == (self.directory is None):
             raise ValueError("set exactly one of 'file' and 'directory'")
+        types = self.record_types
+        if types is not None:
+            unknown = [v for v in types.data if v not in types.types]
+            if unknown:
+                raise ValueError(f"record_types.data {unknown} are not keys of record_types.types")
+            trailer_type = self.trailer.record_type if self.trailer else None
+            if trailer_type is not None and trailer_type not in types.types:
+                raise ValueError(
+                    f"trailer.record_type {trailer_type!r} is not in record_types.types"
+                )
         return self

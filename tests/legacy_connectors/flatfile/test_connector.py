@@ -277,3 +277,39 @@ async def test_wrong_rdw_inside_a_block_loses_only_that_block_tail(tmp_path: Pat
         assert health.facts["framing_errors"][0].startswith("block at byte offset")
     finally:
         await conn.aclose()
+
+
+async def test_ascii_line_file_with_numeric_key(tmp_path: Path) -> None:
+    """An ASCII text-line file keyed by a zoned number: '1' and '000001' find the same order."""
+    data = Path(__file__).parents[2] / "data" / "flatfile"
+    conn = await _open(
+        {
+            "copybook": str(data / "ORDERS.cpy"),
+            "file": str(data / "ORDERS.D"),
+            "recfm": "D",
+            "encoding": "ascii",
+            "key_field": "ORDER-NO",
+        }
+    )
+    try:
+        one, padded, two, nope, junk = await conn.load_many(["1", "000001", "2", "3", "x1"])
+        assert isinstance(one, dict) and one["CUSTOMER_NAME"] == "ACME LTD"
+        assert padded == one
+        assert isinstance(two, dict) and two["PRICE"] == Decimal("1.01")
+        assert nope is None and junk is None
+        keys = [k async for batch in conn.scan() for k, _ in batch]
+        assert keys == ["1", "2"]
+    finally:
+        await conn.aclose()
+
+
+def test_settings_reject_inconsistent_options(tmp_path: Path) -> None:
+    """Unknown code pages, both file and directory, or unknown data types fail validation."""
+    base = _options(tmp_path, file="x")
+    for bad in (
+        {"encoding": "cp999"},
+        {"directory": "y"},
+        {"record_types": {"field": "REC-TYPE", "types": {"D": "ACC-DETAIL"}, "data": ["X"]}},
+    ):
+        with pytest.raises(ValueError):
+            FlatFileSettings.model_validate({**base, **bad})
