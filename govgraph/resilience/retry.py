@@ -110,4 +110,8 @@ async def retry_read(
         before_sleep=notify,
         reraise=True,
     )
-    return await retrying(attempt)
+
+    async def again() -> T:
+        return await attempt()
+
+    return await retrying(again)
