@@ -2,10 +2,13 @@
 
 A *node* is what one person has at most one of: a NINO (the ``tax`` record and the ``benefits``
 claims that share it, joined by the exact NINO rule), a passport, or a driving licence.
-Candidates are pairs of nodes of different kinds that share a blocking key: the date of birth
-with day and month unordered (so swaps meet), or surname and postcode (so a wrong date of birth
-still meets). Each candidate carries its best comparison vector over the nodes' identity
-variants (a NINO node has one per source when they differ).
+Candidates are pairs of nodes of different kinds that share the blocking key: the date of birth
+with day and month unordered (so swaps meet). Each candidate carries its best comparison vector
+over the nodes' identity variants (a NINO node has one per source when they differ).
+
+Most pairs in a block are different people with a hard conflict (a different given name or
+sex). Those are never linked; one in ``VETO_SAMPLE`` of them (chosen by position, so runs are
+repeatable) is compared in full and counted ``VETO_SAMPLE`` times, to fit the model.
 """
 
 from __future__ import annotations
@@ -14,15 +17,24 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from govgraph.linkage.compare import Pattern, compare, vetoed
+from govgraph.linkage.compare import Pattern, compare, conflict, vetoed
 from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
 
-__all__ = ["KINDS", "SOURCE_KIND", "Candidate", "Node", "build_nodes", "candidates"]
+__all__ = [
+    "KINDS",
+    "SOURCE_KIND",
+    "VETO_SAMPLE",
+    "Candidate",
+    "Node",
+    "build_nodes",
+    "candidates",
+]
 
 KINDS = ("nino", "passport", "licence")
 SOURCE_KIND = {"tax": 0, "benefits": 0, "passports": 1, "vehicles": 2}
 """Which node kind each identity-bearing source's records belong to."""
+VETO_SAMPLE = 10
 
 
 @dataclass(slots=True)
@@ -53,6 +65,8 @@ class Candidate:
     """Whether surname, date of birth and postcode agree exactly (the exact rule)."""
     vetoed: bool
     """Whether some pair of the nodes' variants has a hard conflict."""
+    count: int = 1
+    """How many compared pairs this one stands for when fitting the model."""
 
 
 def _signature(i: Identity) -> tuple[object, ...]:
@@ -95,8 +109,12 @@ def _best(a: Node, b: Node, model: FSModel) -> Candidate:
     return Candidate(0, 0, best, exact and not veto, veto)
 
 
-def candidates(nodes: list[Node], model: FSModel) -> list[Candidate]:
-    """Every candidate pair (vetoed ones included, for fitting the model)."""
+def _conflict(a: Node, b: Node) -> bool:
+    return any(conflict(x, y) for x in a.variants for y in b.variants)
+
+
+def candidates(nodes: list[Node], model: FSModel) -> tuple[list[Candidate], int]:
+    """Candidate pairs (without conflict, or sampled with one), and how many were compared."""
     seen: set[int] = set()
     found: list[Candidate] = []
     n = len(nodes)
@@ -113,7 +131,12 @@ def candidates(nodes: list[Node], model: FSModel) -> list[Candidate]:
                 if pair in seen:
                     continue
                 seen.add(pair)
+                count = 1
+                if _conflict(nodes[lo], nodes[hi]):
+                    if pair % VETO_SAMPLE:
+                        continue
+                    count = VETO_SAMPLE
                 candidate = _best(nodes[lo], nodes[hi], model)
-                candidate.a, candidate.b = lo, hi
+                candidate.a, candidate.b, candidate.count = lo, hi, count
                 found.append(candidate)
-    return found
+    return found, len(seen)

@@ -45,8 +45,11 @@ class Cluster:
     nodes: list[int] = field(default_factory=list)
 
 
+_TRUST = {source: rank for rank, source in enumerate(SOURCE_TRUST)}
+
+
 def _trust(source: str) -> int:
-    return SOURCE_TRUST.index(source) if source in SOURCE_TRUST else len(SOURCE_TRUST)
+    return _TRUST.get(source, len(SOURCE_TRUST))
 
 
 def _profile(nodes: list[Node], members: list[int]) -> Identity | None:
@@ -55,7 +58,7 @@ def _profile(nodes: list[Node], members: list[int]) -> Identity | None:
 
 
 def _node_trust(node: Node) -> int:
-    return min(_trust(source) for source, _ in node.members)
+    return min(_TRUST.get(source, len(SOURCE_TRUST)) for source, _ in node.members)
 
 
 def build_clusters(
@@ -67,8 +70,9 @@ def build_clusters(
         adjacency[e.a].append((e.b, e))
         adjacency[e.b].append((e.a, e))
     clusters: list[Cluster] = []
+    trust = [_node_trust(node) for node in nodes]
     for group in outcome.clusters:
-        root = min(group, key=lambda i: (_node_trust(nodes[i]), i))
+        root = min(group, key=lambda i: (trust[i], i))
         cluster = Cluster(profile=_profile(nodes, group), nodes=group)
         reached: dict[int, Edge | None] = {root: None}
         queue = deque([root])
@@ -78,7 +82,7 @@ def build_clusters(
                 if j not in reached:
                     reached[j] = edge
                     queue.append(j)
-        for i in sorted(reached, key=lambda i: (_node_trust(nodes[i]), i)):
+        for i in sorted(reached, key=lambda i: (trust[i], i)):
             via = reached[i]
             for n, (source, key) in enumerate(nodes[i].members):
                 if via is None or n > 0:

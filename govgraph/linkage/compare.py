@@ -31,6 +31,7 @@ __all__ = [
     "LEVELS",
     "Pattern",
     "compare",
+    "conflict",
     "licence_level",
     "licence_surname_part",
     "one_edit",
@@ -123,6 +124,11 @@ def _address(a: Identity, b: Identity) -> int:
     if a.outward and a.outward == b.outward:
         return 2
     return 3
+
+
+def conflict(a: Identity, b: Identity) -> bool:
+    """Whether two identities have a hard conflict (what :func:`vetoed` tests on a vector)."""
+    return bool(a.sex and b.sex and a.sex != b.sex) or _given(a, b) == 4
 
 
 def vetoed(pattern: Pattern) -> bool:

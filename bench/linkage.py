@@ -1,0 +1,93 @@
+"""Linkage benchmark: population generation, linking every source, quality against the truth.
+
+Run: /work/venv/bin/python bench/linkage.py [--people N] [--noise realistic|hard] [--seed S]
+     [--index-url URL]
+Generates a population (timed; 10,000 people are also timed on their own), serves every
+source's records from memory in the connectors' record shapes (so the figures are linkage's
+own, without any legacy system's latency), links them into a fresh SQLite citizen index
+(or ``--index-url``), evaluates precision and recall per source pair against the generator's
+truth, re-runs the linker on the unchanged sources (the incremental case), and reports peak
+memory (max RSS). Ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fixtures.generate import generate, truth_rows
+from fixtures.population.records import memory_connectors
+from govgraph.index import CitizenIndex
+from govgraph.linkage import evaluate, link
+
+AS_OF = date(2026, 11, 27)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.perf_counter()
+    generate(10_000, args.seed, args.noise, AS_OF)
+    gen_10k = time.perf_counter() - started
+    print(f"generate 10,000 people: {gen_10k:.2f} s")
+
+    started = time.perf_counter()
+    population = generate(args.people, args.seed, args.noise, AS_OF)
+    gen_seconds = time.perf_counter() - started
+    print(f"generate {args.people:,} people ({args.noise}): {gen_seconds:.2f} s")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        truth = Path(tmp) / "truth.jsonl"
+        truth.write_text("".join(json.dumps(r) + "\n" for r in truth_rows(population)))
+        index = CitizenIndex(args.index_url or f"sqlite+aiosqlite:///{Path(tmp) / 'index.db'}")
+        await index.open()
+        try:
+            report = await link(memory_connectors(population), index)
+            print(report.summary())
+            print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
+            evaluation = await evaluate(index, truth)
+            print(evaluation.summary())
+            rerun = await link(memory_connectors(population), index)
+            print(f"re-run on unchanged sources: {rerun.seconds:.1f} s, links {rerun.links}")
+        finally:
+            await index.aclose()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (max RSS): {rss_mb:.0f} MB")
+    quality = evaluation.to_json()
+    return {
+        "bench": "linkage",
+        "people": args.people,
+        "noise": args.noise,
+        "generate_10k_s": round(gen_10k, 2),
+        "generate_s": round(gen_seconds, 2),
+        "link_s": round(report.seconds, 2),
+        "relink_s": round(rerun.seconds, 2),
+        "precision": quality["precision"],
+        "recall": quality["recall"],
+        "min_pair_precision": min(q["precision"] for q in quality["pairs"].values()),
+        "min_pair_recall": min(q["recall"] for q in quality["pairs"].values()),
+        "reviews": report.reviews,
+        "citizens": quality["citizens"],
+        "merged": quality["merged"],
+        "split": quality["split"],
+        "max_rss_mb": round(rss_mb),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--noise", choices=("clean", "realistic", "hard"), default="realistic")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--index-url", default=None)
+    figures = asyncio.run(run(parser.parse_args()))
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
