@@ -11,7 +11,6 @@ import contextlib
 import mmap
 import os
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,14 @@ import numpy as np
 import numpy.typing as npt
 
 from legacy_connectors.flatfile.codepages import code_page
-from legacy_connectors.flatfile.convert import field_decoder, is_text
-from legacy_connectors.flatfile.errors import FieldDecodeError, FileIntegrityError
+from legacy_connectors.flatfile.convert import is_text
+from legacy_connectors.flatfile.errors import FileIntegrityError
 from legacy_connectors.flatfile.framing import Framing, Spans, detect_framing, record_spans
 from legacy_connectors.flatfile.keyindex import KeyIndex, raw_to_number_keys
 from legacy_connectors.flatfile.model import Field
 from legacy_connectors.flatfile.schema import FileSchema
 from legacy_connectors.flatfile.settings import FlatFileSettings
+from legacy_connectors.flatfile.trailer import check_file, pick, static_offset
 
 __all__ = ["Fingerprint", "Generation", "fingerprint", "load_generation"]
 
@@ -78,23 +78,6 @@ class Generation:
             self._fd = None
 
 
-def _static_offset(root: Field, node: Field, variable: bool) -> bool:
-    if any(n.occurs is not None for n in _ancestors(node)):
-        return False
-    if not variable:
-        return True
-    return not any(n.depending_on and n.offset < node.offset for n in root.walk())
-
-
-def _ancestors(node: Field) -> list[Field]:
-    out = []
-    cur: Field | None = node
-    while cur is not None:
-        out.append(cur)
-        cur = cur.parent
-    return out
-
-
 def _gather(
     buf: npt.NDArray[np.uint8], offs: npt.NDArray[np.int64], start: int, size: int
 ) -> npt.NDArray[Any]:
@@ -108,14 +91,14 @@ class _Loader:
         self.path = path
         self.schema = schema
         self.settings = settings
-        self.problems: list[str] = []
 
     def load(self) -> Generation:
         fd = os.open(self.path, os.O_RDONLY)
         mm: mmap.mmap | None = None
         try:
-            print_ = fingerprint(self.path)
-            if os.fstat(fd).st_size == 0:
+            st = os.fstat(fd)
+            print_ = (str(self.path), st.st_ino, st.st_size, st.st_mtime_ns)
+            if st.st_size == 0:
                 raise FileIntegrityError(f"{self.path.name} is empty")
             mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
             gen = self._build(mm, print_)
@@ -173,8 +156,10 @@ class _Loader:
             list(spans.damaged),
         )
         gen._mm = mm
-        self._header_trailer(gen, spans, layouts)
-        gen._mm = None
+        try:
+            check_file(gen, spans, layouts, self.schema, self.settings)
+        finally:
+            gen._mm = None
         return gen
 
     def _layouts(
@@ -216,7 +201,7 @@ class _Loader:
             fits = mask & (lens >= node.offset + node.size)
             bad.update(int(n) for n in numbers[mask & ~fits])
             o, ln, nums = offs[fits], lens[fits], numbers[fits]
-            if _static_offset(root, node, variable) and is_text(node):
+            if static_offset(root, node, variable) and is_text(node):
                 keys = _gather(buf, o, node.offset, node.size)
             else:
                 keys = self._decoded_keys(name, node, root, buf, o, ln)
@@ -245,7 +230,7 @@ class _Loader:
     ) -> npt.NDArray[Any]:
         schema = self.schema
         convert = raw_to_number_keys(node, schema.options)
-        static = _static_offset(root, node, self.settings.variable_size_occurs)
+        static = static_offset(root, node, self.settings.variable_size_occurs)
         raw_keys: list[bytes] = []
         mm = buf.data
         for o, n in zip(offs.tolist(), lens.tolist(), strict=True):
@@ -254,111 +239,11 @@ class _Loader:
                 key = convert(raw) if not is_text(node) else raw
             else:
                 values = schema.decode(bytes(mm[o : o + n]), "null_fields", name)[1]
-                value = _pick(values, node)
+                value = pick(values, node)
                 key = None if value is None else str(value).encode("ascii", "replace")
             raw_keys.append(key or b"")
         width = max((len(k) for k in raw_keys), default=1) or 1
         return np.array(raw_keys, dtype=f"S{width}")
-
-    def _header_trailer(
-        self, gen: Generation, spans: Spans, layouts: npt.NDArray[np.int16]
-    ) -> None:
-        schema = self.schema
-        if len(spans.offsets) and schema.segment is not None and layouts[0] == -1:
-            gen.header = self._decode_at(gen, spans, 0)
-        check = self.settings.trailer
-        if check is None:
-            return
-        pos = len(spans.offsets) - 1
-        if check.record_type is not None and schema.segment is not None:
-            wanted = schema.segment_raw.get(check.record_type)
-            off, size = schema.segment
-            pos = next(
-                (
-                    i
-                    for i in range(len(spans.offsets) - 1, -1, -1)
-                    if gen.read(spans.offsets[i] + off, size) == wanted
-                ),
-                -1,
-            )
-        if pos < 0:
-            raise FileIntegrityError(f"{self.path.name}: no trailer record")
-        trailer = self._decode_at(gen, spans, pos)
-        gen.trailer = trailer
-        if check.count_field:
-            expected = _pick(trailer, self._trailer_field(gen, spans, pos, check.count_field))
-            actual = gen.data_count if check.count_includes == "data" else gen.record_count
-            if expected is None or int(expected) != actual:
-                raise FileIntegrityError(
-                    f"{self.path.name}: trailer {check.count_field} says {expected} records, "
-                    f"the file has {actual}"
-                )
-        if check.hash_field and check.hash_of:
-            expected = _pick(trailer, self._trailer_field(gen, spans, pos, check.hash_field))
-            total, failed = self._hash_total(gen, spans, layouts, check.hash_of)
-            if expected is None or Decimal(expected) != total:
-                more = f" ({failed} records with an unreadable {check.hash_of})" if failed else ""
-                raise FileIntegrityError(
-                    f"{self.path.name}: trailer {check.hash_field} is {expected}, the sum of "
-                    f"{check.hash_of} is {total}{more}"
-                )
-
-    def _trailer_field(self, gen: Generation, spans: Spans, pos: int, name: str) -> Field:
-        layout = self.schema.layout_of(gen.read(spans.offsets[pos], spans.lengths[pos]))
-        return self.schema.field(layout or next(iter(self.schema.roots)), name)
-
-    def _decode_at(self, gen: Generation, spans: Spans, pos: int) -> dict[str, Any]:
-        record = gen.read(spans.offsets[pos], spans.lengths[pos])
-        try:
-            return self.schema.decode(record, "null_fields")[1]
-        except Exception as exc:
-            raise FileIntegrityError(
-                f"{self.path.name}: record {pos + 1} cannot be decoded: {exc}"
-            ) from exc
-
-    def _hash_total(
-        self, gen: Generation, spans: Spans, layouts: npt.NDArray[np.int16], name: str
-    ) -> tuple[Decimal, int]:
-        total = Decimal(0)
-        failed = 0
-        for code, layout in enumerate(self.schema.data_layouts):
-            node = self.schema.field(layout, name)
-            decode = field_decoder(node, self.schema.options)
-            if not _static_offset(
-                self.schema.roots[layout], node, self.settings.variable_size_occurs
-            ):
-                raise FileIntegrityError(f"hash field {name} must not follow a variable array")
-            idx = np.nonzero(layouts == code)[0].tolist()
-            offsets, lengths = spans.offsets, spans.lengths
-            ints = 0
-            for i in idx:
-                try:
-                    value = decode(gen.read(offsets[i], lengths[i]), node.offset)
-                except FieldDecodeError:
-                    failed += 1
-                    gen.bad_records.add(i + 1)
-                    continue
-                if value is not None:
-                    ints += (
-                        int(value.scaleb(node.picture.scale))
-                        if isinstance(value, Decimal) and node.picture
-                        else int(value)
-                    )
-            scale = node.picture.scale if node.picture else 0
-            total += Decimal(ints).scaleb(-scale) if scale else Decimal(ints)
-        return total, failed
-
-
-def _pick(values: dict[str, Any], node: Field) -> Any:
-    chain = [n for n in reversed(_ancestors(node)) if n.parent is not None]
-    cur: Any = values
-    for n in chain:
-        if n.is_filler:
-            continue
-        if not isinstance(cur, dict) or n.key not in cur:
-            return None
-        cur = cur[n.key]
-    return cur
 
 
 def load_generation(path: Path, schema: FileSchema, settings: FlatFileSettings) -> Generation:

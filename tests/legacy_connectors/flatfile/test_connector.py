@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -313,3 +314,26 @@ def test_settings_reject_inconsistent_options(tmp_path: Path) -> None:
     ):
         with pytest.raises(ValueError):
             FlatFileSettings.model_validate({**base, **bad})
+
+
+async def test_background_poll_picks_up_a_new_generation(tmp_path: Path) -> None:
+    """Without any call, the poller swaps in a newer file dropped into the directory."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ACC.D261126").write_bytes(
+        frame_records([HEADER, DETAILS[0], _trailer(1, "00000012345C")], Framing("VB"))
+    )
+    opts = _options(tmp_path, directory=str(folder), pattern="ACC.D*", poll_interval_s=0.02)
+    conn = await _open(opts)
+    try:
+        (folder / "ACC.D261127").write_bytes(
+            frame_records([HEADER, *DETAILS, GOOD_TRAILER], Framing("VB"))
+        )
+        for _ in range(500):
+            if (await conn.health()).facts["file"] == "ACC.D261127":
+                break
+            await asyncio.sleep(0.01)
+        [k2] = await conn.load_many(["K2"])
+        assert isinstance(k2, dict) and k2["HOLDER"] == "BOB"
+    finally:
+        await conn.aclose()
