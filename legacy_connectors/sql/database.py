@@ -107,7 +107,10 @@ class Database:
     ) -> list[Any]:
         self.queries += 1
         if self._runner is None:
-            self._runner = StatementRunner(self.engine.dialect)
+            timeout_ms = self._options.statement_timeout_ms
+            self._runner = StatementRunner(
+                self.engine.dialect, sqlite_timeout_s=timeout_ms / 1000 if timeout_ms else None
+            )
         return await self._runner.fetch(conn, statement, params)
 
     def _bind_keys(self, keys: Sequence[str]) -> list[str]:

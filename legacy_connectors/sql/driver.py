@@ -9,6 +9,7 @@ processing, which costs more than the query itself for wide batches.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,9 +64,12 @@ class _InList:
 class StatementRunner:
     """Compiles statements for one dialect (once each) and fetches their rows via the driver."""
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, *, sqlite_timeout_s: float | None = None) -> None:
         self.dialect = dialect
         self.backend = dialect.name
+        self.sqlite_timeout_s = sqlite_timeout_s
+        """SQLite has no server-side statement timeout: a statement still running after this
+        long is interrupted (``sqlite3.Connection.interrupt``), which reads as a timeout."""
         self._compiled: dict[int, tuple[Select[Any], SQLCompiler, _InList | None]] = {}
 
     def _compile(self, statement: Select[Any]) -> tuple[SQLCompiler, _InList | None]:
@@ -105,14 +109,30 @@ class StatementRunner:
         if self.backend == "postgresql":
             return list(await driver.fetch(sql, *values))
         if self.backend == "sqlite":
+            return await self._fetch_sqlite(driver, sql, values)
+        async with driver.cursor() as cursor:
+            await cursor.execute(sql, values)
+            return list(await cursor.fetchall())
+
+    async def _fetch_sqlite(self, driver: Any, sql: str, values: list[Any]) -> list[Row]:
+        interrupts: list[asyncio.Task[None]] = []
+        timer = None
+        if self.sqlite_timeout_s:
+            timer = asyncio.get_running_loop().call_later(
+                self.sqlite_timeout_s,
+                lambda: interrupts.append(asyncio.create_task(driver.interrupt())),
+            )
+        try:
             cursor = await driver.execute(sql, values)
             try:
                 return list(await cursor.fetchall())
             finally:
                 await cursor.close()
-        async with driver.cursor() as cursor:
-            await cursor.execute(sql, values)
-            return list(await cursor.fetchall())
+        finally:
+            if timer is not None:
+                timer.cancel()
+            for task in interrupts:
+                await task
 
 
 def _closed(driver: Any) -> bool:

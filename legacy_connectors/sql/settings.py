@@ -155,7 +155,8 @@ class SqlSettings(ConnectorSettings):
     connect_timeout_s: float = Field(default=5.0, gt=0)
     """How long to wait for a new connection (server engines)."""
     statement_timeout_ms: int = Field(default=5000, ge=0)
-    """Server-side statement timeout (PostgreSQL, MariaDB/MySQL); 0 disables it."""
+    """Statement timeout: server-side on PostgreSQL and MariaDB/MySQL; on SQLite a batch read
+    still running after it is interrupted. 0 disables it."""
     read_only: bool = True
     """Open read-only sessions (SQLite ``query_only``, PostgreSQL and MariaDB read-only)."""
     chunk_size: int | None = Field(default=None, gt=0)
