@@ -113,6 +113,14 @@ def _schema(args: argparse.Namespace) -> FileSchema:
         condition_names=args.condition_names,
     )
     types = dict(args.record_type)
+    if len(copybook.records) > 1 and not types and not args.layout:
+        names = ", ".join(r.name for r in copybook.records)
+        print(
+            f"note: the copybook has {len(copybook.records)} records ({names}); every record is "
+            f"decoded as {copybook.records[0].name} (choose with --layout, or --segment-field "
+            "with --record-type)",
+            file=sys.stderr,
+        )
     return FileSchema(
         copybook,
         options,

@@ -8,6 +8,8 @@ import contextlib
 import fnmatch
 import logging
 from collections.abc import AsyncIterator, Sequence
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -246,7 +248,7 @@ class FlatFileConnector(Connector):
             index_bytes=gen.index.nbytes,
         )
         if gen.header is not None:
-            facts["header"] = {k: v for k, v in gen.header.items() if not k.startswith("_")}
+            facts["header"] = {k: _plain(v) for k, v in gen.header.items() if not k.startswith("_")}
         if gen.damaged:
             facts["framing_errors"] = gen.damaged[:5]
         degraded = bool(self.last_error or gen.bad_records or gen.damaged)
@@ -294,3 +296,14 @@ class FlatFileConnector(Connector):
         if self.current is not None:
             self.current.close()
             self.current = None
+
+
+def _plain(value: Any) -> Any:
+    """A health fact value as JSON-friendly data (dates and decimals as text)."""
+    if isinstance(value, date | Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
