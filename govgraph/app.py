@@ -38,6 +38,7 @@ from govgraph.resilience.status import check_sources, readiness
 from govgraph.security import Security
 from govgraph.settings import Settings
 from govgraph.sources import REQUEST_DEADLINE, Source, build_sources
+from govgraph.statistics import StatisticsService
 from govgraph.telemetry import CONTENT_TYPE_LATEST, Metrics
 from resolvers.context import build_context
 from schema import build_schema
@@ -60,6 +61,7 @@ class Gateway:
     verifier: TokenVerifier
     operations: OperationCache
     security: Security
+    statistics: StatisticsService | None = None
 
     async def open(self) -> None:
         await self.index.open()
@@ -153,6 +155,7 @@ class GraphQLEndpoint:
                 request_id=request_id,
                 batch_loads=self.gw.settings.gateway.batch_loads,
             )
+            ctx.statistics = self.gw.statistics  # type: ignore[attr-defined]
             token = REQUEST_DEADLINE.set(
                 time.monotonic() + self.gw.settings.gateway.request_timeout_s
             )
@@ -231,6 +234,7 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
         ),
         security=security,
     )
+    gateway.statistics = StatisticsService(gateway.sources, gateway.index, metrics=metrics)
     graphiql = settings.gateway.profile != "production"
     endpoint = GraphQLEndpoint(gateway, graphiql=graphiql)
 

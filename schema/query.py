@@ -12,6 +12,7 @@ from resolvers import services as svc
 from schema.citizen import Citizen, CitizenConnection, CitizenEdge
 from schema.common import Node, PageInfo
 from schema.services import Service
+from schema.statistics import Statistics, resolve_statistics
 
 __all__ = ["Query"]
 
@@ -72,3 +73,9 @@ class Query:
     )
     async def services(self, info: Info) -> list[Service]:
         return await svc.services(info.context)
+
+    statistics: Statistics = strawberry.field(
+        resolver=resolve_statistics,
+        description="Counts and sums across departments with no person in them (analysts and "
+        "caseworkers only). Small cells are suppressed; see `Statistics`.",
+    )

@@ -1,0 +1,41 @@
+"""Settings of the statistics engine: disclosure threshold, perturbation, caching, sources."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["StatisticsSettings"]
+
+
+class StatisticsSettings(BaseModel):
+    """How statistics are computed and protected (see ``docs/analysts.md``)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+    threshold: int = Field(default=10, ge=2)
+    """Cells describing fewer people than this (but more than none) are suppressed."""
+    noise: int = Field(default=2, ge=0, le=10)
+    """Largest perturbation added to a published count (0 disables perturbation)."""
+    amount_noise: float = Field(default=0.02, ge=0, le=0.2)
+    """Largest relative perturbation of a published sum of money (0.02 is two per cent)."""
+    secret: str | None = None
+    """Key of the deterministic perturbation; unset draws a fresh key per process (set it so
+    that answers stay the same across restarts and cannot be averaged)."""
+    cache_ttl_s: float = Field(default=300.0, ge=0)
+    """How long a computed table (and a SQL aggregate) is reused before it is computed again."""
+    tax_ttl_s: float = Field(default=3600.0, ge=0)
+    """How long the aggregate of the SOAP tax service's full scan is reused."""
+    scan_batch: int = Field(default=2000, ge=1, le=10000)
+    """Records asked for per batch when the benefits file is read through."""
+    tax_page_size: int = Field(default=1000, ge=1, le=10000)
+    """Taxpayers asked for per page when the tax service is scanned (its limit is 1000)."""
+    tax: str = "tax"
+    """Name of the source holding tax accounts (SOAP)."""
+    benefits: str = "benefits"
+    """Name of the source holding benefit claims (mainframe batch file)."""
+    passports: str = "passports"
+    """Name of the source holding passports (SQL)."""
+    vehicles: str = "vehicles"
+    """Name of the source holding driving licences and vehicles (SQL)."""
+    parking: str = "parking"
+    """Name of the source holding councils' penalty notices (SQL, several databases)."""

@@ -1,0 +1,244 @@
+"""Statistics for analysts: counts and sums across departments, with no person in them.
+
+Every number is a cell that may be withheld (``suppressed``) so that no published figure, nor
+any difference of published figures, describes fewer people than the disclosure threshold.
+The method is described in ``docs/analysts.md``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from govgraph.statistics import PublishedCell, PublishedTable
+from govgraph.statistics import StatisticsFilter as Filter
+from resolvers import statistics as stats
+
+__all__ = [
+    "AmountCell",
+    "CountCell",
+    "Statistics",
+    "StatisticsCell",
+    "StatisticsFilter",
+    "StatisticsTable",
+]
+
+
+@strawberry.type(description="A count that is withheld when it could point at a person.")
+class CountCell:
+    value: int | None = strawberry.field(
+        description="The count, with a small deterministic perturbation; null when suppressed."
+    )
+    suppressed: bool = strawberry.field(
+        description="True when the count is withheld to protect privacy."
+    )
+
+
+@strawberry.type(description="A sum of money, in whole pounds, withheld with its cell.")
+class AmountCell:
+    value: Decimal | None = strawberry.field(
+        description="The sum in pounds, rounded and perturbed by at most a few per cent; null "
+        "when suppressed."
+    )
+    suppressed: bool = strawberry.field(
+        description="True when the sum is withheld to protect privacy."
+    )
+
+
+@strawberry.type(description="One cell of a statistics table: its labels and its figures.")
+class StatisticsCell:
+    row: list[str] = strawberry.field(
+        description="Labels of the row dimensions, in order; empty for a column total or the "
+        "grand total."
+    )
+    column: str | None = strawberry.field(
+        description="Label of the column dimension; null for a row total, the grand total or a "
+        "table without columns."
+    )
+    people: CountCell = strawberry.field(description="Distinct people behind the cell.")
+    records: CountCell = strawberry.field(
+        description="Records behind the cell (claims, notices, passports, accounts)."
+    )
+    amount: AmountCell | None = strawberry.field(
+        description="Sum of money in the cell; null for tables that count without amounts."
+    )
+    suppressed: bool = strawberry.field(
+        description="True when the cell's figures are withheld to protect privacy."
+    )
+
+    @classmethod
+    def of(
+        cls, key: tuple[tuple[str, ...] | None, str | None], cell: PublishedCell, money: bool
+    ) -> StatisticsCell:
+        return cls(
+            row=list(key[0] or ()),
+            column=key[1],
+            people=CountCell(value=cell.people, suppressed=cell.suppressed),
+            records=CountCell(value=cell.records, suppressed=cell.suppressed),
+            amount=AmountCell(value=cell.amount, suppressed=cell.suppressed) if money else None,
+            suppressed=cell.suppressed,
+        )
+
+
+_EMPTY = PublishedCell(0, 0, Decimal("0"), False)
+
+
+@strawberry.type(description="A table of published cells, with its row and column totals.")
+class StatisticsTable:
+    name: str = strawberry.field(description="The table's name, e.g. `benefit_claims`.")
+    row_dimensions: list[str] = strawberry.field(
+        description="What each row label is, in order (e.g. `benefit`, or `council` and "
+        "`contravention`)."
+    )
+    column_dimension: str | None = strawberry.field(
+        description="What the column label is (e.g. `status` or `month`); null for one-way tables."
+    )
+    cells: list[StatisticsCell] = strawberry.field(
+        description="Interior cells: one per row for one-way tables, one per row and column "
+        "otherwise. Cells of no one are left out."
+    )
+    row_totals: list[StatisticsCell] = strawberry.field(
+        description="For two-way tables, each row's total across columns (empty otherwise)."
+    )
+    column_totals: list[StatisticsCell] = strawberry.field(
+        description="For two-way tables, each column's total across rows (empty otherwise)."
+    )
+    total: StatisticsCell = strawberry.field(description="The grand total of the table.")
+
+    @classmethod
+    def of(cls, table: PublishedTable) -> StatisticsTable:
+        money = table.has_amount
+        cells = table.cells
+        two_way = table.col_dim is not None
+        interior: list[StatisticsCell] = []
+        row_totals: list[StatisticsCell] = []
+        column_totals: list[StatisticsCell] = []
+        for key in sorted(cells, key=lambda k: (k[0] or (), k[1] or "")):
+            row, col = key
+            if row is None:
+                if col is not None:
+                    column_totals.append(StatisticsCell.of(key, cells[key], money))
+            elif col is None:
+                (row_totals if two_way else interior).append(
+                    StatisticsCell.of(key, cells[key], money)
+                )
+            else:
+                interior.append(StatisticsCell.of(key, cells[key], money))
+        total = StatisticsCell.of((None, None), cells.get((None, None), _EMPTY), money)
+        return cls(
+            name=table.name,
+            row_dimensions=list(table.row_dims),
+            column_dimension=table.col_dim,
+            cells=interior,
+            row_totals=row_totals,
+            column_totals=column_totals,
+            total=total,
+        )
+
+
+@strawberry.input(description="Which part of the population statistics describe.")
+class StatisticsFilter:
+    from_month: str | None = strawberry.field(
+        default=None,
+        description="First month included, as `YYYY-MM` (whole months only). Applies to each "
+        "table's own date: a claim's start, a notice's issue, a passport's expiry; tax balances "
+        "have no date and ignore it.",
+    )
+    to_month: str | None = strawberry.field(
+        default=None, description="Last month included, as `YYYY-MM`."
+    )
+    postcode_areas: list[str] | None = strawberry.field(
+        default=None,
+        description="Postcode areas to include (the leading letters, e.g. `SW`, `B`); all when "
+        "null.",
+    )
+
+
+async def _table(info: Info, name: str, flt: Filter) -> StatisticsTable:
+    return StatisticsTable.of(await stats.table(info.context, name, flt))
+
+
+@strawberry.type(
+    description="Counts and sums across departments. Cells describing fewer people than "
+    "`threshold` are suppressed, with further cells suppressed so that totals and filters "
+    "cannot be differenced to recover them."
+)
+class Statistics:
+    threshold: int = strawberry.field(
+        description="Smallest number of people a published cell may describe."
+    )
+    applied: strawberry.Private[Filter]
+
+    @strawberry.field(description="First month included, if the filter gave one.")
+    def from_month(self) -> str | None:
+        return self.applied.from_month
+
+    @strawberry.field(description="Last month included, if the filter gave one.")
+    def to_month(self) -> str | None:
+        return self.applied.to_month
+
+    @strawberry.field(description="Postcode areas included; empty for all areas.")
+    def postcode_areas(self) -> list[str]:
+        return list(self.applied.postcode_areas)
+
+    @strawberry.field(
+        description="Benefit claims by benefit and claim status: claimants, claims and the sum "
+        "of award amounts. Dated by the claim's start month; placed by the claimant's postcode."
+    )
+    async def benefit_claims(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "benefit_claims", self.applied)
+
+    @strawberry.field(
+        description="Penalty charge notices by council and contravention (rows) and month of "
+        "issue (columns): vehicles, notices and the sum of charges. Placed by the keeper's "
+        "postcode."
+    )
+    async def penalty_notices(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "penalty_notices", self.applied)
+
+    @strawberry.field(
+        description="Passports by month of expiry: holders. Placed by the holder's postcode."
+    )
+    async def passport_expiries(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "passport_expiries", self.applied)
+
+    @strawberry.field(
+        description="Taxpayers by band of tax owed: taxpayers and the sum owed. Placed by the "
+        "taxpayer's postcode; the month range does not apply."
+    )
+    async def tax_balances(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "tax_balances", self.applied)
+
+    @strawberry.field(
+        description="People with an unpaid penalty notice (open or charge certificate, issued "
+        "in the month range) who also have an active benefit claim, by the postcode area of "
+        "their claim. Joined across departments through the citizen index."
+    )
+    async def unpaid_penalty_and_active_benefit(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "unpaid_penalty_and_active_benefit", self.applied)
+
+    @strawberry.field(
+        description="People whose passport expires in the month range (default: this month "
+        "and the next five) and who keep a vehicle whose tax or MOT also runs out in it, by the "
+        "postcode area of the passport holder. Joined through the citizen index."
+    )
+    async def passport_and_vehicle_renewals(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "passport_and_vehicle_renewals", self.applied)
+
+
+def resolve_statistics(
+    info: Info,
+    filter: Annotated[
+        StatisticsFilter | None,
+        strawberry.argument(description="Months and postcode areas to restrict to."),
+    ] = None,
+) -> Statistics:
+    """Check the caller and the filter; the tables are computed when selected."""
+    stats.require_statistics(info.context.principal)
+    engine = stats.service(info.context)
+    given = filter or StatisticsFilter()
+    applied = stats.statistics_filter(given.from_month, given.to_month, given.postcode_areas)
+    return Statistics(threshold=engine.protection.threshold, applied=applied)
