@@ -1,0 +1,109 @@
+"""``govgraph ledger``: check the access ledger's hash chain, or list a citizen's entries."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from govgraph.settings import ConfigError, load_settings
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("ledger", help="check or read the access ledger")
+    actions = p.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
+    verify = actions.add_parser(
+        "verify", help="check every entry's hash and its place in the chain (exit 1 if not)"
+    )
+    show = actions.add_parser("show", help="list the newest reads of one citizen's data")
+    show.add_argument("--citizen", required=True, help="citizen id (e.g. cz_...)")
+    show.add_argument("--limit", type=int, default=20, help="how many entries (default 20)")
+    for action in (verify, show):
+        where = action.add_mutually_exclusive_group()
+        where.add_argument("--config", "-c", default="govgraph.toml", help="configuration file")
+        where.add_argument("--url", help="SQLAlchemy async URL of the ledger store")
+        action.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def _url(args: argparse.Namespace) -> str:
+    if args.url:
+        return str(args.url)
+    settings = load_settings(args.config, check_sources=False)
+    return settings.gateway.ledger_url or settings.gateway.index_url
+
+
+async def _verify(url: str) -> Any:
+    from govgraph.ledger import AccessLedger
+
+    ledger = AccessLedger(url)
+    await ledger.open()
+    try:
+        return await ledger.verify()
+    finally:
+        await ledger.aclose()
+
+
+async def _show(url: str, citizen: str, limit: int) -> list[Any]:
+    from govgraph.ledger import AccessLedger
+
+    ledger = AccessLedger(url)
+    await ledger.open()
+    try:
+        return await ledger.for_citizen(citizen, limit=limit)
+    finally:
+        await ledger.aclose()
+
+
+def run(args: argparse.Namespace) -> int:
+    from govgraph.ledger import LedgerError
+
+    try:
+        url = _url(args)
+        if args.ledger_command == "verify":
+            report = asyncio.run(_verify(url))
+            if args.json:
+                print(
+                    json.dumps(
+                        {
+                            "ok": report.ok,
+                            "checked": report.checked,
+                            "problem": report.problem,
+                            "seq": report.seq,
+                        }
+                    )
+                )
+            elif report.ok:
+                print(f"access ledger intact: {report.checked} entries, chain and head agree")
+            else:
+                print(f"access ledger TAMPERED: {report.problem}", file=sys.stderr)
+                print(f"({report.checked} entries before it are intact)", file=sys.stderr)
+            return 0 if report.ok else 1
+        records = asyncio.run(_show(url, args.citizen, args.limit))
+    except ConfigError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    except LedgerError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    for rec in records:
+        e = rec.entry
+        row = {
+            "seq": rec.seq,
+            "at": e.at,
+            "role": e.role,
+            "accessor": e.actor,
+            "purpose": e.purpose,
+            "sources": list(e.sources),
+            "field_groups": list(e.field_groups),
+            "request_id": e.request_id,
+        }
+        print(
+            json.dumps(row)
+            if args.json
+            else f"{e.at}  {e.role:<10} {e.purpose or '-':<20} {','.join(e.sources)}  "
+            f"{e.request_id}"
+        )
+    return 0
