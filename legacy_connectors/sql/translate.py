@@ -37,6 +37,8 @@ _MY_UNAVAILABLE = {1049, 2002, 2003, 2005, 2006, 2013, 2055}
 _MY_BUSY = {1040, 1203}
 _DISCONNECTED = {"InterfaceError", "ConnectionDoesNotExistError", "ConnectionResetError"}
 """Driver error classes (asyncpg, PyMySQL) raised on a connection that is gone."""
+_STATEMENT_FRAGMENT = re.compile(r"\bnear\b|\[SQL:|\bat character\b", re.IGNORECASE)
+"""Where drivers start quoting the statement (MySQL ``near '...'``, SQLite ``near "..."``)."""
 _SQLITE_SCHEMA = ("no such table", "no such column")
 _SQLITE_UNAVAILABLE = ("unable to open database", "disk i/o error", "file is not a database")
 _SQLITE_BUSY = ("database is locked", "database table is locked")
@@ -63,11 +65,14 @@ def _code(exc: BaseException) -> tuple[str | None, int | None]:
 
 
 def _message(exc: BaseException) -> str:
+    """The driver's own message, first line only, cut before any quoted statement fragment."""
     driver = _driver_error(exc)
     args: tuple[Any, ...] = tuple(getattr(driver, "args", ()))
     if len(args) >= 2 and isinstance(args[0], int):
-        return str(args[1])
-    return str(driver).splitlines()[0] if str(driver) else type(driver).__name__
+        text = str(args[1])
+    else:
+        text = str(driver).splitlines()[0] if str(driver) else type(driver).__name__
+    return _STATEMENT_FRAGMENT.split(text, maxsplit=1)[0].strip()
 
 
 def mapping_keys_in(message: str, mapping: TableMapping) -> list[str]:

@@ -75,3 +75,17 @@ def test_database_names_are_services() -> None:
     single = SqlConnector.from_options("passports", {"url": "sqlite://", "mapping": MAPPING})
     assert isinstance(single, SqlConnector)
     assert [db.service for db in single.databases] == ["passports"]
+
+
+def test_error_detail_drops_statement_fragments() -> None:
+    """Driver messages that quote the statement are cut before the quote in operator detail."""
+    import pymysql
+
+    from legacy_connectors.sql.translate import translate
+
+    error = translate(
+        pymysql.err.ProgrammingError(1064, "syntax error; check the manual near 'AB12 CDE' at 1"),
+        "parking/eastmoor",
+    )
+    assert error.service == "parking/eastmoor"
+    assert "AB12" not in (error.detail or "") and "AB12" not in error.message
