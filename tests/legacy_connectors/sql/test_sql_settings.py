@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pymysql
 import pytest
 from pydantic import ValidationError
 
 import legacy_connectors.sql as sql_package
 from legacy_connectors.registry import load_kind
 from legacy_connectors.sql import SqlConnector, SqlSettings
+from legacy_connectors.sql.translate import translate
 
 MAPPING: dict[str, Any] = {
     "table": "T",
@@ -79,10 +81,6 @@ def test_database_names_are_services() -> None:
 
 def test_error_detail_drops_statement_fragments() -> None:
     """Driver messages that quote the statement are cut before the quote in operator detail."""
-    import pymysql
-
-    from legacy_connectors.sql.translate import translate
-
     error = translate(
         pymysql.err.ProgrammingError(1064, "syntax error; check the manual near 'AB12 CDE' at 1"),
         "parking/eastmoor",
