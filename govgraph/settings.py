@@ -95,7 +95,7 @@ class GatewaySettings(_Model):
     """Persisted query manifest (Apollo's JSON format) of the operations allowed."""
     apq_cache_size: int = Field(default=10_000, ge=0)
     """How many automatically persisted operations to remember."""
-    rate_limit: str | None = "600/minute"
+    rate_limit: str | None = "3000/minute"
     """Requests each principal may make, in ``limits`` notation (``none`` to disable)."""
     rate_limit_storage: str = "memory://"
     """Where rate-limit counters live: ``memory://`` or ``redis://host:port``."""
