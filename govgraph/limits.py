@@ -1,10 +1,11 @@
 """Operation limits, as graphql-core validation rules: depth, aliases, cost, introspection.
 
 They run once per distinct operation text (validated documents are cached), before anything
-executes. The cost estimate is an upper bound: each object field costs 1, a field that reads a
-legacy source costs that source's weight (``gateway.cost_weights``), and a field's selections
-count once per item it may return: its ``first`` argument (the maximum page size when it comes
-from a variable) or ``gateway.list_size_estimate`` for other lists.
+executes. The cost estimate is an upper bound of the work: each object field costs 1 per item
+it may return (its ``first`` argument, the maximum page size when it comes from a variable, or
+``gateway.list_size_estimate`` for other lists; a connection's ``first`` counts for the list
+inside it), and a field that reads legacy sources adds those sources' weights
+(``gateway.cost_weights``) once, since loaders call each source once per level for the batch.
 """
 
 from __future__ import annotations
@@ -92,18 +93,24 @@ class _Measure:
         self.context = context
         self.limits = limits
         self.shape = Shape()
+        self.upstream = 0
 
     def selections(
-        self, sel: SelectionSetNode, parent: GraphQLNamedType, depth: int, seen: frozenset[str]
+        self,
+        sel: SelectionSetNode,
+        parent: GraphQLNamedType,
+        depth: int,
+        seen: frozenset[str],
+        page: int | None = None,
     ) -> int:
         cost = 0
         for node in sel.selections:
             if isinstance(node, FieldNode):
-                cost += self.field(node, parent, depth, seen)
+                cost += self.field(node, parent, depth, seen, page)
             elif isinstance(node, InlineFragmentNode):
                 cond = node.type_condition
                 target = self.context.schema.get_type(cond.name.value) if cond else parent
-                cost += self.selections(node.selection_set, target or parent, depth, seen)
+                cost += self.selections(node.selection_set, target or parent, depth, seen, page)
             elif isinstance(node, FragmentSpreadNode):
                 name = node.name.value
                 fragment = self.context.get_fragment(name)
@@ -111,12 +118,17 @@ class _Measure:
                     continue
                 target = self.context.schema.get_type(fragment.type_condition.name.value)
                 cost += self.selections(
-                    fragment.selection_set, target or parent, depth, seen | {name}
+                    fragment.selection_set, target or parent, depth, seen | {name}, page
                 )
         return cost
 
     def field(
-        self, node: FieldNode, parent: GraphQLNamedType, depth: int, seen: frozenset[str]
+        self,
+        node: FieldNode,
+        parent: GraphQLNamedType,
+        depth: int,
+        seen: frozenset[str],
+        page: int | None = None,
     ) -> int:
         name = node.name.value
         if name in _INTROSPECTION:
@@ -128,15 +140,20 @@ class _Measure:
         definition = fields.get(name) if isinstance(fields, dict) else None
         if definition is None or node.selection_set is None:
             return 0
-        own = 1 + self.limits.weights.get((parent.name, name), 0)
+        # A source is called once per field per level for the whole batch, so its weight is
+        # counted once per occurrence; resolving objects costs 1 per object per item.
+        self.upstream += self.limits.weights.get((parent.name, name), 0)
         ftype = definition.type
         unwrapped = ftype.of_type if isinstance(ftype, GraphQLNonNull) else ftype
-        count = _first(node, self.limits.max_page_size)
-        if count is None:
-            count = self.limits.list_size if is_list_type(unwrapped) else 1
+        first = _first(node, self.limits.max_page_size)
         child = get_named_type(ftype)
-        inner = self.selections(node.selection_set, child, depth + 1, seen)
-        return own + count * inner
+        if is_list_type(unwrapped):
+            count = first if first is not None else (page or self.limits.list_size)
+            inner = self.selections(node.selection_set, child, depth + 1, seen)
+            return 1 + count * inner
+        # A connection object: its page size applies to the list inside it (``edges``).
+        inner = self.selections(node.selection_set, child, depth + 1, seen, first)
+        return 1 + inner
 
 
 def measure(
@@ -146,7 +163,7 @@ def measure(
     root = context.schema.get_root_type(operation.operation)
     m = _Measure(context, limits)
     if root is not None:
-        m.shape.cost = m.selections(operation.selection_set, root, 1, frozenset())
+        m.shape.cost = m.selections(operation.selection_set, root, 1, frozenset()) + m.upstream
     return m.shape
 
 

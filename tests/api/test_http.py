@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import time
+from typing import Any
 
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from tests.harness import RunningGateway
 
@@ -115,8 +121,11 @@ async def test_bad_tokens_are_401(
     elif variant == "alg_none":
         token = jwt.encode(claims, None, algorithm="none")
     else:
-        public = gateway.idp.jwks_path.read_bytes()
-        token = jwt.encode(claims, public, algorithm="HS256", headers={"kid": gateway.idp.kid})
+        # The classic confusion attack: sign with HMAC using the issuer's public key as secret.
+        public = gateway.idp._key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        token = _hmac_token({"alg": "HS256", "typ": "JWT", "kid": gateway.idp.kid}, claims, public)
     r = await client.post(
         "/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": f"Bearer {token}"}
     )
@@ -151,3 +160,13 @@ async def test_health_ready_and_metrics(client: httpx.AsyncClient) -> None:
     metrics = await client.get("/metrics")
     assert "govgraph_upstream_calls_total" in metrics.text
     assert "govgraph_request_duration_seconds" in metrics.text
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _hmac_token(header: dict[str, Any], claims: dict[str, Any], secret: bytes) -> str:
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(signature)}"
