@@ -16,11 +16,13 @@ Relative paths in the file are resolved against the file's folder.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -217,12 +219,50 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _format_errors(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[str]:
+def _model_at(model: Any, loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The settings model holding the key at ``loc`` (through nested models, dicts, lists)."""
+    node: Any = model
+    for part in loc:
+        for option in get_args(node) if get_origin(node) in (UnionType, Union) else (node,):
+            if isinstance(option, type) and issubclass(option, BaseModel):
+                field = option.model_fields.get(str(part))
+                node = field.annotation if field is not None else None
+                break
+            if get_origin(option) in (dict, list, tuple) and get_args(option):
+                node = get_args(option)[-1 if get_origin(option) is dict else 0]
+                break
+        else:
+            return None
+    for option in get_args(node) if get_origin(node) in (UnionType, Union) else (node,):
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            return option
+    return None
+
+
+def _unknown_key(model: type[BaseModel] | None, loc: tuple[str | int, ...]) -> tuple[str, str]:
+    """``unknown key`` with the closest known key, and the known keys to list after the value."""
+    holder = _model_at(model, loc[:-1]) if model is not None else None
+    if holder is None:
+        return "unknown key", ""
+    known = sorted(holder.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key{hint}", f"; known keys: {', '.join(known)}"
+
+
+def _format_errors(
+    exc: ValidationError,
+    prefix: tuple[str | int, ...] = (),
+    model: type[BaseModel] | None = None,
+) -> list[str]:
     problems = []
     for err in exc.errors():
         path = ".".join(str(p) for p in (*prefix, *err["loc"]))
         found = "" if err["type"] == "missing" else f", found {_describe(err.get('input'))}"
-        problems.append(f"{path}: {err['msg'].lower()}{found}")
+        message, known = err["msg"].lower(), ""
+        if err["type"] == "extra_forbidden":
+            message, known = _unknown_key(model, err["loc"])
+        problems.append(f"{path}: {message}{found}{known}")
     return problems
 
 
@@ -257,7 +297,7 @@ def settings_from_mapping(
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as exc:
-        problems.extend(_format_errors(exc))
+        problems.extend(_format_errors(exc, model=Settings))
         settings = None
     if check_sources:
         for name, raw in (merged.get("sources") or {}).items():
@@ -271,7 +311,7 @@ def settings_from_mapping(
             try:
                 cls.Settings.model_validate(raw.get("options") or {})
             except ValidationError as exc:
-                problems.extend(_format_errors(exc, ("sources", name, "options")))
+                problems.extend(_format_errors(exc, ("sources", name, "options"), cls.Settings))
     if problems or settings is None:
         raise ConfigError(problems)
     return settings

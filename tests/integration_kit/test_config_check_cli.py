@@ -104,3 +104,17 @@ def test_serve_refuses_an_invalid_config_with_the_same_messages(
     served = capsys.readouterr().err
     for problem in checked:
         assert problem.strip() in served
+
+
+def test_misspelt_key_suggests_the_known_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt key, top-level or in a connector's options, names the closest known key."""
+    text = VALID.replace("port = 8080", "prot = 8080").replace("key = { column", "key = { colum")
+    path = _write(tmp_path, text)
+    assert main(["config", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "gateway.prot: unknown key (did you mean 'port'?), found 8080; known keys: " in err
+    assert (
+        "sources.passports.options.mapping.key.colum: unknown key (did you mean 'column'?)" in err
+    )
