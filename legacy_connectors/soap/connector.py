@@ -24,6 +24,7 @@ from legacy_connectors.errors import (
 from legacy_connectors.soap.codec import OperationCodec, build_codec
 from legacy_connectors.soap.credentials import load_credentials
 from legacy_connectors.soap.faults import SoapFault, classify_fault, http_error
+from legacy_connectors.soap.gcpause import gc_paused
 from legacy_connectors.soap.http import SoapHttpClient
 from legacy_connectors.soap.settings import SoapSettings
 from legacy_connectors.soap.values import get_path
@@ -40,6 +41,11 @@ _KEY_ERRORS = (RecordError, InvalidInputError)
 """Errors that concern one key: returned in its place, not raised for the batch."""
 
 _BAD_KEY_CHARS = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
+
+
+def _reply_without_gc(codec: OperationCodec, body: bytes) -> dict[str, Any]:
+    with gc_paused():
+        return codec.reply(body)
 
 
 class SoapConnector(Connector):
@@ -158,7 +164,7 @@ class SoapConnector(Connector):
     async def _parse(self, codec: OperationCodec, body: bytes) -> dict[str, Any]:
         if len(body) > self.settings.parse_in_thread_bytes and self._executor is not None:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, codec.reply, body)
+            return await loop.run_in_executor(self._executor, _reply_without_gc, codec, body)
         return codec.reply(body)
 
     async def call(

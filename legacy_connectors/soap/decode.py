@@ -13,8 +13,8 @@ handed to zeep alone.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,60 +27,42 @@ from zeep.xsd.types.simple import AnySimpleType
 
 from legacy_connectors.soap.values import to_plain
 
-__all__ = ["Decoder", "compile_element"]
+__all__ = ["XSI_MARKER", "Decoder", "compile_element"]
 
-Decoder = Callable[[etree._Element], Any]
-"""Turns one element into its plain Python value."""
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INTEGERS = (builtins.Integer,)
+Decoder = Callable[[etree._Element, bool], Any]
+"""Turns one element into its plain Python value (see :func:`compile_element`)."""
 
 
-def _text_converter(xsd_type: Any) -> Callable[[str], Any] | None:
-    kind = type(xsd_type)
-    if kind is builtins.String:
+def _date(pythonvalue: Callable[[str], Any]) -> Callable[[str], Any]:
+    def to_date(text: str) -> Any:
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            return datetime.date.fromisoformat(text)
+        return pythonvalue(text)
+
+    return to_date
+
+
+def _converter(xsd_type: Any) -> Callable[[str], Any] | None:
+    """How to turn element text into zeep's Python value; ``None`` means the text as is."""
+    pythonvalue = type(xsd_type).pythonvalue
+    if pythonvalue is builtins.String.pythonvalue:
         return None
-    if kind is builtins.Decimal:
+    if pythonvalue is builtins.Decimal.pythonvalue:
         return Decimal
-    if kind is builtins.Date:
-        pythonvalue = xsd_type.pythonvalue
-
-        def to_date(text: str) -> Any:
-            if len(text) == 10 and _DATE.fullmatch(text):
-                return datetime.date.fromisoformat(text)
-            return pythonvalue(text)
-
-        return to_date
-    if isinstance(xsd_type, _INTEGERS):
+    if pythonvalue is builtins.Date.pythonvalue:
+        return _date(xsd_type.pythonvalue)
+    if pythonvalue is builtins.Integer.pythonvalue:
         return int
     converter: Callable[[str], Any] = xsd_type.pythonvalue
     return converter
 
 
-def _simple(xsd_type: Any) -> Decoder | None:
-    if not isinstance(xsd_type, AnySimpleType) or not hasattr(xsd_type, "pythonvalue"):
-        return None
-    if type(xsd_type).parse_xmlelement is not AnySimpleType.parse_xmlelement:
-        return None
-    convert = _text_converter(xsd_type)
-    if convert is None:
-        return _text
-    conv = convert
-
-    def decode(el: etree._Element) -> Any:
-        text = el.text
-        if text is None:
-            return None
-        try:
-            return conv(text)
-        except (TypeError, ValueError, ArithmeticError, InvalidOperation):
-            return None
-
-    return decode
-
-
-def _text(el: etree._Element) -> Any:
-    return el.text
+def _simple_type_ok(xsd_type: Any) -> bool:
+    return (
+        isinstance(xsd_type, AnySimpleType)
+        and hasattr(xsd_type, "pythonvalue")
+        and type(xsd_type).parse_xmlelement is AnySimpleType.parse_xmlelement
+    )
 
 
 def _plain_elements(xsd_type: ComplexType) -> list[tuple[str, Element]] | None:
@@ -103,63 +85,159 @@ def _plain_elements(xsd_type: ComplexType) -> list[tuple[str, Element]] | None:
     return items
 
 
-def compile_element(
-    element: Element, schema: Any, _active: frozenset[int] = frozenset()
-) -> Decoder | None:
-    """A decoder for ``element``'s content, or ``None`` when only zeep can parse it exactly."""
+_CONVERSION_ERRORS = (TypeError, ValueError, ArithmeticError, InvalidOperation)
+XSI_MARKER = b"http://www.w3.org/2001/XMLSchema-instance"
+"""Replies without this namespace carry no ``xsi:type``/``xsi:nil``: decoders skip checking."""
+
+_Simple = Callable[[etree._Element], Any]
+_TEXT, _CONVERT, _NESTED = 0, 1, 2
+
+
+@dataclass(slots=True)
+class _Field:
+    name: str
+    many: bool
+    element: Element
+    convert: Callable[[str], Any] | None = None
+    lean: _Simple | None = None
+    strict: _Simple | None = None
+
+
+def _convert(convert: Callable[[str], Any] | None, text: str | None) -> Any:
+    if text is None or convert is None:
+        return text
+    try:
+        return convert(text)
+    except _CONVERSION_ERRORS:
+        return None
+
+
+def compile_element(element: Element, schema: Any) -> Decoder | None:
+    """A decoder for ``element``'s content, or ``None`` when only zeep can parse it exactly.
+
+    The decoder takes the element and ``strict``: whether elements may carry ``xsi``
+    attributes (then each is checked and such elements are handed to zeep).
+    """
     xsd_type = element.type
     if not isinstance(xsd_type, ComplexType):
-        return _simple(xsd_type)
-    if id(xsd_type) in _active:
+        if not _simple_type_ok(xsd_type):
+            return None
+        simple = _converter(xsd_type)
+
+        def decode_simple(el: etree._Element, strict: bool = True) -> Any:
+            return _convert(simple, el.text)
+
+        return decode_simple
+    pair = _compile_complex(xsd_type, schema, frozenset())
+    if pair is None:
+        return None
+    lean, strict_decode = pair
+
+    def decode(el: etree._Element, strict: bool = True) -> Any:
+        return strict_decode(el) if strict else lean(el)
+
+    return decode
+
+
+def _compile_complex(
+    xsd_type: ComplexType, schema: Any, active: frozenset[int]
+) -> tuple[_Simple, _Simple] | None:
+    if id(xsd_type) in active:
         return None
     items = _plain_elements(xsd_type)
     if items is None:
         return None
-    active = _active | {id(xsd_type)}
-    by_tag: dict[str, tuple[str, bool, Decoder, Element, bool]] = {}
-    by_local: dict[str, tuple[str, bool, Decoder, Element, bool]] = {}
-    names: list[str] = []
-    lists: list[str] = []
+    active = active | {id(xsd_type)}
+    fields: dict[Any, _Field] = {}
+    by_local: dict[str, _Field] = {}
     for name, child in items:
-        decoder = compile_element(child, schema, active)
-        if decoder is None:
+        field = _Field(name, child.max_occurs != 1, child)
+        if isinstance(child.type, ComplexType):
+            pair = _compile_complex(child.type, schema, active)
+            if pair is None:
+                return None
+            field.lean, field.strict = pair
+        elif _simple_type_ok(child.type):
+            field.convert = _converter(child.type)
+        else:
             return None
-        many = child.max_occurs != 1
-        entry = (name, many, decoder, child, isinstance(child.type, ComplexType))
-        by_tag[child.qname.text] = entry
-        by_local[etree.QName(child.qname).localname] = entry
-        names.append(name)
-        if many:
-            lists.append(name)
+        fields[child.qname.text] = field
+        by_local[etree.QName(child.qname).localname] = field
+    template: dict[str, Any] = dict.fromkeys(name for name, _ in items)
+    lists = [f.name for f in fields.values() if f.many]
+    specs: dict[Any, tuple[int, str, Any, bool]] = {
+        tag: (
+            _NESTED if f.lean else _CONVERT if f.convert else _TEXT,
+            f.name,
+            f.lean or f.convert,
+            f.many,
+        )
+        for tag, f in fields.items()
+    }
     context = XmlParserContext()  # type: ignore[no-untyped-call]
 
-    def fallback(child: etree._Element, zeep_element: Element) -> Any:
-        return to_plain(zeep_element.parse(child, schema, context=context))  # type: ignore[no-untyped-call]
+    def by_zeep(child: etree._Element, field: _Field) -> Any:
+        return to_plain(field.element.parse(child, schema, context=context))  # type: ignore[no-untyped-call]
 
-    def decode(el: etree._Element) -> Any:
-        out: dict[str, Any] = dict.fromkeys(names)
+    def find(child: etree._Element) -> _Field | None:
+        tag = child.tag
+        field = fields.get(tag)
+        if field is None and isinstance(tag, str):
+            field = by_local.get(etree.QName(tag).localname)
+        return field
+
+    def store(out: dict[str, Any], field: _Field, value: Any) -> None:
+        if field.many:
+            out[field.name].append(value)
+        else:
+            out[field.name] = value
+
+    def strict(el: etree._Element) -> Any:
+        out = template.copy()
         for name in lists:
             out[name] = []
         for child in el:
-            tag = child.tag
-            entry = by_tag.get(tag) if isinstance(tag, str) else None
-            if entry is None:
-                if not isinstance(tag, str):
-                    continue
-                entry = by_local.get(etree.QName(tag).localname)
-                if entry is None:
-                    continue
-            name, many, sub, zeep_element, complex_type = entry
+            field = find(child)
+            if field is None:
+                continue
             if child.attrib:
-                value = fallback(child, zeep_element)
-            elif complex_type and not len(child):
-                value = None
+                value = by_zeep(child, field)
+            elif field.strict is not None:
+                value = field.strict(child) if len(child) else None
             else:
-                value = sub(child)
+                value = _convert(field.convert, child.text)
+            store(out, field, value)
+        return out
+
+    def lean(el: etree._Element) -> Any:
+        out = template.copy()
+        for name in lists:
+            out[name] = []
+        for child in el:
+            spec = specs.get(child.tag)
+            if spec is None:
+                field = find(child)
+                if field is None:
+                    continue
+                spec = specs[field.element.qname.text]
+            kind, name, payload, many = spec
+            if kind == _TEXT:
+                value = child.text
+            elif kind == _CONVERT:
+                value = child.text
+                if value is not None:
+                    try:
+                        value = payload(value)
+                    except _CONVERSION_ERRORS:
+                        value = None
+            elif len(child):
+                value = payload(child)
+            else:
+                value = by_zeep(child, fields[child.tag]) if child.attrib else None
             if many:
                 out[name].append(value)
             else:
                 out[name] = value
         return out
 
-    return decode
+    return lean, strict
