@@ -3,7 +3,8 @@
 - :func:`parse_copybook` / :func:`load_copybook` turn a copybook into layouts with offsets.
 - :class:`FileSchema` compiles layouts into fast record decoders; :func:`encode_record` and
   :class:`RecordEncoder` write records back; :func:`write_records`, :func:`frame_records` and
-  :func:`append_records` write whole files.
+  :func:`write_batch` (header, details, trailer) and :func:`append_records` write whole
+  files.
 - :class:`FlatFileConnector` (kind ``flatfile``) serves records by key from the newest valid
   generation of a file.
 """
@@ -30,6 +31,7 @@ from legacy_connectors.flatfile.writer import (
     append_records,
     frame_records,
     write_atomic,
+    write_batch,
     write_records,
 )
 
@@ -65,5 +67,6 @@ __all__ = [
     "record_spans",
     "schema_from_settings",
     "write_atomic",
+    "write_batch",
     "write_records",
 ]

@@ -15,10 +15,10 @@ from typing import Any
 
 from legacy_connectors.flatfile.encoder import RecordEncoder
 from legacy_connectors.flatfile.framing import Framing, RecordFormat, detect_framing, record_spans
-from legacy_connectors.flatfile.schema import schema_from_settings
+from legacy_connectors.flatfile.schema import FileSchema, schema_from_settings
 from legacy_connectors.flatfile.settings import FlatFileSettings
 
-__all__ = ["append_records", "frame_records", "write_atomic", "write_records"]
+__all__ = ["append_records", "frame_records", "write_atomic", "write_batch", "write_records"]
 
 MAX_BLOCK = 32760
 
@@ -156,3 +156,92 @@ def append_records(
     rebuilt = existing[:trailer_pos] + new + existing[trailer_pos + 1 :]
     rebuilt.insert(trailer_pos + len(new), t_encoder.encode(trailer))
     write_atomic(path, frame_records(rebuilt, framing))
+
+
+def _data_type(schema: FileSchema, record_type: str | None) -> tuple[str | None, str]:
+    data_type = record_type or (schema.data_values[0] if schema.data_values else None)
+    if data_type is None:
+        return None, schema.data_layouts[0]
+    return data_type, schema.by_segment[schema.segment_raw[data_type]]
+
+
+def _type_of(schema: FileSchema, layout: str) -> str | None:
+    return next(
+        (v for v, raw in schema.segment_raw.items() if schema.by_segment[raw] == layout), None
+    )
+
+
+def write_batch(
+    path: Path,
+    settings: FlatFileSettings,
+    details: Iterable[Mapping[str, Any]],
+    *,
+    header: Mapping[str, Any] | None = None,
+    trailer: Mapping[str, Any] | None = None,
+    block_size: int = 27998,
+) -> int:
+    """Write a header / detail / trailer file as ``settings`` describes it; return the number
+    of detail records.
+
+    The segment field of each record is filled in from ``settings.record_types``; the trailer's
+    count and hash total (``settings.trailer``) are computed from the details.
+    """
+    schema = schema_from_settings(settings)
+    seg_key = settings.record_types.field.replace("-", "_") if settings.record_types else None
+    data_type, layout = _data_type(schema, None)
+    encoder = RecordEncoder(schema.roots[layout], schema.options)
+    records: list[bytes] = []
+    check = settings.trailer
+    if header is not None:
+        records.append(_encode_typed(schema, header, seg_key, exclude=layout))
+    count = 0
+    total = Decimal(0)
+    hash_key = check.hash_of.replace("-", "_") if check and check.hash_of else None
+    for values in details:
+        full = dict(values)
+        if seg_key and data_type is not None:
+            full[seg_key] = data_type
+        records.append(encoder.encode(full))
+        count += 1
+        if hash_key is not None:
+            total += Decimal(values.get(hash_key) or 0)
+    if check is not None or trailer is not None:
+        values = dict(trailer or {})
+        if check is not None and check.count_field:
+            extra = 0 if check.count_includes == "data" else (2 if header is not None else 1)
+            values[check.count_field.replace("-", "_")] = count + extra
+        if check is not None and check.hash_field and hash_key is not None:
+            values[check.hash_field.replace("-", "_")] = total
+        wanted = check.record_type if check is not None else None
+        records.append(
+            _encode_typed(schema, values, seg_key, record_type=wanted, exclude=layout, last=True)
+        )
+    framing = Framing(
+        recfm=settings.recfm, lrecl=settings.lrecl or max(r.size for r in schema.roots.values())
+    )
+    write_atomic(path, frame_records(records, framing, block_size=block_size))
+    return count
+
+
+def _encode_typed(
+    schema: FileSchema,
+    values: Mapping[str, Any],
+    seg_key: str | None,
+    *,
+    exclude: str,
+    record_type: str | None = None,
+    last: bool = False,
+) -> bytes:
+    """Encode a header (first non-data type) or trailer (last non-data type) record."""
+    others = [n for n in schema.roots if n != exclude]
+    if record_type is not None:
+        layout = schema.by_segment[schema.segment_raw[record_type]]
+    elif others:
+        layout = others[-1] if last else others[0]
+    else:
+        layout = exclude
+    full = dict(values)
+    kind = _type_of(schema, layout)
+    if seg_key and kind is not None:
+        full.setdefault(seg_key, kind)
+    return RecordEncoder(schema.roots[layout], schema.options).encode(full)

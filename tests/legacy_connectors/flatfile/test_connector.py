@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 from legacy_connectors import CorruptRecordError, UpstreamUnavailableError
-from legacy_connectors.flatfile import FlatFileConnector, FlatFileSettings, Framing, append_records
+from legacy_connectors.flatfile import (
+    FlatFileConnector,
+    FlatFileSettings,
+    Framing,
+    append_records,
+    write_batch,
+)
 from legacy_connectors.flatfile.writer import frame_records
 
 COPYBOOK = """\
@@ -335,5 +341,25 @@ async def test_background_poll_picks_up_a_new_generation(tmp_path: Path) -> None
             await asyncio.sleep(0.01)
         [k2] = await conn.load_many(["K2"])
         assert isinstance(k2, dict) and k2["HOLDER"] == "BOB"
+    finally:
+        await conn.aclose()
+
+
+async def test_write_batch_fills_segments_and_trailer(tmp_path: Path) -> None:
+    """write_batch sets each record type and computes the trailer count and hash total."""
+    path = tmp_path / "ACC.DAT"
+    opts = _options(tmp_path, file=str(path))
+    settings = FlatFileSettings.model_validate(opts)
+    details = [
+        {"ACC_KEY": "K1", "HOLDER": "ALICE", "BALANCE": Decimal("123.45")},
+        {"ACC_KEY": "K2", "HOLDER": "BOB", "BALANCE": Decimal("-1.00")},
+    ]
+    assert write_batch(path, settings, details, header={"RUN_DATE": 261127}) == 2
+    data = path.read_bytes()
+    assert HEADER in data and _detail("K2", "BOB", "0000100D") in data
+    assert data.endswith(_trailer(2, "00000012245C"))
+    conn = await _open(opts)
+    try:
+        assert (await conn.health()).status == "up"
     finally:
         await conn.aclose()
