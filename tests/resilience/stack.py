@@ -172,20 +172,31 @@ def assert_partial(
     body: dict[str, Any], baseline: dict[str, Any], failed: str, code: str
 ) -> dict[str, Any]:
     """``failed``'s fields are null with a typed error; every other department is complete."""
+    return assert_failed(body, baseline, {failed: code})[failed]
+
+
+def assert_failed(
+    body: dict[str, Any], baseline: dict[str, Any], failed: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Each failed source's fields are null with its code; every other department is complete.
+
+    Returns each failed source's ``extensions``.
+    """
     data = body["data"]["me"]
     assert data is not None, body
+    found: dict[str, dict[str, Any]] = {}
     for source, fields in FIELDS_OF.items():
         for field in fields:
-            if source == failed:
+            if source in failed:
                 assert data[field] is None, (field, data[field])
                 errs = errors_for(body, field)
                 assert errs, (field, body.get("errors"))
                 ext = errs[0]["extensions"]
-                assert ext["code"] == code, ext
-                assert ext["service"] == failed, ext
+                assert ext["code"] == failed[source], ext
+                assert ext["service"] == source, ext
                 assert ext["retryable"] is True, ext
+                found[source] = ext
             else:
                 assert data[field] == baseline[field], (field, data[field])
                 assert not errors_for(body, field), body.get("errors")
-    ext = errors_for(body, FIELDS_OF[failed][0])[0]["extensions"]
-    return dict(ext)
+    return found
