@@ -1,10 +1,10 @@
-"""Pause the cyclic garbage collector while a large reply is decoded on a worker thread.
+"""Hold off full garbage collections while a large reply is decoded on a worker thread.
 
-Decoding a reply of thousands of records creates hundreds of thousands of containers; the
-collector would run full collections in the middle of it, each holding the GIL (and so the
-event loop) for tens to hundreds of milliseconds. Records hold no reference cycles, so nothing
-is lost by collecting after the decode instead. Pauses nest across threads: the collector is
-re-enabled when the last decode ends, and only if it was enabled when the first began.
+Decoding a reply of thousands of records creates tens of thousands of containers that all
+survive the decode, so the collector would run full collections in the middle of it, each
+traversing every object in the process while holding the GIL (and so the event loop), for
+tens to hundreds of milliseconds. Young collections still run (each is short). Pauses nest
+across threads: the thresholds come back when the last decode ends.
 """
 
 from __future__ import annotations
@@ -13,25 +13,28 @@ import contextlib
 import gc
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 __all__ = ["gc_paused"]
 
 _lock = threading.Lock()
-_state = {"depth": 0, "was_enabled": False}
+_state: dict[str, Any] = {"depth": 0, "thresholds": None}
+_NO_FULL_COLLECTION = 1 << 30
 
 
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
-    """Disable the collector for the duration of the block (re-entrant across threads)."""
+    """No full collections during the block (re-entrant across threads)."""
     with _lock:
         if _state["depth"] == 0:
-            _state["was_enabled"] = gc.isenabled()
-            gc.disable()
+            _state["thresholds"] = gc.get_threshold()
+            young, middle, _old = _state["thresholds"]
+            gc.set_threshold(young, middle, _NO_FULL_COLLECTION)
         _state["depth"] += 1
     try:
         yield
     finally:
         with _lock:
             _state["depth"] -= 1
-            if _state["depth"] == 0 and _state["was_enabled"]:
-                gc.enable()
+            if _state["depth"] == 0:
+                gc.set_threshold(*_state["thresholds"])

@@ -1,4 +1,4 @@
-"""The collector pause used while large replies are decoded on worker threads."""
+"""The hold on full collections used while large replies are decoded on worker threads."""
 
 from __future__ import annotations
 
@@ -8,16 +8,19 @@ import threading
 from legacy_connectors.soap.gcpause import gc_paused
 
 
-def test_pause_restores_the_collector() -> None:
-    """The collector is off inside the block and on again after it."""
-    assert gc.isenabled()
+def test_pause_restores_the_thresholds() -> None:
+    """Full collections are held off inside the block; the thresholds come back after it."""
+    before = gc.get_threshold()
     with gc_paused():
-        assert not gc.isenabled()
-    assert gc.isenabled()
+        young, middle, old = gc.get_threshold()
+        assert (young, middle) == before[:2] and old > 10**6
+        assert gc.isenabled()
+    assert gc.get_threshold() == before
 
 
-def test_overlapping_pauses_reenable_once_the_last_ends() -> None:
-    """Two overlapping pauses on different threads re-enable only when both have ended."""
+def test_overlapping_pauses_restore_once_the_last_ends() -> None:
+    """Two overlapping pauses on different threads restore the thresholds only after both."""
+    before = gc.get_threshold()
     inside = threading.Event()
     release = threading.Event()
 
@@ -30,18 +33,7 @@ def test_overlapping_pauses_reenable_once_the_last_ends() -> None:
     with gc_paused():
         thread.start()
         inside.wait(5)
-    assert not gc.isenabled()
+    assert gc.get_threshold() != before
     release.set()
     thread.join(5)
-    assert gc.isenabled()
-
-
-def test_pause_leaves_a_disabled_collector_disabled() -> None:
-    """If the collector was already off, the pause does not switch it on."""
-    gc.disable()
-    try:
-        with gc_paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
+    assert gc.get_threshold() == before
