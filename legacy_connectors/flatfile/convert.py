@@ -25,7 +25,14 @@ from legacy_connectors.flatfile.numeric import (
 )
 from legacy_connectors.flatfile.options import DecodeOptions, TrimPolicy
 
-__all__ = ["field_decoder", "field_encoder", "is_text", "text_decoder", "trim_text"]
+__all__ = [
+    "field_decoder",
+    "field_encoder",
+    "is_text",
+    "raw_field_decoder",
+    "text_decoder",
+    "trim_text",
+]
 
 Encoder = Callable[[Any], bytes]
 _TRUNCATED = "record ends inside the field"
@@ -113,10 +120,14 @@ def _raw_decoder(node: Field, cp: CodePage, options: DecodeOptions) -> Decoder:
     return binary_decoder(node.size, pic.scale, pic.signed, decimal, order)
 
 
+def raw_field_decoder(node: Field, options: DecodeOptions) -> Decoder:
+    """``(record, offset) -> value`` for an elementary item, before any date conversion."""
+    return _raw_decoder(node, code_page(options.encoding), options)
+
+
 def field_decoder(node: Field, options: DecodeOptions) -> Decoder:
     """``(record, offset) -> value`` for an elementary item, with date conversion if set."""
-    cp = code_page(options.encoding)
-    raw = _raw_decoder(node, cp, options)
+    raw = raw_field_decoder(node, options)
     fmt = options.date_format(node.name)
     if fmt is None:
         return raw

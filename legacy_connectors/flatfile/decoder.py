@@ -13,7 +13,8 @@ from typing import Any
 
 from legacy_connectors.flatfile.codepages import code_page
 from legacy_connectors.flatfile.conditions import condition_matcher
-from legacy_connectors.flatfile.convert import field_decoder, is_text
+from legacy_connectors.flatfile.convert import is_text, raw_field_decoder
+from legacy_connectors.flatfile.dates import date_converter
 from legacy_connectors.flatfile.errors import FieldDecodeError
 from legacy_connectors.flatfile.model import Field
 from legacy_connectors.flatfile.options import DecodeOptions
@@ -27,8 +28,9 @@ _TRUNCATED = "record ends inside the field"
 
 
 class _Gen:
-    def __init__(self, options: DecodeOptions) -> None:
+    def __init__(self, options: DecodeOptions, checked: bool) -> None:
         self.options = options
+        self.checked = checked
         self.lines: list[str] = []
         self.env: dict[str, Any] = {"FE": FieldDecodeError}
         self.counter = 0
@@ -86,10 +88,13 @@ def _elementary(
         nulls = g.const("N", "\x00" * size)
         g.emit(ind, f"p = {pos}")
         g.emit(ind, f"v = t[p:p + {size}]")
-        g.emit(ind, f"if len(v) != {size}:")
-        g.emit(ind + 1, "v = None")
-        _report(g, ind + 1, node, path_expr, "p", repr(_TRUNCATED))
-        g.emit(ind, f"elif v == {nulls}:")
+        if g.checked:
+            g.emit(ind, f"if len(v) != {size}:")
+            g.emit(ind + 1, "v = None")
+            _report(g, ind + 1, node, path_expr, "p", repr(_TRUNCATED))
+            g.emit(ind, f"elif v == {nulls}:")
+        else:
+            g.emit(ind, f"if v == {nulls}:")
         g.emit(ind + 1, "v = None")
         trim = g.options.trim
         if trim != "none":
@@ -97,9 +102,13 @@ def _elementary(
             g.emit(ind, "else:")
             g.emit(ind + 1, f"v = v.{method}()")
     else:
-        conv = g.const("c", field_decoder(node, g.options))
+        conv = g.const("c", raw_field_decoder(node, g.options))
+        fmt = g.options.date_format(node.name)
+        call = f"{conv}(rec, {pos})"
+        if fmt is not None:
+            call = f"{g.const('d', date_converter(fmt))}({call})"
         g.emit(ind, "try:")
-        g.emit(ind + 1, f"v = {conv}(rec, {pos})")
+        g.emit(ind + 1, f"v = {call}")
         g.emit(ind, "except FE as e:")
         g.emit(ind + 1, "v = None")
         _report(g, ind + 1, node, path_expr, pos, "e.reason")
@@ -239,19 +248,17 @@ def _select_branch(g: _Gen, branch: Field) -> None:
         node = parent
 
 
-def compile_decoder(
-    root: Field, options: DecodeOptions, branch: Field | None = None
-) -> RecordDecoder:
-    """Generate and compile the decoding function for ``root``'s layout.
-
-    With ``branch`` (a group under ``root`` that is, or sits in, a REDEFINES alternative),
-    the other alternatives are left out and ``branch``'s fields count as corrupt when bad.
-    """
-    g = _Gen(options)
+def _generate(
+    root: Field,
+    options: DecodeOptions,
+    branch: Field | None,
+    checked: bool,
+    env: dict[str, Any],
+) -> tuple[str, Callable[[bytes, BadField], dict[str, Any]]]:
+    g = _Gen(options, checked)
     if branch is not None and branch is not root:
         _select_branch(g, branch)
     g.odo_objects = {n.depending_on for n in root.walk() if n.depending_on}
-    body_start = len(g.lines)
     g.emit(1, "b0 = 0")
     g.emit(1, "r = {}")
     if root.children:
@@ -259,14 +266,32 @@ def compile_decoder(
     else:
         _item(g, 1, root, "b0", "r", [], [])
     g.emit(1, "return r")
-    body = g.lines[body_start:]
     head = ["def decode(rec, bad):"]
+    if not checked:
+        head.append(f"    if len(rec) < {root.offset + root.total_size}:")
+        head.append("        return CHECKED(rec, bad)")
     if g.uses_text:
         g.env["CODEC"] = code_page(options.encoding).codec
         head.append("    t = rec.decode(CODEC, 'replace')")
     for name in sorted(g.odo_objects):
         head.append(f"    o_{_ident(name)} = None")
-    source = "\n".join(head + body) + "\n"
+    source = "\n".join(head + g.lines) + "\n"
     namespace = dict(g.env)
+    namespace.update(env)
     exec(compile(source, f"<layout {root.name}>", "exec"), namespace)
-    return RecordDecoder(root, options, source, namespace["decode"])
+    return source, namespace["decode"]
+
+
+def compile_decoder(
+    root: Field, options: DecodeOptions, branch: Field | None = None
+) -> RecordDecoder:
+    """Generate and compile the decoding function for ``root``'s layout.
+
+    Two functions are generated: one for records at least as long as the layout, with no
+    per-field length checks, and one that checks every field against the record's end.
+    With ``branch`` (a group under ``root`` that is, or sits in, a REDEFINES alternative),
+    the other alternatives are left out and ``branch``'s fields count as corrupt when bad.
+    """
+    _, checked = _generate(root, options, branch, True, {})
+    source, fast = _generate(root, options, branch, False, {"CHECKED": checked})
+    return RecordDecoder(root, options, source, fast)

@@ -146,12 +146,25 @@ def zoned_decoder(
             sd = overpunch[b[-1]]
             if sd is not None and (signed or sd[0] > 0):
                 value = int(text) * 10 + sd[1]
-                if sd[0] < 0:
-                    value = -value
-                return scaled(value, scale) if decimal else value
+                return -value if sd[0] < 0 else value
         return slow(b)
 
-    return decode_trailing
+    if not decimal:
+        return decode_trailing
+    dec = Decimal
+    exact = size <= 28
+
+    def decode_trailing_decimal(rec: bytes, pos: int) -> Any:
+        b = rec[pos : pos + size]
+        text = b[:-1].translate(to_ascii)
+        if text.isdigit() and len(b) == size and exact:
+            sd = overpunch[b[-1]]
+            if sd is not None and (signed or sd[0] > 0):
+                value = int(text) * 10 + sd[1]
+                return dec(-value if sd[0] < 0 else value).scaleb(-scale)
+        return slow(b)
+
+    return decode_trailing_decimal
 
 
 def encode_zoned(
