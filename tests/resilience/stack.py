@@ -117,8 +117,8 @@ async def serve(settings: Settings) -> AsyncIterator[Served]:
         await task
 
 
-def persona_keys(population: Any) -> dict[str, list[str]]:
-    """Each source's keys of the first person with records in every department."""
+def persona(population: Any) -> Any:
+    """The first person with records in every department."""
     for person in population.people:
         if (
             person.tax is not None
@@ -128,14 +128,20 @@ def persona_keys(population: Any) -> dict[str, list[str]]:
             and person.vehicles
             and person.penalty_notices
         ):
-            return {
-                "tax": [person.tax.nino],
-                "benefits": sorted({c.nino for c in person.benefits}),
-                "passports": [person.passport.passport_number],
-                "vehicles": [person.licence.licence_number],
-                "parking": sorted({n.vrm for n in person.penalty_notices}),
-            }
+            return person
     raise AssertionError("the generated population has nobody in every department")
+
+
+def persona_keys(population: Any) -> dict[str, list[str]]:
+    """Each source's keys of :func:`persona`."""
+    person = persona(population)
+    return {
+        "tax": [person.tax.nino],
+        "benefits": sorted({c.nino for c in person.benefits}),
+        "passports": [person.passport.passport_number],
+        "vehicles": [person.licence.licence_number],
+        "parking": sorted({n.vrm for n in person.penalty_notices}),
+    }
 
 
 async def write_index(index_url: str, keys: dict[str, list[str]]) -> str:
