@@ -19,7 +19,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
-from strawberry.http.ides import get_graphql_ide_html
 
 from govgraph.auth import AuthError, Principal, TokenVerifier
 from govgraph.demo import identity_provider
@@ -39,6 +38,7 @@ from govgraph.security import Security
 from govgraph.settings import Settings
 from govgraph.sources import REQUEST_DEADLINE, Source, build_sources
 from govgraph.statistics import StatisticsService
+from govgraph.statistics.graphiql import graphiql_html
 from govgraph.telemetry import CONTENT_TYPE_LATEST, Metrics
 from resolvers.context import build_context
 from schema import build_schema
@@ -98,7 +98,7 @@ class GraphQLEndpoint:
         self.gw = gateway
         self.schema = gateway.operations.schema
         self.graphiql = graphiql
-        self._ide = get_graphql_ide_html() if graphiql else ""
+        self._ide = graphiql_html() if graphiql else ""
 
     async def _principal(self, request: Request) -> Principal | None:
         header = request.headers.get("authorization")
