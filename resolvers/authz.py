@@ -221,7 +221,7 @@ def check_coordinate(
 
     Data-dependent checks (whose citizen an id names) happen in the root resolvers.
     """
-    if field in _OPEN_FIELDS:
+    if field in _OPEN_FIELDS or type_name.startswith("__"):
         return None
     if type_name in root_types:
         return _check_root(principal, field)
