@@ -54,10 +54,10 @@ links = Table(
     Column("status", String(12), nullable=False),
     Column("withdrawn_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("citizen_id", "source", "key", name="uq_gg_links_citizen_source_key"),
-    Index("ix_gg_links_citizen_source", "citizen_id", "source", "status"),
     Index("ix_gg_links_source_key", "source", "key", "status"),
 )
-"""One department key linked to one citizen, with how, how confidently and whether still held."""
+"""One department key linked to one citizen, with how, how confidently and whether still held.
+The unique (citizen, source, key) index also serves reads by citizen."""
 
 reviews = Table(
     "gg_reviews",

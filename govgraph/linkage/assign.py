@@ -64,7 +64,16 @@ def profile_of(citizen_id: str, identity: Identity | None) -> CitizenProfile:
 
 
 def _same_profile(a: CitizenProfile, b: CitizenProfile) -> bool:
-    return replace(a, created_at=None) == replace(b, created_at=None)
+    return (
+        a.given_name == b.given_name
+        and a.middle_names == b.middle_names
+        and a.surname == b.surname
+        and a.date_of_birth == b.date_of_birth
+        and a.address_lines == b.address_lines
+        and a.town == b.town
+        and a.postcode == b.postcode
+        and a.source == b.source
+    )
 
 
 def assign(

@@ -132,7 +132,12 @@ def candidates(nodes: list[Node], model: FSModel) -> tuple[list[Candidate], int]
                     continue
                 seen.add(pair)
                 count = 1
-                if _conflict(nodes[lo], nodes[hi]):
+                va, vb = nodes[lo].variants, nodes[hi].variants
+                if len(va) == 1 and len(vb) == 1:
+                    clash = conflict(va[0], vb[0])
+                else:
+                    clash = _conflict(nodes[lo], nodes[hi])
+                if clash:
                     if pair % VETO_SAMPLE:
                         continue
                     count = VETO_SAMPLE

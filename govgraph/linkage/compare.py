@@ -128,7 +128,9 @@ def _address(a: Identity, b: Identity) -> int:
 
 def conflict(a: Identity, b: Identity) -> bool:
     """Whether two identities have a hard conflict (what :func:`vetoed` tests on a vector)."""
-    return bool(a.sex and b.sex and a.sex != b.sex) or _given(a, b) == 4
+    if a.sex != b.sex and a.sex and b.sex:
+        return True
+    return a.gn != b.gn and _given(a, b) == 4
 
 
 def vetoed(pattern: Pattern) -> bool:

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from govgraph.linkage.candidates import KINDS, Candidate, Node
-from govgraph.linkage.compare import compare, vetoed
+from govgraph.linkage.compare import conflict
 from govgraph.linkage.model import FSModel
 
 __all__ = ["GAP_BITS", "P_LINK", "P_REVIEW", "Edge", "Outcome", "decide"]
@@ -75,7 +75,7 @@ class _Clusters:
             for j in right:
                 for x in self.nodes[i].variants:
                     for y in self.nodes[j].variants:
-                        if vetoed(compare(x, y)):
+                        if conflict(x, y):
                             return "conflicts with a record already linked (sex or given name)"
         return ""
 
