@@ -10,12 +10,15 @@ type.
 from __future__ import annotations
 
 import argparse
+import mmap
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from legacy_connectors.errors import LegacyError
 from legacy_connectors.flatfile.dates import DATE_FORMATS
+from legacy_connectors.flatfile.framing import Buffer
 from legacy_connectors.flatfile.jsonout import to_json
 from legacy_connectors.flatfile.model import Field
 from legacy_connectors.flatfile.options import DecodeOptions
@@ -133,20 +136,33 @@ def _schema(args: argparse.Namespace) -> FileSchema:
 def run_decode(args: argparse.Namespace) -> int:
     try:
         schema = _schema(args)
-        data = args.file.read_bytes()
-        reader = FileReader(
-            data,
-            schema,
-            recfm=args.recfm,
-            lrecl=args.lrecl,
-            endian=args.rdw_endian,
-            rdw_includes_header=args.rdw_includes_header,
-            bdw_includes_header=args.bdw_includes_header,
-            name=args.file.name,
-        )
+        with open(args.file, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
     except (LegacyError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        return _decode_all(args, schema, data)
+    except LegacyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if isinstance(data, mmap.mmap):
+            data.close()
+
+
+def _decode_all(args: argparse.Namespace, schema: FileSchema, data: Buffer) -> int:
+    reader = FileReader(
+        data,
+        schema,
+        recfm=args.recfm,
+        lrecl=args.lrecl,
+        endian=args.rdw_endian,
+        rdw_includes_header=args.rdw_includes_header,
+        bdw_includes_header=args.bdw_includes_header,
+        name=args.file.name,
+    )
     failed = 0
     policy: CorruptPolicy = "null_fields" if args.keep_corrupt else "fail_record"
     show_layout = len(schema.roots) > 1
@@ -175,6 +191,9 @@ def run_decode(args: argparse.Namespace) -> int:
         )
     if reader.problem is not None:
         print(f"error: {args.file.name}: {reader.problem}", file=sys.stderr)
+        hints = reader.other_formats()
+        if hints:
+            print(f"hint: the file reads cleanly as --recfm {' or '.join(hints)}", file=sys.stderr)
         return 1
     if failed:
         print(f"{failed} record(s) failed", file=sys.stderr)

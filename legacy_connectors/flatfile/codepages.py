@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -41,17 +42,31 @@ class CodePage:
             raise ValueError(f"character {bad!r} is not in code page {self.name}") from exc
 
 
+_IBM_NAME = re.compile(r"^(?:ibm|cp|ccsid|ebcdic)?[-_ ]?0*(\d{2,5})$")
+
+
+def _codec_name(wanted: str) -> str:
+    if wanted in _ALIASES:
+        return _ALIASES[wanted]
+    match = _IBM_NAME.match(wanted)
+    if match:
+        number = int(match.group(1))
+        return f"cp{number:03d}"
+    return wanted
+
+
 @cache
 def code_page(name: str) -> CodePage:
-    """Look up a code page by name (``cp037``, ``cp285``, ``cp1047``, ``ascii``, ...)."""
+    """Look up a code page by name: ``cp037``, ``IBM-1047``, ``ccsid 285``, ``1140``, ``ascii``."""
     wanted = name.strip().lower()
-    codec = _ALIASES.get(wanted, wanted)
+    codec = _codec_name(wanted)
     try:
         info = codecs.lookup(codec)
     except LookupError as exc:
         raise ConfigurationError(f"encoding {name!r} is not a known code page") from exc
     sample = bytes(range(256)).decode(info.name, errors="replace")
-    if len(sample) != 256:
+    pairs = bytes(b for hi in range(0x80, 0x100) for b in (hi, 0x41)) + b"\xc3\xa9\xe2\x82\xac"
+    if len(sample) != 256 or len(pairs.decode(info.name, errors="replace")) != len(pairs):
         raise ConfigurationError(f"encoding {name!r} is not a single-byte code page")
     digits = "0123456789".encode(info.name)
     return CodePage(

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from legacy_connectors.flatfile.errors import RecordDecodeError
-from legacy_connectors.flatfile.framing import Framing, RecordFormat, detect_framing, record_spans
+from legacy_connectors.flatfile.framing import (
+    Buffer,
+    Framing,
+    RecordFormat,
+    detect_framing,
+    record_spans,
+)
 from legacy_connectors.flatfile.schema import CorruptPolicy, FileSchema
 
 __all__ = ["DecodedRecord", "FileReader"]
@@ -29,7 +35,7 @@ class FileReader:
 
     def __init__(
         self,
-        data: bytes,
+        data: Buffer,
         schema: FileSchema,
         *,
         recfm: RecordFormat = "F",
@@ -53,6 +59,18 @@ class FileReader:
         )
         self.spans = record_spans(data, self.framing)
 
+    def other_formats(self) -> list[RecordFormat]:
+        """Other record formats under which the whole file frames cleanly (hints for users)."""
+        found: list[RecordFormat] = []
+        for recfm in ("VB", "V"):
+            if recfm == self.framing.recfm:
+                continue
+            framing = detect_framing(self.data, recfm)
+            spans = record_spans(self.data, framing)
+            if spans.problem is None and not spans.damaged and len(spans.offsets):
+                found.append(recfm)
+        return found
+
     @property
     def problem(self) -> str | None:
         """Why framing stopped before the end of the file (None when it read to the end)."""
@@ -65,7 +83,7 @@ class FileReader:
         for number, (offset, length) in enumerate(
             zip(self.spans.offsets, self.spans.lengths, strict=True), start=1
         ):
-            record = data[offset : offset + length]
+            record = bytes(data[offset : offset + length])
             try:
                 layout, values = decode(record, policy)
             except RecordDecodeError as exc:

@@ -110,3 +110,28 @@ def test_bad_copybook_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
     cpy.write_text("       01 R.\n           05 A PIC N(4) USAGE NATIONAL.\n")
     assert main(["flatfile", "layout", "--copybook", str(cpy)]) == 2
     assert "line 2, column" in capsys.readouterr().err
+
+
+def test_wrong_recfm_gets_a_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A V file read as VB fails with a hint naming the format that reads it cleanly."""
+    cpy = tmp_path / "H.cpy"
+    cpy.write_text("       01 R.\n           05 A PIC X(3).\n")
+    path = tmp_path / "H.DAT"
+    path.write_bytes(frame_records(["ABC".encode("cp037")] * 3, Framing("V")))
+    code = main(
+        ["flatfile", "decode", "--copybook", str(cpy), "--file", str(path), "--recfm", "VB"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "hint: the file reads cleanly as --recfm V" in err
+
+
+def test_ibm_code_page_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Code pages may be named the IBM way (IBM-285): the pound sign comes out right."""
+    cpy = tmp_path / "P.cpy"
+    cpy.write_text("       01 R.\n           05 A PIC X(4).\n")
+    path = tmp_path / "P.DAT"
+    path.write_bytes(bytes.fromhex("5BF1F0F0"))
+    args = ["flatfile", "decode", "--copybook", str(cpy), "--file", str(path)]
+    assert main([*args, "--encoding", "IBM-285"]) == 0
+    assert _lines(capsys.readouterr().out) == [{"A": "£100"}]
