@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -18,12 +19,15 @@ from pydantic import BaseModel, ConfigDict
 from legacy_connectors.errors import LegacyError
 
 __all__ = [
+    "CALL_CONTEXT",
+    "CallContext",
     "Connector",
     "ConnectorSettings",
     "Health",
     "PartialRecords",
     "Record",
     "Result",
+    "current_call",
 ]
 
 Record = dict[str, Any]
@@ -45,6 +49,31 @@ class PartialRecords:
 Result = Record | list[Record] | PartialRecords | LegacyError | None
 """What ``load_many`` gives for one key: a record (or a list of records for sources that hold
 many per key), ``None`` when the key is unknown, or an error that fails that key alone."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """Who the gateway is calling for, so a connector can tag its legacy calls.
+
+    Connectors read :data:`CALL_CONTEXT` and pass ``request_id`` on in the legacy system's own
+    way (a SOAP header, a SQL comment), so operators can follow one request across systems.
+    It never holds personal data.
+    """
+
+    request_id: str | None = None
+    """The gateway request's id (``x-request-id``); ``None`` outside a request."""
+
+
+CALL_CONTEXT: ContextVar[CallContext | None] = ContextVar("legacy_call_context", default=None)
+"""The current call's context, set by the gateway for each request (read it with
+:func:`current_call`)."""
+
+_NO_CALL = CallContext()
+
+
+def current_call() -> CallContext:
+    """The context of the call being made now (empty outside a gateway request)."""
+    return CALL_CONTEXT.get() or _NO_CALL
 
 
 @dataclass(slots=True)
