@@ -89,6 +89,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="OCCURS DEPENDING ON arrays always take their maximum size",
     )
     dec.add_argument(
+        "--comp5-endian",
+        default="big",
+        choices=["big", "little"],
+        help="byte order of COMP-5 fields (little for PC/Linux compilers)",
+    )
+    dec.add_argument(
         "--condition-names",
         action="store_true",
         help="add <FIELD>_CONDITION with the matching level-88 name",
@@ -114,6 +120,7 @@ def _schema(args: argparse.Namespace) -> FileSchema:
         date_fields={name: fmt.upper() for name, fmt in args.date_field},
         variable_size_occurs=not args.fixed_occurs,
         condition_names=args.condition_names,
+        comp5_endian=args.comp5_endian,
     )
     types = dict(args.record_type)
     if len(copybook.records) > 1 and not types and not args.layout:

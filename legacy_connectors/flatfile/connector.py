@@ -293,9 +293,11 @@ class FlatFileConnector(Connector):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
             self._poller = None
-        if self.current is not None:
-            self.current.close()
-            self.current = None
+        gen, self.current = self.current, None
+        if gen is not None:
+            gen.retired = True
+            if gen.users == 0:
+                gen.close()
 
 
 def _plain(value: Any) -> Any:

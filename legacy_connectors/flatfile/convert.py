@@ -116,8 +116,15 @@ def _raw_decoder(node: Field, cp: CodePage, options: DecodeOptions) -> Decoder:
         )
     if usage is Usage.PACKED:
         return packed_decoder(node.size, pic.scale, pic.signed, decimal)
-    order = "little" if usage is Usage.BINARY_LE else "big"
-    return binary_decoder(node.size, pic.scale, pic.signed, decimal, order)
+    return binary_decoder(node.size, pic.scale, pic.signed, decimal, _order(usage, options))
+
+
+def _order(usage: Usage, options: DecodeOptions) -> str:
+    if usage is Usage.BINARY_LE:
+        return "little"
+    if usage is Usage.NATIVE_BINARY:
+        return options.comp5_endian
+    return "big"
 
 
 def raw_field_decoder(node: Field, options: DecodeOptions) -> Decoder:
@@ -176,7 +183,6 @@ def field_encoder(node: Field, options: DecodeOptions) -> Encoder:
             )
         if usage is Usage.PACKED:
             return encode_packed(number, size, pic.signed)
-        order = "little" if usage is Usage.BINARY_LE else "big"
-        return encode_binary(number, size, pic.signed, order)
+        return encode_binary(number, size, pic.signed, _order(usage, options))
 
     return encode

@@ -30,6 +30,9 @@ class DecodeOptions:
     """OCCURS DEPENDING ON arrays take only the space of their actual count, as COBOL writes
     them; False keeps every array at its maximum size (fixed offsets)."""
 
+    comp5_endian: Literal["big", "little"] = "big"
+    """Byte order of COMP-5 fields: ``big`` as on the mainframe, ``little`` for files that
+    PC and Linux compilers (which store COMP-5 in native order) wrote."""
     condition_names: bool = False
     """Add ``<FIELD>_CONDITION`` beside each field with level-88 names: the name of the first
     condition its value meets (``CS_ACTIVE``), or None."""

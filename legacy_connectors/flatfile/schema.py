@@ -164,6 +164,7 @@ def schema_from_settings(settings: FlatFileSettings) -> FileSchema:
         date_fields=dict(settings.date_fields),
         variable_size_occurs=settings.variable_size_occurs,
         condition_names=settings.condition_names,
+        comp5_endian=settings.comp5_endian,
     )
     types = settings.record_types
     return FileSchema(

@@ -97,6 +97,8 @@ class FlatFileSettings(ConnectorSettings):
     """Trailer record count and hash total to check before a file is served."""
     variable_size_occurs: bool = True
     """OCCURS DEPENDING ON arrays take only their actual count's space (as COBOL writes)."""
+    comp5_endian: Literal["big", "little"] = "big"
+    """Byte order of COMP-5 fields (``little`` for files written by PC or Linux compilers)."""
     condition_names: bool = False
     """Add ``<FIELD>_CONDITION`` (the matching level-88 name, or None) beside such fields."""
 

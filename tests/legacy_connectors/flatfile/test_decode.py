@@ -225,3 +225,14 @@ def test_trim_policies() -> None:
     assert _decode("PIC X(6)", data, trim="right") == "  AB"
     assert _decode("PIC X(6)", data, trim="left") == "AB  "
     assert _decode("PIC X(6)", data, trim="none") == "  AB  "
+
+
+def test_comp5_in_native_little_endian_order() -> None:
+    """COMP-5 written by a PC compiler (little-endian) reads right with comp5_endian."""
+    data = bytes.fromhex("FEFF3412")
+    clause = "PIC S9(4) COMP-5"
+    cb = parse_copybook(f"       01 R.\n           05 A {clause}.\n           05 B {clause}.\n")
+    little = compile_decoder(cb.records[0], DecodeOptions(comp5_endian="little"))
+    assert decode_with_policy(little, data, "fail_record") == {"A": -2, "B": 0x1234}
+    big = compile_decoder(cb.records[0], DecodeOptions())
+    assert decode_with_policy(big, data, "fail_record") == {"A": -257, "B": 0x3412}
