@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from fixtures.population.records import MemoryConnector
 from govgraph.index import CitizenIndex
@@ -112,12 +115,28 @@ def sources(**records: list[tuple[str, Record]]) -> dict[str, Connector]:
     return {name: MemoryConnector(name, rows) for name, rows in records.items()}
 
 
-@pytest.fixture
-async def index(tmp_path: Path) -> AsyncIterator[CitizenIndex]:
-    idx = CitizenIndex(f"sqlite+aiosqlite:///{tmp_path / 'index.db'}")
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def index(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CitizenIndex]:
+    if request.param == "sqlite":
+        idx = CitizenIndex(f"sqlite+aiosqlite:///{tmp_path / 'index.db'}")
+        await idx.open()
+        yield idx
+        await idx.aclose()
+        return
+    schema = f"gg_linkage_test_{secrets.token_hex(4)}"
+    idx = CitizenIndex(PG_URL, schema=schema)
     await idx.open()
-    yield idx
-    await idx.aclose()
+    try:
+        yield idx
+    finally:
+        await idx.aclose()
+        engine = create_async_engine(PG_URL)
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await engine.dispose()
 
 
 async def citizen(index: CitizenIndex, source: str, key: str) -> str | None:
