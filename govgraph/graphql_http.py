@@ -9,6 +9,7 @@ so a repeated operation costs neither a parse nor a validation.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from graphql import (
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from govgraph.redact import redact
 from legacy_connectors.errors import LegacyError
 from resolvers.errors import ApiError
 
@@ -213,7 +215,7 @@ def format_error(err: GraphQLError, request_id: str) -> dict[str, Any]:
                     "request_id": request_id,
                     "code": original.code,
                     "service": original.service,
-                    "detail": original.detail,
+                    "detail": redact(original.detail),
                 },
             )
     elif isinstance(original, ApiError):
@@ -221,10 +223,10 @@ def format_error(err: GraphQLError, request_id: str) -> dict[str, Any]:
         extensions = {"code": original.code}
     else:
         log.error(
-            "unexpected error in a resolver: %s",
+            "unexpected error in a resolver: %s\n%s",
             type(original).__name__,
+            "".join(traceback.format_tb(original.__traceback__)),
             extra={"request_id": request_id, "path": err.path},
-            exc_info=(type(original), original, original.__traceback__),
         )
         message = "an internal error occurred"
         extensions = {"code": "INTERNAL_SERVER_ERROR"}
