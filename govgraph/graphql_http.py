@@ -222,10 +222,12 @@ def format_error(err: GraphQLError, request_id: str) -> dict[str, Any]:
         message = original.message
         extensions = {"code": original.code}
     else:
+        frames = traceback.extract_tb(original.__traceback__)
+        where = f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else "?"
         log.error(
-            "unexpected error in a resolver: %s\n%s",
+            "unexpected error in a resolver: %s at %s",
             type(original).__name__,
-            "".join(traceback.format_tb(original.__traceback__)),
+            where,
             extra={"request_id": request_id, "path": err.path},
         )
         message = "an internal error occurred"
