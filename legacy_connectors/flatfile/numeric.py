@@ -85,7 +85,6 @@ def zoned_decoder(
     _digits, to_ascii, overpunch = _zoned_tables(cp)
     nulls = bytes(size)
     spaces = bytes([cp.space]) * size
-    zero = cp.digits[:1]
 
     def finish(value: int) -> Any:
         return scaled(value, scale) if decimal else value
@@ -113,9 +112,8 @@ def zoned_decoder(
         sign, digit = sd
         if sign < 0 and not signed:
             raise FieldDecodeError("negative sign in an unsigned field")
-        value = (int(text) * 10 if body else 0) + digit
-        if leading and body:
-            value = digit * 10 ** len(body) + int(text)
+        rest = int(text) if body else 0
+        value = digit * 10 ** len(body) + rest if leading else rest * 10 + digit
         return finish(-value if sign < 0 else value)
 
     def slow(b: bytes) -> Any:
@@ -123,10 +121,8 @@ def zoned_decoder(
             raise FieldDecodeError(_TRUNCATED)
         if b in (nulls, spaces):
             return None
-        stripped = b.lstrip(spaces[:1])
-        if stripped != b and stripped:
-            return parse(zero * (size - len(stripped)) + stripped)
-        return parse(b)
+        stripped = b.strip(spaces[:1])
+        return parse(stripped or b)
 
     if separate or leading or size == 1:
 

@@ -236,3 +236,18 @@ def test_comp5_in_native_little_endian_order() -> None:
     assert decode_with_policy(little, data, "fail_record") == {"A": -2, "B": 0x1234}
     big = compile_decoder(cb.records[0], DecodeOptions())
     assert decode_with_policy(big, data, "fail_record") == {"A": -257, "B": 0x3412}
+
+
+@pytest.mark.parametrize(
+    ("clause", "text", "expected"),
+    [
+        ("PIC 9(5)", "  123", 123),
+        ("PIC 9(5)", "123  ", 123),
+        ("PIC S9(5)", " 123J", -1231),
+        ("PIC S9(5) SIGN LEADING", "J23  ", -123),
+        ("PIC S9(3)V99 SIGN TRAILING SEPARATE", " 1234-", Decimal("-12.34")),
+    ],
+)
+def test_zoned_numbers_padded_with_spaces(clause: str, text: str, expected: object) -> None:
+    """Numbers that other tools pad with spaces instead of zeros still decode."""
+    assert _decode(clause, text.encode("cp037")) == expected
