@@ -95,17 +95,9 @@ def write_records(
     write_atomic(path, data)
 
 
-def append_records(
-    path: Path,
-    settings: FlatFileSettings,
-    records: Sequence[Mapping[str, Any]],
-    *,
-    record_type: str | None = None,
-) -> None:
-    """Append data records to a file (before its trailer), updating the trailer's count and
-    hash total, and replace the file atomically."""
-    path = Path(path)
-    schema = schema_from_settings(settings)
+def _read_records(
+    path: Path, settings: FlatFileSettings, schema: FileSchema
+) -> tuple[list[bytes], Framing]:
     raw = path.read_bytes()
     framing = detect_framing(
         raw,
@@ -116,45 +108,64 @@ def append_records(
         bdw_includes_header=settings.bdw_includes_header,
     )
     spans = record_spans(raw, framing)
-    if spans.problem is not None:
-        raise ValueError(f"{path.name}: {spans.problem}")
-    existing = [raw[o : o + n] for o, n in zip(spans.offsets, spans.lengths, strict=True)]
-    data_type = record_type or (schema.data_values[0] if schema.data_values else None)
-    layout = (
-        schema.data_layouts[0]
-        if data_type is None
-        else schema.by_segment[schema.segment_raw[data_type]]
-    )
+    if spans.problem is not None or spans.damaged:
+        raise ValueError(f"{path.name}: {spans.problem or spans.damaged[0]}")
+    return [raw[o : o + n] for o, n in zip(spans.offsets, spans.lengths, strict=True)], framing
+
+
+def _key(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def append_records(
+    path: Path,
+    settings: FlatFileSettings,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    record_type: str | None = None,
+) -> None:
+    """Append records (of ``record_type``, default the first data type) before the file's
+    trailer, update the trailer's count and hash total, and replace the file atomically."""
+    path = Path(path)
+    schema = schema_from_settings(settings)
+    existing, framing = _read_records(path, settings, schema)
+    kind, layout = _data_type(schema, record_type)
     encoder = RecordEncoder(schema.roots[layout], schema.options)
-    seg_field = settings.record_types.field if settings.record_types else None
+    seg_key = _key(settings.record_types.field) if settings.record_types else None
     new = []
     for values in records:
         full = dict(values)
-        if seg_field and data_type is not None:
-            full[seg_field.replace("-", "_")] = data_type
+        if seg_key and kind is not None:
+            full[seg_key] = kind
         new.append(encoder.encode(full))
     check = settings.trailer
     if check is None:
         write_atomic(path, frame_records(existing + new, framing))
         return
-    trailer_pos = len(existing) - 1
+    pos = len(existing) - 1
     if check.record_type is not None and schema.segment is not None:
         off, size = schema.segment
         wanted = schema.segment_raw[check.record_type]
-        trailer_pos = max(i for i, r in enumerate(existing) if r[off : off + size] == wanted)
-    t_layout, trailer = schema.decode(existing[trailer_pos], "fail_record")
-    if check.count_field:
-        key = check.count_field.replace("-", "_")
+        pos = max(i for i, r in enumerate(existing) if r[off : off + size] == wanted)
+    t_layout, trailer = schema.decode(existing[pos], "fail_record")
+    is_data = layout in schema.data_layouts
+    if check.count_field and (is_data or check.count_includes == "all"):
+        key = _key(check.count_field)
+        if key not in trailer:
+            raise ValueError(f"trailer field {check.count_field} is not at the trailer's top level")
         trailer[key] = int(trailer[key] or 0) + len(new)
-    if check.hash_field and check.hash_of:
-        key = check.hash_field.replace("-", "_")
-        added = sum(
-            (Decimal(v.get(check.hash_of.replace("-", "_"), 0) or 0) for v in records), Decimal(0)
-        )
+    if check.hash_field and check.hash_of and is_data:
+        key, of = _key(check.hash_field), _key(check.hash_of)
+        if key not in trailer:
+            raise ValueError(f"trailer field {check.hash_field} is not at the trailer's top level")
+        added = sum((Decimal(v.get(of) or v.get(check.hash_of) or 0) for v in records), Decimal(0))
         trailer[key] = Decimal(trailer[key] or 0) + added
-    t_encoder = RecordEncoder(schema.roots[t_layout], schema.options)
-    rebuilt = existing[:trailer_pos] + new + existing[trailer_pos + 1 :]
-    rebuilt.insert(trailer_pos + len(new), t_encoder.encode(trailer))
+    rebuilt = [
+        *existing[:pos],
+        *new,
+        RecordEncoder(schema.roots[t_layout], schema.options).encode(trailer),
+        *existing[pos + 1 :],
+    ]
     write_atomic(path, frame_records(rebuilt, framing))
 
 
