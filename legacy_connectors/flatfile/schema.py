@@ -142,6 +142,11 @@ class FileSchema:
             raise ConfigurationError(f"field {name!r} is not in layout {layout}")
         return node
 
+    def conditions(self, name: str) -> dict[str, list[Any]]:
+        """Level-88 names of a field and the values each stands for (``THRU`` as tuples)."""
+        node = self.copybook.find(name)
+        return {cond.replace("-", "_"): list(values) for cond, values in node.conditions.items()}
+
     def decode(
         self, record: bytes, policy: CorruptPolicy = "fail_record", layout: str | None = None
     ) -> tuple[str, dict[str, Any]]:

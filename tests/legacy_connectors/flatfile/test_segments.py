@@ -144,3 +144,27 @@ def test_copybook_directives_and_qualified_names() -> None:
     assert [w for w in cb.warnings if "COPY" in w]
     assert cb.find("A").depending_on == "N"
     assert cb.find("B").offset == cb.find("A").offset == 1
+
+
+def test_condition_names_with_ranges_and_figuratives() -> None:
+    """88 levels with THRU ranges and ZERO/SPACES name the values a field holds."""
+    cb = parse_copybook(
+        "       01 R.\n"
+        "          05 SCORE PIC 9(3).\n"
+        "             88 NONE-YET VALUE ZERO.\n"
+        "             88 LOW VALUE 1 THRU 49.\n"
+        "             88 HIGH VALUES ARE 50 THROUGH 100.\n"
+        "          05 FLAG PIC X.\n"
+        "             88 UNSET VALUE SPACES.\n"
+        "             88 SET-ON VALUE 'Y'.\n"
+    )
+    schema = FileSchema(cb, DecodeOptions(condition_names=True))
+    assert schema.conditions("SCORE") == {"NONE_YET": [0], "LOW": [(1, 49)], "HIGH": [(50, 100)]}
+    for text, score_name, flag_name in (
+        ("000 ", "NONE_YET", "UNSET"),
+        ("042Y", "LOW", "SET_ON"),
+        ("100N", "HIGH", None),
+    ):
+        _layout, values = schema.decode(text.encode("cp037"))
+        assert values["SCORE_CONDITION"] == score_name
+        assert values["FLAG_CONDITION"] == flag_name
