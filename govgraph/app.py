@@ -33,6 +33,7 @@ from govgraph.graphql_http import (
 )
 from govgraph.idp import idp_routes
 from govgraph.index import CitizenIndex
+from govgraph.logs import bind_request
 from govgraph.resilience.status import check_sources, readiness
 from govgraph.security import Security
 from govgraph.settings import Settings
@@ -40,6 +41,7 @@ from govgraph.sources import REQUEST_DEADLINE, Source, build_sources
 from govgraph.statistics import StatisticsService
 from govgraph.statistics.graphiql import graphiql_html
 from govgraph.telemetry import CONTENT_TYPE_LATEST, Metrics
+from govgraph.tracing import Tracing, annotate_request
 from resolvers.context import build_context
 from schema import build_schema
 
@@ -111,6 +113,7 @@ class GraphQLEndpoint:
 
     async def handle(self, request: Request) -> Response:
         request_id = _request_id(request)
+        bind_request(request_id)
         media = GRAPHQL_RESPONSE_JSON if _wants_graphql_response(request) else "application/json"
         if (
             request.method == "GET"
@@ -148,6 +151,7 @@ class GraphQLEndpoint:
             if request.method == "GET" and op_type != OperationType.QUERY:
                 raise RequestError("only queries may be sent with GET", status=405)
             operation_label = gql.operation_name or "anonymous"
+            annotate_request(operation_label, op_type.value, request_id)
             ctx = build_context(
                 sources=self.gw.sources,
                 index=self.gw.index,
@@ -218,12 +222,13 @@ class GraphQLEndpoint:
 def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlette:
     """Build the gateway app for ``settings``; connectors open in the app's lifespan."""
     metrics = Metrics()
+    tracing = Tracing(settings.tracing)
     schema = build_schema()
     security = Security.build(settings, schema._schema)
     gateway = Gateway(
         settings=settings,
         metrics=metrics,
-        sources=build_sources(settings.sources, metrics),
+        sources=build_sources(settings.sources, metrics, tracing.tracer),
         index=CitizenIndex(settings.gateway.index_url),
         verifier=TokenVerifier(settings.auth),
         operations=OperationCache(
@@ -261,13 +266,14 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
             yield
         finally:
             await gateway.aclose()
+            tracing.shutdown()
 
     identity_routes = [Route("/.well-known/jwks.json", jwks)]
     if settings.gateway.profile == "demo" and settings.gateway.data_dir:
         identity_routes = idp_routes(identity_provider(Path(settings.gateway.data_dir)))
     app = Starlette(
         routes=[
-            Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+            Route("/graphql", tracing.traced(endpoint.handle), methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
@@ -276,4 +282,5 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
         lifespan=lifespan,
     )
     app.state.gateway = gateway
+    app.state.tracing = tracing
     return app

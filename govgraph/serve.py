@@ -9,6 +9,7 @@ from pathlib import Path
 import uvicorn
 
 from govgraph.app import create_app
+from govgraph.logs import configure_logging
 from govgraph.settings import Settings
 
 __all__ = ["build_server"]
@@ -22,11 +23,13 @@ def build_server(
     if settings.auth.jwks_file:
         jwks = Path(settings.auth.jwks_file)
     app = create_app(settings, jwks_path=jwks)
+    configure_logging(settings.logs)
     config = uvicorn.Config(
         app,
         host=settings.gateway.host,
         port=settings.gateway.port if port is None else port,
         log_level=log_level,
+        log_config=None,
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=15,

@@ -26,7 +26,9 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from govgraph.logs import LogSettings
 from govgraph.resilience.policy import BreakerSettings, RetrySettings
+from govgraph.tracing import TracingSettings
 from legacy_connectors.errors import ConfigurationError, LegacyError
 from legacy_connectors.registry import load_kind
 
@@ -181,6 +183,10 @@ class Settings(_Model):
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    logs: LogSettings = Field(default_factory=LogSettings)
+    """Log format and level."""
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
+    """Where traces go (OpenTelemetry)."""
 
 
 class ConfigError(ConfigurationError):

@@ -23,11 +23,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from typing import TypeVar
 
+from opentelemetry.trace import Tracer
+
 from govgraph.resilience.breaker import STATE_VALUE, BreakerState, CircuitBreaker
 from govgraph.resilience.bulkhead import Bulkhead
 from govgraph.resilience.retry import is_read, retry_read
 from govgraph.settings import SourceSettings
 from govgraph.telemetry import Metrics
+from govgraph.tracing import upstream_span
 from legacy_connectors.base import Connector, Health, PartialRecords, Record, Result
 from legacy_connectors.errors import (
     LegacyError,
@@ -54,11 +57,19 @@ _RECENT = 64
 class Source:
     """One legacy source as the gateway calls it: connector, breaker, bulkhead and retries."""
 
-    def __init__(self, name: str, connector: Connector, policy: SourceSettings, metrics: Metrics):
+    def __init__(
+        self,
+        name: str,
+        connector: Connector,
+        policy: SourceSettings,
+        metrics: Metrics,
+        tracer: Tracer | None = None,
+    ):
         self.name = name
         self.connector = connector
         self.policy = policy
         self._metrics = metrics
+        self._tracer = tracer
         self.breaker = CircuitBreaker(name, policy.breaker, on_change=self._breaker_changed)
         self.bulkhead = Bulkhead(name, policy.max_concurrency, policy.max_queue)
         self.database_breakers: dict[str, CircuitBreaker] = {}
@@ -115,7 +126,9 @@ class Source:
             return request_deadline
         return deadline
 
-    async def call(self, operation: str, func: Callable[[], Awaitable[T]]) -> T:
+    async def call(
+        self, operation: str, func: Callable[[], Awaitable[T]], keys: int | None = None
+    ) -> T:
         """Run ``func`` (one call to the upstream) under this source's whole policy.
 
         Reads (see :data:`govgraph.resilience.retry.READ_OPERATIONS`) are retried after
@@ -124,12 +137,12 @@ class Source:
         deadline = self._deadline()
         try:
             try:
-                return await self._attempt(func, deadline)
+                return await self._attempt(operation, func, deadline, keys)
             except LegacyError as first:
                 if not is_read(operation):
                     raise
                 return await retry_read(
-                    lambda: self._attempt(func, deadline),
+                    lambda: self._attempt(operation, func, deadline, keys),
                     first,
                     self.policy.retries,
                     deadline,
@@ -139,7 +152,13 @@ class Source:
             self._count_error(exc.code)
             raise exc.with_service(self.name) from None
 
-    async def _attempt(self, func: Callable[[], Awaitable[T]], deadline: float) -> T:
+    async def _attempt(
+        self,
+        operation: str,
+        func: Callable[[], Awaitable[T]],
+        deadline: float,
+        keys: int | None,
+    ) -> T:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise UpstreamTimeoutError("the request deadline has passed", service=self.name)
@@ -151,7 +170,8 @@ class Source:
             async with self.bulkhead.slot(deadline):
                 reached = True
                 timeout = min(self.policy.read_timeout_s or remaining, deadline - time.monotonic())
-                return await self._timed(func, timeout)
+                with upstream_span(self._tracer, self.name, operation, keys):
+                    return await self._timed(func, timeout)
         except BaseException as exc:
             outcome = exc
             if not self.opened:
@@ -202,7 +222,7 @@ class Source:
     async def load_many(self, keys: Sequence[str]) -> list[Result]:
         """Call the connector for a batch; raise a typed error if the whole batch fails."""
         self._batch.observe(len(keys))
-        return await self.call("load_many", lambda: self._load_checked(keys))
+        return await self.call("load_many", lambda: self._load_checked(keys), len(keys))
 
     async def _load_checked(self, keys: Sequence[str]) -> list[Result]:
         results = await self.connector.load_many(keys)
@@ -302,10 +322,13 @@ def _safe(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def build_sources(settings: dict[str, SourceSettings], metrics: Metrics) -> dict[str, Source]:
+def build_sources(
+    settings: dict[str, SourceSettings], metrics: Metrics, tracer: Tracer | None = None
+) -> dict[str, Source]:
     """Build (but do not open) every configured source's connector."""
     sources = {}
     for name, policy in settings.items():
         cls = load_kind(policy.kind)
-        sources[name] = Source(name, cls.from_options(name, policy.options), policy, metrics)
+        connector = cls.from_options(name, policy.options)
+        sources[name] = Source(name, connector, policy, metrics, tracer)
     return sources

@@ -77,6 +77,7 @@ def settings_for(
     policy: dict[str, Any] | None = None,
     sources: dict[str, dict[str, Any]] | None = None,
     request_timeout_s: float = 3.0,
+    sections: dict[str, Any] | None = None,
 ) -> Settings:
     """Demo settings with ``policy`` on every source and ``sources`` merged over the blocks."""
     mapping = demo.config_mapping(data_dir, tax_url, port=0)
@@ -89,6 +90,7 @@ def settings_for(
                 block["options"] = {**block["options"], **value}
             else:
                 block[key] = value
+    mapping.update(sections or {})
     return settings_from_mapping(mapping, environ={})
 
 
@@ -99,6 +101,7 @@ class Served:
     base_url: str
     sources: dict[str, Source]
     client: httpx.AsyncClient
+    app: Any
 
 
 @contextlib.asynccontextmanager
@@ -111,7 +114,7 @@ async def serve(settings: Settings) -> AsyncIterator[Served]:
         gateway = server.config.app.state.gateway
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-            yield Served(base, gateway.sources, client)
+            yield Served(base, gateway.sources, client, server.config.app)
     finally:
         server.should_exit = True
         await task
