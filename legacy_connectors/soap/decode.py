@@ -4,7 +4,10 @@ The decoder gives exactly what ``zeep.helpers.serialize_object`` gives for the s
 (every declared child as a key, repeated children as lists, absent optional children and
 empty complex children as ``None``, Python values from zeep's own type conversions) without
 building zeep objects.
-Types it cannot mirror exactly (attributes, choices, wildcards, mixed or simple content,
+Like zeep's strict mode, an element the type does not declare is an error (``ValueError``),
+except that a namespace missing on either side is tolerated, as zeep does; comments are
+skipped (zeep 4.3 fails on them). Types it cannot
+mirror exactly (attributes, choices, wildcards, mixed or simple content,
 list and union types, recursion) make :func:`compile_element` return ``None``, and the caller
 uses zeep. An element that carries attributes at run time (``xsi:type``, ``xsi:nil``) is
 handed to zeep alone.
@@ -13,7 +16,8 @@ handed to zeep alone.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -182,8 +186,12 @@ def _compile_complex(
     def find(child: etree._Element) -> _Field | None:
         tag = child.tag
         field = fields.get(tag)
-        if field is None and isinstance(tag, str):
-            field = by_local.get(etree.QName(tag).localname)
+        if field is not None or not isinstance(tag, str):
+            return field
+        qname = etree.QName(tag)
+        field = by_local.get(qname.localname)
+        if field is None or (qname.namespace and etree.QName(field.element.qname).namespace):
+            raise ValueError(f"unexpected element {tag} in {xsd_type.name or 'a record'}")
         return field
 
     def store(out: dict[str, Any], field: _Field, value: Any) -> None:
@@ -209,7 +217,7 @@ def _compile_complex(
             store(out, field, value)
         return out
 
-    def lean(el: etree._Element) -> Any:
+    def lean_generic(el: etree._Element) -> Any:
         out = template.copy()
         for name in lists:
             out[name] = []
@@ -240,4 +248,49 @@ def _compile_complex(
                 out[name] = value
         return out
 
-    return lean, strict
+    zeep_parsers = {tag: functools.partial(by_zeep, field=f) for tag, f in fields.items()}
+    return _generate(fields, zeep_parsers, lean_generic), strict
+
+
+def _generate(
+    fields: dict[Any, _Field], zeep_parsers: Mapping[Any, _Simple], generic: _Simple
+) -> _Simple:
+    """Straight-line Python for one complex type: children matched in schema order, values
+    kept in locals, the record built as one dict display. Any child it does not expect
+    (another namespace, a comment) hands the whole element to ``generic``."""
+    namespace: dict[str, Any] = {"_ERRORS": _CONVERSION_ERRORS, "_generic": generic}
+    entries = list(fields.items())
+    lines = ["def decode(el):"]
+    singles = [f"v{i}" for i, (_, f) in enumerate(entries) if not f.many]
+    if singles:
+        lines.append("    " + " = ".join(singles) + " = None")
+    lines += [f"    v{i} = []" for i, (_, f) in enumerate(entries) if f.many]
+    lines += ["    for c in el:", "        t = c.tag"]
+    for i, (tag, f) in enumerate(entries):
+        namespace[f"T{i}"] = tag
+        lines.append(f"        {'if' if i == 0 else 'elif'} t == T{i}:")
+        if f.lean is not None:
+            namespace[f"S{i}"] = f.lean
+            namespace[f"Z{i}"] = zeep_parsers[tag]
+            lines.append(f"            x = S{i}(c) if len(c) else (Z{i}(c) if c.attrib else None)")
+        else:
+            lines.append("            x = c.text")
+            if f.convert is not None:
+                namespace[f"C{i}"] = f.convert
+                lines += [
+                    "            if x is not None:",
+                    "                try:",
+                    f"                    x = C{i}(x)",
+                    "                except _ERRORS:",
+                    "                    x = None",
+                ]
+        lines.append(f"            v{i}.append(x)" if f.many else f"            v{i} = x")
+    if entries:
+        lines += ["        else:", "            return _generic(el)"]
+    else:
+        lines.append("        pass")
+    record = ", ".join(f"{f.name!r}: v{i}" for i, (_, f) in enumerate(entries))
+    lines.append(f"    return {{{record}}}")
+    exec(compile("\n".join(lines), "<soap-decoder>", "exec"), namespace)
+    decode: _Simple = namespace["decode"]
+    return decode
