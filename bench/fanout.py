@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import statistics
 import time
 
 import httpx
-from harness import citizens_with_all_sources, data_dir, stack
+from harness import citizens_with_all_sources, data_dir, percentile, stack
 from queries import ME, SINGLE_SOURCE
 
 LATENCY_MS = 50.0
@@ -31,7 +30,7 @@ async def median_ms(client: httpx.AsyncClient, query: str, headers: list[dict[st
         samples.append((time.perf_counter() - started) * 1000)
         body = r.json()
         assert r.status_code == 200 and "errors" not in body, body
-    return statistics.median(samples)
+    return percentile(samples, 50)
 
 
 async def main() -> None:

@@ -67,6 +67,7 @@ def stack(
     data: Path, *, latency_ms: float = 0.0, gateway_options: dict[str, Any] | None = None
 ) -> Iterator[Stack]:
     """Start the simulated tax service and a gateway process over ``data``."""
+    idp = demo.identity_provider(data)
     with demo.tax_service(data, latency_ms=latency_ms) as tax_url:
         port = free_port()
         mapping = demo.config_mapping(data, tax_url, port=port, latency_ms=latency_ms)
@@ -79,7 +80,7 @@ def stack(
         proc = subprocess.Popen(
             [sys.executable, "-m", "govgraph.cli", "serve", "--config", str(config)],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=None if os.environ.get("BENCH_VERBOSE") else subprocess.DEVNULL,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         base = f"http://127.0.0.1:{port}"
@@ -94,7 +95,7 @@ def stack(
                 time.sleep(0.2)
             else:
                 raise RuntimeError("the gateway did not become ready")
-            yield Stack(base, settings, data, demo.identity_provider(data))
+            yield Stack(base, settings, data, idp)
         finally:
             proc.terminate()
             proc.wait(timeout=20)
