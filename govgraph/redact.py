@@ -9,9 +9,10 @@ records, requests or responses at all.
 
 from __future__ import annotations
 
+import logging
 import re
 
-__all__ = ["redact"]
+__all__ = ["DATA_LOGGERS", "quiet_data_loggers", "redact"]
 
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\[SQL:.*?\](?=\s*(\[|\(|$))", re.S), "[SQL]"),
@@ -40,3 +41,25 @@ def redact(text: str | None) -> str:
     for pattern, replacement in _RULES:
         out = pattern.sub(replacement, out)
     return out if len(out) <= _MAX else out[: _MAX - 3] + "..."
+
+
+DATA_LOGGERS = (
+    "aiosqlite",
+    "asyncpg",
+    "aiomysql",
+    "sqlalchemy.engine",
+    "sqlalchemy.pool",
+    "zeep",
+    "httpcore",
+    "hpack",
+)
+"""Libraries whose debug output quotes statements with their parameters, envelopes or headers."""
+
+
+def quiet_data_loggers() -> None:
+    """Keep :data:`DATA_LOGGERS` at WARNING or above, whatever the root level, so that turning
+    on debug logging never writes citizens' data (statements, their parameters, SOAP bodies)."""
+    for name in DATA_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING or logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)

@@ -4,7 +4,9 @@ In request order: the rate limit per principal (:mod:`govgraph.ratelimit`), pers
 operations (:mod:`govgraph.persisted`), operation limits as validation rules
 (:mod:`govgraph.limits`), field-level authorization (:mod:`govgraph.authorization`) and the
 access ledger, written after the response is computed and before it is sent
-(:mod:`govgraph.ledger`): if the ledger cannot be written, no data is sent.
+(:mod:`govgraph.ledger`): if the ledger cannot be written, no data is sent. Building the
+controls also keeps the database and SOAP libraries' debug logging (which quotes parameters
+and envelopes) off (:func:`govgraph.redact.quiet_data_loggers`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from govgraph.ledger import CURRENT_LEDGER, AccessLedger, LedgerError, entries_f
 from govgraph.limits import OperationLimits, limit_rules, source_weights
 from govgraph.persisted import PersistedOperations, load_manifest
 from govgraph.ratelimit import RateLimiter, principal_key
+from govgraph.redact import quiet_data_loggers
 from govgraph.settings import ConfigError, Settings
 
 __all__ = ["LedgerTimings", "Security"]
@@ -62,6 +65,7 @@ class Security:
         """Build every control from the configuration (nothing is opened yet)."""
         from resolvers.query import MAX_PAGE_SIZE
 
+        quiet_data_loggers()
         gw = settings.gateway
         query_type = schema.query_type.name if schema.query_type else "Query"
         guard = OperationGuard(
