@@ -17,7 +17,7 @@ from zeep.loader import parse_xml
 from zeep.wsse.username import UsernameToken
 
 from legacy_connectors.soap.credentials import Credentials
-from legacy_connectors.soap.decode import XSI_MARKER, Decoder, compile_element
+from legacy_connectors.soap.decode import Decoder, compile_element, needs_strict
 from legacy_connectors.soap.faults import SoapFault, find_fault, read_fault
 from legacy_connectors.soap.values import merge_path, to_plain
 from legacy_connectors.soap.wsdl import LoadedPort
@@ -166,7 +166,7 @@ class OperationCodec:
         if self._decoder is not None:
             root = etree.fromstring(body, _PARSER)
             wrapper = self._wrapper(root)
-            strict = XSI_MARKER in body
+            strict = needs_strict(body)
             value = self._decoder(wrapper, strict) if wrapper is not None else None
         else:
             root = parse_xml(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
@@ -22,6 +22,7 @@ from legacy_connectors.errors import (
     RecordNotFoundError,
 )
 from legacy_connectors.soap.codec import OperationCodec, build_codec
+from legacy_connectors.soap.commands import build_values, read_outcome
 from legacy_connectors.soap.credentials import load_credentials
 from legacy_connectors.soap.faults import SoapFault, classify_fault, http_error
 from legacy_connectors.soap.gcpause import gc_paused
@@ -78,6 +79,7 @@ class SoapConnector(Connector):
         self._executor: ThreadPoolExecutor | None = None
         self.calls = 0
         """SOAP calls made since opening (for tests and benchmarks)."""
+        self._commands: dict[str, OperationCodec] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -325,6 +327,32 @@ class SoapConnector(Connector):
             token = get_path(content, s.scan_next_token_path) if s.scan_next_token_path else None
             if token is None or not records:
                 return
+
+    async def submit(self, command: str, payload: Mapping[str, Any], *, delivery_id: str) -> Record:
+        """Call the command's operation once with the payload and the delivery id."""
+        spec = self.settings.commands.get(command)
+        if spec is None:
+            raise NotImplementedError(f"source {self.name!r} has no command {command!r}")
+        codec = self._commands.get(command)
+        if codec is None:
+            if self._port is None:
+                raise ConfigurationError(
+                    f"connector {self.name!r} is not open: call open() first", service=self.name
+                )
+            operation = self._port.operation(spec.operation, f"commands.{command}", self.name)
+            codec = build_codec(
+                self._port,
+                operation,
+                key_path=None,
+                many=False,
+                values={},
+                credentials=load_credentials(self.settings, self.name),
+                fast=False,
+            )
+            self._commands[command] = codec
+        values = build_values(self.name, command, spec, payload, delivery_id)
+        content = await self.call(codec, None, values)
+        return read_outcome(self.name, command, spec, content)
 
     async def health(self) -> Health:
         """Up when the endpoint answers HTTP at all (any status); down when it cannot be reached."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -31,7 +32,7 @@ from zeep.xsd.types.simple import AnySimpleType
 
 from legacy_connectors.soap.values import to_plain
 
-__all__ = ["XSI_MARKER", "Decoder", "compile_element"]
+__all__ = ["XSI_MARKER", "Decoder", "compile_element", "needs_strict"]
 
 Decoder = Callable[[etree._Element, bool], Any]
 """Turns one element into its plain Python value (see :func:`compile_element`)."""
@@ -91,7 +92,22 @@ def _plain_elements(xsd_type: ComplexType) -> list[tuple[str, Element]] | None:
 
 _CONVERSION_ERRORS = (TypeError, ValueError, ArithmeticError, InvalidOperation)
 XSI_MARKER = b"http://www.w3.org/2001/XMLSchema-instance"
-"""Replies without this namespace carry no ``xsi:type``/``xsi:nil``: decoders skip checking."""
+_XSI_PREFIX = re.compile(rb"xmlns:([A-Za-z_][\w.-]*)\s*=\s*[\"']" + re.escape(XSI_MARKER))
+
+
+def needs_strict(body: bytes) -> bool:
+    """Whether a reply may carry ``xsi:type`` or ``xsi:nil`` attributes (decode strictly).
+
+    Many services declare the XML Schema instance namespace on every envelope without using
+    it; only a prefix bound to it followed by ``:type`` or ``:nil`` makes a reply strict.
+    """
+    if XSI_MARKER not in body:
+        return False
+    prefixes = set(_XSI_PREFIX.findall(body))
+    if not prefixes:
+        return True
+    return any(p + b":nil" in body or p + b":type" in body for p in prefixes)
+
 
 _Simple = Callable[[etree._Element], Any]
 _TEXT, _CONVERT, _NESTED = 0, 1, 2
@@ -249,15 +265,23 @@ def _compile_complex(
         return out
 
     zeep_parsers = {tag: functools.partial(by_zeep, field=f) for tag, f in fields.items()}
-    return _generate(fields, zeep_parsers, lean_generic), strict
+    return (
+        _generate(fields, zeep_parsers, lean_generic, strict=False),
+        _generate(fields, zeep_parsers, strict, strict=True),
+    )
 
 
 def _generate(
-    fields: dict[Any, _Field], zeep_parsers: Mapping[Any, _Simple], generic: _Simple
+    fields: dict[Any, _Field],
+    zeep_parsers: Mapping[Any, _Simple],
+    generic: _Simple,
+    *,
+    strict: bool,
 ) -> _Simple:
     """Straight-line Python for one complex type: children matched in schema order, values
     kept in locals, the record built as one dict display. Any child it does not expect
-    (another namespace, a comment) hands the whole element to ``generic``."""
+    (another namespace, a comment) hands the whole element to ``generic``. The ``strict``
+    variant hands children with attributes (``xsi:nil``, ``xsi:type``) to zeep."""
     namespace: dict[str, Any] = {"_ERRORS": _CONVERSION_ERRORS, "_generic": generic}
     entries = list(fields.items())
     lines = ["def decode(el):"]
@@ -269,21 +293,25 @@ def _generate(
     for i, (tag, f) in enumerate(entries):
         namespace[f"T{i}"] = tag
         lines.append(f"        {'if' if i == 0 else 'elif'} t == T{i}:")
+        namespace[f"Z{i}"] = zeep_parsers[tag]
+        body: list[str] = []
         if f.lean is not None:
-            namespace[f"S{i}"] = f.lean
-            namespace[f"Z{i}"] = zeep_parsers[tag]
-            lines.append(f"            x = S{i}(c) if len(c) else (Z{i}(c) if c.attrib else None)")
+            namespace[f"S{i}"] = f.strict if strict else f.lean
+            body.append(f"x = S{i}(c) if len(c) else (Z{i}(c) if c.attrib else None)")
         else:
-            lines.append("            x = c.text")
+            body.append("x = c.text")
             if f.convert is not None:
                 namespace[f"C{i}"] = f.convert
-                lines += [
-                    "            if x is not None:",
-                    "                try:",
-                    f"                    x = C{i}(x)",
-                    "                except _ERRORS:",
-                    "                    x = None",
+                body += [
+                    "if x is not None:",
+                    "    try:",
+                    f"        x = C{i}(x)",
+                    "    except _ERRORS:",
+                    "        x = None",
                 ]
+        if strict:
+            body = ["if c.attrib:", f"    x = Z{i}(c)", "else:"] + ["    " + b for b in body]
+        lines += ["            " + b for b in body]
         lines.append(f"            v{i}.append(x)" if f.many else f"            v{i} = x")
     if entries:
         lines += ["        else:", "            return _generic(el)"]

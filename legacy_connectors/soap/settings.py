@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from legacy_connectors.base import ConnectorSettings
+from legacy_connectors.soap.commands import SoapCommand
 
 __all__ = ["SoapSettings"]
 
@@ -105,6 +106,8 @@ class SoapSettings(ConnectorSettings):
         default_factory=lambda: ["ServiceBusy", "SERVICE_BUSY", "ServerBusy", "TooManyRequests"]
     )
     """Fault codes or detail names meaning the service is overloaded."""
+    commands: dict[str, SoapCommand] = Field(default_factory=dict)
+    """Write commands by name (``submit``): an operation each, attempted once per call."""
 
     @model_validator(mode="before")
     @classmethod

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from legacy_connectors.soap.decode import XSI_MARKER, compile_element
+from legacy_connectors.soap.decode import compile_element, needs_strict
 from legacy_connectors.soap.values import to_plain
 from legacy_connectors.soap.wsdl import load_client, resolve_port
 
@@ -31,7 +31,7 @@ def _both(response_element: tuple[Any, Any], xml: str) -> tuple[Any, Any]:
     decoder = compile_element(element, schema)
     assert decoder is not None
     el = etree.fromstring(xml)
-    strict = XSI_MARKER in xml.encode()
+    strict = needs_strict(xml.encode())
     return decoder(el, strict), to_plain(element.parse(el, schema))
 
 
@@ -93,3 +93,17 @@ def test_comments_are_skipped(response_element: tuple[Any, Any]) -> None:
     xml = _reply(RESULT.format(rec=REC, claims="<!-- audit --><r:Note>n</r:Note>"))
     (result,) = decoder(etree.fromstring(xml), False)["Results"]["Result"]
     assert result["Note"] == "n" and result["Active"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "strict"),
+    [
+        (b"<a><b>1</b></a>", False),
+        (f'<a xmlns:xsi="{XSI}"><b>1</b></a>'.encode(), False),
+        (f'<a xmlns:i="{XSI}"><b i:nil="true"/></a>'.encode(), True),
+        (f"<a xmlns:x='{XSI}'><b x:type='y:Z'/></a>".encode(), True),
+    ],
+)
+def test_strict_only_when_xsi_attributes_are_used(body: bytes, strict: bool) -> None:
+    """A declared but unused XML Schema instance namespace does not force strict decoding."""
+    assert needs_strict(body) is strict
