@@ -11,6 +11,7 @@ import pytest
 
 from govgraph import demo
 from govgraph.cli import main
+from tests.integration_kit.land import LandRegistry
 
 
 @pytest.fixture
@@ -121,3 +122,43 @@ def test_list_shows_builtin_kinds(capsys: pytest.CaptureFixture[str]) -> None:
         "sql       built-in  legacy_connectors.sql:SqlConnector",
     ):
         assert line in out
+
+
+def _property_config(registry: LandRegistry, **changes: Any) -> dict[str, Any]:
+    return {"sources": {"property": {"kind": "rest", "options": registry.options(**changes)}}}
+
+
+def test_plugin_source_is_checked_through_its_layout_hook(
+    tmp_path: Path, land_registry: LandRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plugin kind's source passes every step; its own layout check is used."""
+    code, rows, out = _check(tmp_path, _property_config(land_registry), capsys, "-v")
+    assert code == 0, out
+    assert rows["property"][1:] == ["rest", "ok", "ok", "ok", "ok", "OK"]
+    assert "property: authenticated: credentials accepted" in out
+    assert "property: layout: matches" in out
+
+
+def test_plugin_source_with_wrong_key_field_fails_layout(
+    tmp_path: Path, land_registry: LandRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Records lacking the configured key field fail the layout step, naming the setting."""
+    mapping = _property_config(land_registry, key_field="title_no")
+    code, rows, out = _check(tmp_path, mapping, capsys)
+    assert code == 1
+    assert rows["property"][4] == "FAIL"
+    assert "key_field 'title_no' is not a field of the records" in out
+
+
+def test_plugin_source_with_wrong_token_fails_authentication(
+    tmp_path: Path, land_registry: LandRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A token the registry refuses fails the authentication step, with a credentials hint."""
+    wrong = tmp_path / "wrong-token"
+    wrong.write_text("not-the-token\n")
+    mapping = _property_config(land_registry, token_file=str(wrong))
+    code, rows, out = _check(tmp_path, mapping, capsys)
+    assert code == 1
+    assert rows["property"][2:] == ["ok", "FAIL", "-", "-", "FAILED"]
+    assert "hint: check the credentials named in sources.property.options" in out
+    assert "not-the-token" not in out

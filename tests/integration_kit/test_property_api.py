@@ -132,7 +132,7 @@ async def test_unreachable_registry_nulls_only_properties(
 ) -> None:
     """A registry that cannot be reached gives null properties and an error naming it."""
     options = land_registry.options(base_url="http://127.0.0.1:9", timeout_s=2.0)
-    sources = {"property": {"kind": "rest", "options": options, "retries": {"max_retries": 0}}}
+    sources = {"property": {"kind": "rest", "options": options}}
     async with _gateway(tmp_path, sources, land_registry) as (client, headers):
         body = await _query(client, headers)
     assert body["data"] == {"me": {"properties": None}}

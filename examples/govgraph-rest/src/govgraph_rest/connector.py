@@ -204,6 +204,30 @@ class RestConnector(Connector):
             if not cursor or not records:
                 return
 
+    async def layout_problems(self) -> list[str]:
+        """Whether the API's answers have the configured shape (used by ``connectors check``).
+
+        Reads one page from ``scan_path`` (or nothing, when unset) and reports a missing
+        ``records_field`` list or records without ``key_field``.
+        """
+        s = self.settings
+        if s.scan_path is None:
+            return []
+        response = await self._get(s.scan_path, {s.page_size_param: 1}, "layout check")
+        if response.status_code != 200:
+            raise status_error(response, self.name, "layout check")
+        data = decode_json(response, self.name, "layout check")
+        records = data.get(s.records_field)
+        if not isinstance(records, list):
+            found = sorted(data)
+            return [
+                f"records_field {s.records_field!r} is not a list in the answer (keys: {found})"
+            ]
+        if records and not (isinstance(records[0], dict) and s.key_field in records[0]):
+            fields = sorted(records[0]) if isinstance(records[0], dict) else []
+            return [f"key_field {s.key_field!r} is not a field of the records (fields: {fields})"]
+        return []
+
     async def health(self) -> Health:
         """Up when ``health_path`` answers 200 (with the token, if one is configured)."""
         if self._client is None:
