@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -168,3 +169,21 @@ def test_settings_without_docstrings_fail() -> None:
     cls = type("BareConnector", (MemoryConnector,), {"Settings": Bare})
     with pytest.raises(AssertionError, match=r"need a docstring: \['url'\]"):
         checks.check_settings(cls, {})
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "legacy_connectors.testing",
+        "legacy_connectors.testing.checks",
+        "legacy_connectors.testing.conformance",
+        "legacy_connectors.testing.memory",
+        "govgraph.doctor",
+        "govgraph.scaffold",
+    ],
+)
+def test_public_names_exist(module: str) -> None:
+    """Every name a module lists in __all__ is defined there."""
+    imported = importlib.import_module(module)
+    missing = [name for name in imported.__all__ if not hasattr(imported, name)]
+    assert not missing
