@@ -38,48 +38,57 @@ class _Scanned:
     ok: set[str] = field(default_factory=set)
 
 
+@dataclass(slots=True)
+class _SourceScan:
+    identities: list[Identity] = field(default_factory=list)
+    notices: list[ParkingNotice] = field(default_factory=list)
+    records: int = 0
+    skipped: int = 0
+    error: str | None = None
+
+
+async def _scan_one(name: str, connector: Connector, batch_size: int) -> _SourceScan:
+    out = _SourceScan()
+    mapper = MAPPERS.get(name)
+    try:
+        async for batch in connector.scan(batch_size):
+            out.records += len(batch)
+            for key, record in batch:
+                if mapper is None:
+                    notice = map_parking(key, record)
+                    if notice is None:
+                        out.skipped += 1
+                    else:
+                        out.notices.append(notice)
+                    continue
+                identity = mapper(key, record)
+                if identity is None or identity.date_of_birth is None:
+                    out.skipped += 1
+                else:
+                    out.identities.append(identity)
+    except NotImplementedError:
+        out.error = "the connector cannot scan its source"
+    except LegacyError as exc:
+        out.error = f"{type(exc).__name__}: {exc.message}"
+    return out
+
+
 async def _scan(
-    connectors: Mapping[str, Connector],
-    shapes: Mapping[str, str],
-    batch_size: int,
-    report: LinkReport,
+    connectors: Mapping[str, Connector], batch_size: int, report: LinkReport
 ) -> _Scanned:
+    """Scan every known source concurrently; a failed source contributes nothing."""
+    names = [n for n in connectors if n in MAPPERS or n == "parking"]
+    report.ignored_sources += [n for n in connectors if n not in names]
+    results = await asyncio.gather(*(_scan_one(n, connectors[n], batch_size) for n in names))
     out = _Scanned()
-    for name, connector in connectors.items():
-        shape = shapes.get(name, name)
-        if shape not in MAPPERS and shape != "parking":
-            report.ignored_sources.append(name)
+    for name, result in zip(names, results, strict=True):
+        if result.error is not None:
+            report.errors[name] = result.error
             continue
-        identities: list[Identity] = []
-        notices: list[ParkingNotice] = []
-        records = skipped = 0
-        try:
-            async for batch in connector.scan(batch_size):
-                for key, record in batch:
-                    records += 1
-                    if shape == "parking":
-                        notice = map_parking(key, record)
-                        if notice is None:
-                            skipped += 1
-                        else:
-                            notices.append(notice)
-                        continue
-                    identity = MAPPERS[shape](key, record)
-                    if identity is None or identity.date_of_birth is None:
-                        skipped += 1
-                        continue
-                    identity.source = name if shape == name else shape
-                    identities.append(identity)
-        except NotImplementedError:
-            report.errors[name] = "the connector cannot scan its source"
-            continue
-        except LegacyError as exc:
-            report.errors[name] = f"{type(exc).__name__}: {exc.message}"
-            continue
-        out.identities += identities
-        out.notices += notices
+        out.identities += result.identities
+        out.notices += result.notices
         out.ok.add(name)
-        report.sources[name] = {"records": records, "skipped": skipped}
+        report.sources[name] = {"records": result.records, "skipped": result.skipped}
     return out
 
 
@@ -227,19 +236,18 @@ async def link(
     index: CitizenIndex,
     *,
     model_version: str = MODEL_VERSION,
-    batch_size: int = 5000,
-    shapes: Mapping[str, str] | None = None,
+    batch_size: int = 1000,
 ) -> LinkReport:
     """Link every source's records into citizens and write the changes to ``index``.
 
-    ``connectors`` are open connectors by source name. Their names select the record shape
-    (``tax``, ``benefits``, ``passports``, ``vehicles``, ``parking``); ``shapes`` maps other
-    names to one of these. A source whose scan fails is reported in ``errors`` and its existing
-    links are kept as they were. The CPU-bound work runs in a worker thread.
+    ``connectors`` are open connectors by source name; the names select the record shape
+    (``tax``, ``benefits``, ``passports``, ``vehicles``, ``parking``) and other sources are
+    listed in ``ignored_sources``. A source whose scan fails is reported in ``errors`` and its
+    existing links are kept as they were. The CPU-bound work runs in a worker thread.
     """
     started = time.perf_counter()
     report = LinkReport(model_version=model_version)
-    scanned = await _scan(connectors, shapes or {}, batch_size, report)
+    scanned = await _scan(connectors, batch_size, report)
     report.timings["scan"] = time.perf_counter() - started
     existing = await index.all_links()
     ids = sorted({x.citizen_id for x in existing})
