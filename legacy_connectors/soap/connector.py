@@ -8,11 +8,12 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
+from xml.sax.saxutils import escape as xml_escape
 
 from lxml import etree
 from zeep.exceptions import Error as ZeepError
 
-from legacy_connectors.base import Connector, Health, Record, Result
+from legacy_connectors.base import Connector, Health, Record, Result, current_call
 from legacy_connectors.errors import (
     ConfigurationError,
     InvalidInputError,
@@ -23,7 +24,7 @@ from legacy_connectors.errors import (
 )
 from legacy_connectors.soap.codec import OperationCodec, build_codec
 from legacy_connectors.soap.commands import build_values, read_outcome
-from legacy_connectors.soap.credentials import load_credentials
+from legacy_connectors.soap.credentials import Credentials, load_credentials
 from legacy_connectors.soap.faults import SoapFault, classify_fault, http_error
 from legacy_connectors.soap.gcpause import gc_paused
 from legacy_connectors.soap.http import SoapHttpClient
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 HeaderHook = Callable[[], str | None]
 """Returns extra SOAP header XML (each element declaring its namespaces) for the next call."""
 
+_QUOTE = {'"': "&quot;"}
 _KEY_ERRORS = (RecordError, InvalidInputError)
 """Errors that concern one key: returned in its place, not raised for the batch."""
 
@@ -74,6 +76,8 @@ class SoapConnector(Connector):
         self._single: OperationCodec | None = None
         self._batch: OperationCodec | None = None
         self._scan: OperationCodec | None = None
+        self._others: dict[str, OperationCodec] = {}
+        self._credentials: Credentials | None = None
         self._http: SoapHttpClient | None = None
         self._limit: asyncio.Semaphore | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -116,6 +120,7 @@ class SoapConnector(Connector):
         if s.scan_operation:
             self._scan = codec(s.scan_operation, "scan_operation", None, False)
         self._port = port
+        self._credentials = credentials
         self._endpoint = endpoint
 
     async def open(self) -> None:
@@ -147,6 +152,7 @@ class SoapConnector(Connector):
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
         self._port = None
+        self._others.clear()
 
     @property
     def fast_paths(self) -> dict[str, tuple[bool, bool]]:
@@ -163,6 +169,20 @@ class SoapConnector(Connector):
             )
         return self._http, self._limit
 
+    def _extra_headers(self) -> str | None:
+        parts = []
+        header = self.settings.request_id_header
+        request_id = current_call().request_id
+        if header and request_id:
+            name = etree.QName(header)
+            parts.append(
+                f'<rid:{name.localname} xmlns:rid="{xml_escape(name.namespace or "", _QUOTE)}">'
+                f"{xml_escape(request_id)}</rid:{name.localname}>"
+            )
+        if self.soap_headers is not None and (hooked := self.soap_headers()):
+            parts.append(hooked)
+        return "".join(parts) or None
+
     async def _parse(self, codec: OperationCodec, body: bytes) -> dict[str, Any]:
         if len(body) > self.settings.parse_in_thread_bytes and self._executor is not None:
             loop = asyncio.get_running_loop()
@@ -177,7 +197,7 @@ class SoapConnector(Connector):
     ) -> dict[str, Any]:
         """Make one SOAP call and return the reply wrapper's content as plain dicts."""
         http, limit = self._ready()
-        extra = self.soap_headers() if self.soap_headers else None
+        extra = self._extra_headers()
         body, headers = codec.request(keys, extra, values)
         async with limit:
             self.calls += 1
@@ -302,6 +322,32 @@ class SoapConnector(Connector):
             if isinstance(result, BaseException) and not isinstance(result, _KEY_ERRORS):
                 raise result
         return dict(zip(keys, results, strict=True))  # type: ignore[arg-type]
+
+    async def invoke(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Call any operation of the port with keyword ``arguments`` (as zeep takes them).
+
+        For writes and one-off calls (e.g. ``SubmitAddressChange``). Returns the reply
+        wrapper's content as plain dicts; faults raise typed errors, "not found" included
+        (as :class:`~legacy_connectors.errors.RecordNotFoundError`).
+        """
+        codec = self._others.get(operation)
+        if codec is None:
+            port = self._port
+            if port is None:
+                raise ConfigurationError(
+                    f"connector {self.name!r} is not open: call open() first", service=self.name
+                )
+            codec = build_codec(
+                port,
+                port.operation(operation, "operation", self.name),
+                key_path=None,
+                many=False,
+                values={},
+                credentials=self._credentials,
+                fast=self.settings.fast_path,
+            )
+            self._others[operation] = codec
+        return await self.call(codec, None, arguments)
 
     # -- other capabilities -----------------------------------------------------------------
 

@@ -68,6 +68,9 @@ class SoapSettings(ConnectorSettings):
     """Most calls in flight to this service at once (also the HTTP connection pool size)."""
     timeout_s: float = Field(default=10.0, gt=0)
     """Total time allowed for one call, connection included."""
+    request_id_header: str | None = "{urn:govgraph:request:v1}RequestId"
+    """SOAP header element (Clark notation) carrying the gateway request's id, sent when a
+    request id is known; ``None`` sends none. It has no ``mustUnderstand``: services ignore it."""
     fast_path: bool = True
     """Use the envelope template and lxml extraction compiled from the WSDL for the configured
     operations when their types allow it; zeep builds and parses otherwise."""

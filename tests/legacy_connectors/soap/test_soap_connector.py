@@ -11,6 +11,7 @@ import pytest
 
 from fixtures.tax import source_options
 from fixtures.tax.testing import TaxService
+from legacy_connectors.base import CALL_CONTEXT, CallContext
 from legacy_connectors.errors import ConfigurationError, InvalidInputError
 from legacy_connectors.registry import load_kind
 from legacy_connectors.soap import SoapConnector
@@ -206,3 +207,30 @@ async def test_soap_header_hook_is_sent(tax: TaxService) -> None:
         assert isinstance(record, dict)
     finally:
         await conn.aclose()
+
+
+async def test_invoke_submits_an_address_change(tax: TaxService, connector: SoapConnector) -> None:
+    """invoke() calls a write operation; a repeated delivery id is reported as a duplicate."""
+    nino = tax.ninos[42]
+    arguments = {
+        "Nino": nino,
+        "DeliveryId": "bench-delivery-42",
+        "Address": {"Line": ["3 Mill Road"], "Town": "Leeds", "PostCode": "LS2 9JT"},
+    }
+    assert await connector.invoke("SubmitAddressChange", arguments) == {"Outcome": "ACCEPTED"}
+    assert await connector.invoke("SubmitAddressChange", arguments) == {"Outcome": "DUPLICATE"}
+    (record,) = await connector.load_many([nino])
+    assert isinstance(record, dict) and record["Address"]["PostCode"] == "LS2 9JT"
+
+
+async def test_request_id_travels_as_a_soap_header(
+    tax: TaxService, connector: SoapConnector
+) -> None:
+    """The gateway request id in the call context reaches the service as a RequestId header."""
+    token = CALL_CONTEXT.set(CallContext(request_id="req-7f3a"))
+    try:
+        (record,) = await connector.load_many([tax.ninos[11]])
+    finally:
+        CALL_CONTEXT.reset(token)
+    assert isinstance(record, dict)
+    assert tax.stats()["last_request_id"] == "req-7f3a"
