@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, cast
 
 from pydantic import ValidationError
@@ -29,6 +30,7 @@ __all__ = [
     "check_missing_keys",
     "check_scan",
     "check_settings",
+    "check_submit_is_idempotent",
     "check_typed_error",
     "check_unreachable",
     "comparable",
@@ -274,6 +276,29 @@ async def check_unreachable(factory: ConnectorFactory, key: str) -> None:
                 check_typed_error(failed, key)
     finally:
         await connector.aclose()
+
+
+async def check_submit_is_idempotent(
+    connector: Connector, command: str, payload: Mapping[str, Any]
+) -> None:
+    """A write is accepted once per delivery id; again with the same id it is a duplicate;
+    an unknown command raises ``NotImplementedError``."""
+    submit = getattr(connector, "submit", None)
+    assert callable(submit), "the connector has no submit() for writes"
+    delivery_id = f"conformance-{uuid.uuid4().hex}"
+    first = await submit(command, payload, delivery_id=delivery_id)
+    assert isinstance(first, dict), f"submit() must return a record, got {type(first).__name__}"
+    assert first.get("outcome") == "ACCEPTED", f"first delivery: {first.get('outcome')!r}"
+    again = await submit(command, payload, delivery_id=delivery_id)
+    assert isinstance(again, dict) and again.get("outcome") == "DUPLICATE", (
+        f"the same delivery id again must give outcome DUPLICATE, got {again!r}"
+    )
+    try:
+        await submit("no_such_command_xyz", payload, delivery_id=f"{delivery_id}-x")
+    except NotImplementedError:
+        pass
+    else:
+        raise AssertionError("an unknown command must raise NotImplementedError")
 
 
 def check_settings(cls: type[Connector], options: dict[str, Any]) -> None:

@@ -21,7 +21,8 @@ provide three fixtures; pytest then collects every test below for your kind::
             return ["ZZ999"]
 
 Optional fixtures: ``failing_key`` (a key the upstream holds but cannot serve, e.g. a corrupt
-record), ``unreachable_options`` (options pointing at an upstream that is not there) and
+record), ``unreachable_options`` (options pointing at an upstream that is not there),
+``write_command`` (a ``(command, payload)`` the source accepts through ``submit``) and
 ``connector`` (override it to build the connector yourself; by default it is loaded through
 the registry by ``kind``, built from ``connector_options``, opened and closed per test).
 The tests need ``pytest-asyncio``.
@@ -75,6 +76,11 @@ class ConnectorConformance:
     @pytest.fixture
     def unreachable_options(self) -> Mapping[str, Any] | None:
         """Options pointing at an upstream that is not there (``None``: the test is skipped)."""
+        return None
+
+    @pytest.fixture
+    def write_command(self) -> tuple[str, Mapping[str, Any]] | None:
+        """A write command the source accepts and its payload (``None``: the test is skipped)."""
         return None
 
     @pytest.fixture
@@ -173,6 +179,16 @@ class ConnectorConformance:
         """If the kind can scan, its batches are (key, record) pairs that load_many finds."""
         if not await checks.check_scan(connector):
             pytest.skip(f"connector kind {self.kind!r} cannot scan")
+
+    @pytest.mark.asyncio
+    async def test_writes_are_idempotent_by_delivery_id(
+        self, connector: Connector, write_command: tuple[str, Mapping[str, Any]] | None
+    ) -> None:
+        """A write is accepted once; the same delivery id again is reported as a duplicate."""
+        if write_command is None:
+            pytest.skip("no write_command fixture for this kind")
+        command, payload = write_command
+        await checks.check_submit_is_idempotent(connector, command, payload)
 
     @pytest.mark.asyncio
     async def test_unreachable_upstream_gives_typed_errors(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -23,6 +23,8 @@ class MemorySettings(ConnectorSettings):
     """Keys whose record is reported as corrupt (a per-key error)."""
     available: bool = True
     """Whether the simulated upstream can be reached."""
+    commands: list[str] = Field(default_factory=list)
+    """Write commands ``submit`` accepts (each delivery is recorded once)."""
 
 
 class MemoryConnector(Connector):
@@ -36,6 +38,8 @@ class MemoryConnector(Connector):
         super().__init__(name, settings)
         self.calls = 0
         """``load_many`` calls answered so far."""
+        self.deliveries: dict[str, tuple[str, dict[str, Any]]] = {}
+        """Writes accepted so far, by delivery id."""
 
     def _check_available(self) -> None:
         if not self.settings.available:
@@ -54,6 +58,16 @@ class MemoryConnector(Connector):
                 record = self.settings.records.get(key)
                 results.append(None if record is None else dict(record))
         return results
+
+    async def submit(self, command: str, payload: Mapping[str, Any], *, delivery_id: str) -> Record:
+        """Record the write once per ``delivery_id``; ``DUPLICATE`` when the id was seen."""
+        self._check_available()
+        if command not in self.settings.commands:
+            raise NotImplementedError(f"source {self.name!r} has no command {command!r}")
+        if delivery_id in self.deliveries:
+            return {"outcome": "DUPLICATE", "delivery_id": delivery_id}
+        self.deliveries[delivery_id] = (command, dict(payload))
+        return {"outcome": "ACCEPTED", "delivery_id": delivery_id}
 
     async def health(self) -> Health:
         """Up, or down when ``available`` is off."""

@@ -61,6 +61,11 @@ class Flawed(MemoryConnector):
             return Health(status="up")
         return await super().health()
 
+    async def submit(self, command: str, payload: Any, *, delivery_id: str) -> dict[str, Any]:
+        if self.flaw == "not_idempotent":
+            return {"outcome": "ACCEPTED"}
+        return await super().submit(command, payload, delivery_id=delivery_id)
+
     async def aclose(self) -> None:
         if self.flaw == "close_twice" and self._closed:
             raise RuntimeError("already closed")
@@ -69,7 +74,8 @@ class Flawed(MemoryConnector):
 
 def flawed(flaw: str, **options: Any) -> Connector:
     cls = type(f"Flawed_{flaw}", (Flawed,), {"flaw": flaw})
-    return cls.from_options("flawed", {"records": RECORDS, "corrupt_keys": ["K5"], **options})
+    settings = {"records": RECORDS, "corrupt_keys": ["K5"], "commands": ["note"], **options}
+    return cls.from_options("flawed", settings)
 
 
 async def test_sound_connector_passes_every_check() -> None:
@@ -82,6 +88,7 @@ async def test_sound_connector_passes_every_check() -> None:
     await checks.check_health(good)
     await checks.check_concurrent_batches(good, KNOWN, MISSING)
     assert await checks.check_scan(good)
+    await checks.check_submit_is_idempotent(good, "note", {"text": "hello"})
 
 
 async def test_reordered_results_fail() -> None:
@@ -157,6 +164,12 @@ async def test_unreachable_memory_connector_raises_typed_error() -> None:
     connector = flawed("", available=False)
     with pytest.raises(UpstreamUnavailableError):
         await connector.load_many(["K1"])
+
+
+async def test_write_accepted_twice_fails() -> None:
+    """A write that is accepted again under the same delivery id fails the idempotence check."""
+    with pytest.raises(AssertionError, match="must give outcome DUPLICATE"):
+        await checks.check_submit_is_idempotent(flawed("not_idempotent"), "note", {"text": "x"})
 
 
 def test_settings_without_docstrings_fail() -> None:

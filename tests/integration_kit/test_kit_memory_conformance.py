@@ -22,7 +22,7 @@ class TestMemoryConformance(ConnectorConformance):
 
     @pytest.fixture
     def connector_options(self) -> Mapping[str, Any]:
-        return {"records": RECORDS, "corrupt_keys": ["K012"]}
+        return {"records": RECORDS, "corrupt_keys": ["K012"], "commands": ["change_address"]}
 
     @pytest.fixture
     def known_keys(self) -> Sequence[str]:
@@ -35,6 +35,10 @@ class TestMemoryConformance(ConnectorConformance):
     @pytest.fixture
     def failing_key(self) -> str | None:
         return "K012"
+
+    @pytest.fixture
+    def write_command(self) -> tuple[str, Mapping[str, Any]] | None:
+        return "change_address", {"key": "K001", "postcode": "MB1 1AA"}
 
     @pytest.fixture
     def unreachable_options(self) -> Mapping[str, Any] | None:
