@@ -14,6 +14,7 @@ from zeep.xsd import ComplexType, Element
 from zeep.xsd.elements.any import Any as AnyElement
 from zeep.xsd.elements.indicators import Choice, Group, OrderIndicator
 
+from legacy_connectors.errors import ConfigurationError
 from legacy_connectors.soap.decode import compile_element
 from legacy_connectors.soap.wsdl import SOAP11_ENV, SOAP12_ENV, load_client
 
@@ -242,8 +243,69 @@ def describe_wsdl(location: str, *, timeout_s: float = 30.0) -> WsdlDescription:
                     port_info.operations.append(_safe_operation(binding._operations[name], schema))
             info.ports.append(port_info)
         services.append(info)
+    if not services:
+        services = _without_service(client, schema, location)
     namespaces = {prefix: ns for prefix, ns in sorted(schema.prefix_map.items())}
     return WsdlDescription(location, services, namespaces)
+
+
+def _without_service(client: Any, schema: Any, location: str) -> list[ServiceInfo]:
+    """Bindings, else port types, of a WSDL that has no ``service`` element."""
+    document = client.wsdl
+    if document.bindings:
+        info = ServiceInfo("(no service element; its bindings)")
+        for binding in document.bindings.values():
+            port = PortInfo(
+                etree.QName(binding.name).localname,
+                etree.QName(binding.name).localname,
+                _protocol(binding),
+                None,
+            )
+            if port.protocol.startswith("SOAP"):
+                port.operations = [
+                    _safe_operation(binding._operations[name], schema)
+                    for name in sorted(binding._operations)
+                ]
+            info.ports.append(port)
+        return [info]
+    if document.port_types:
+        info = ServiceInfo("(no service or binding; abstract port types only)")
+        for port_type in document.port_types.values():
+            port = PortInfo(etree.QName(port_type.name).localname, "-", "abstract", None)
+            for name in sorted(port_type.operations):
+                abstract = port_type.operations[name]
+                port.operations.append(
+                    OperationInfo(
+                        name=name,
+                        style="abstract",
+                        soap_action=None,
+                        input=_parts(abstract.input_message),
+                        output=_parts(abstract.output_message),
+                        faults=sorted(abstract.fault_messages or {}),
+                    )
+                )
+            info.ports.append(port)
+        return [info]
+    root = etree.QName(client.wsdl._get_xml_document(location)).namespace
+    if root == "http://www.w3.org/ns/wsdl":
+        raise ConfigurationError(
+            f"wsdl {location!r} is WSDL 2.0, which cannot be read (WSDL 1.1 is supported)"
+        )
+    return []
+
+
+def _parts(message: Any) -> list[FieldInfo]:
+    fields: list[FieldInfo] = []
+    for name, part in (getattr(message, "parts", None) or {}).items():
+        if part.element is not None:
+            fields.append(_element(part.element, frozenset(), 0))
+        else:
+            fields.append(
+                FieldInfo(
+                    name, _type_name(part.type), "1", None, _fields_of(part.type, frozenset(), 1)
+                )
+            )
+    return fields
 
 
 def _field_lines(fields: list[FieldInfo], indent: int, out: list[str]) -> None:
@@ -258,6 +320,8 @@ def _field_lines(fields: list[FieldInfo], indent: int, out: list[str]) -> None:
 def render_text(description: WsdlDescription) -> str:
     """An indented outline of services, ports, operations and their message types."""
     out = [f"WSDL {description.location}"]
+    if not description.services:
+        out.append("(no services, bindings or port types found)")
     if description.namespaces:
         out.append("Namespaces:")
         out.extend(f"  {prefix}: {ns}" for prefix, ns in description.namespaces.items())
@@ -273,15 +337,16 @@ def render_text(description: WsdlDescription) -> str:
                     continue
                 if op.soap_action:
                     out.append(f"      soapAction: {op.soap_action}")
-                out.append(f"      input {op.input_element or '(none)'}:")
+                out.append(f"      input {op.input_element or ''}:".replace(" :", ":"))
                 _field_lines(op.input, 4, out)
                 if op.headers:
                     out.append("      SOAP headers:")
                     _field_lines(op.headers, 4, out)
-                out.append(f"      output {op.output_element or '(none)'}:")
+                out.append(f"      output {op.output_element or ''}:".replace(" :", ":"))
                 _field_lines(op.output, 4, out)
                 if op.faults:
                     out.append(f"      faults: {', '.join(op.faults)}")
-                decoder = "compiled" if op.fast_reply else "zeep"
-                out.append(f"      reply decoding: {decoder}")
+                if op.style != "abstract":
+                    decoder = "compiled" if op.fast_reply else "zeep"
+                    out.append(f"      reply decoding: {decoder}")
     return "\n".join(out) + "\n"

@@ -108,3 +108,20 @@ def test_cli_inspect_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: 
     """A WSDL that cannot be read exits 1 with a one-line reason."""
     assert main(["soap", "inspect", str(tmp_path / "absent.wsdl")]) == 1
     assert "could not be read" in capsys.readouterr().err
+
+
+def test_wsdl_without_service_shows_its_port_types() -> None:
+    """An interface-only WSDL is described by its port types' abstract operations."""
+    description = describe_wsdl(str(WSDL_PATH.with_name("tax-interface.wsdl")))
+    (service,) = description.services
+    ops = {op.name: op for op in service.ports[0].operations}
+    assert ops["GetTaxpayers"].style == "abstract"
+    assert ops["GetTaxpayers"].input[0].children[0].occurs == "1..100"
+
+
+def test_wsdl_2_is_refused_by_name(tmp_path: Path) -> None:
+    """A WSDL 2.0 document is refused with a message saying which version is supported."""
+    path = tmp_path / "v2.wsdl"
+    path.write_text('<description xmlns="http://www.w3.org/ns/wsdl"/>')
+    with pytest.raises(ConfigurationError, match=r"WSDL 2\.0"):
+        describe_wsdl(str(path))
