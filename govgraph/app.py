@@ -34,6 +34,7 @@ from govgraph.graphql_http import (
 from govgraph.idp import idp_routes
 from govgraph.index import CitizenIndex
 from govgraph.logs import bind_request
+from govgraph.outbox import DeliveryWorker, Outbox, WorkerSettings
 from govgraph.resilience.status import check_sources, readiness
 from govgraph.security import Security
 from govgraph.settings import Settings
@@ -64,17 +65,27 @@ class Gateway:
     operations: OperationCache
     security: Security
     statistics: StatisticsService | None = None
+    outbox: Outbox | None = None
+    worker: DeliveryWorker | None = None
 
     async def open(self) -> None:
         await self.index.open()
+        if self.outbox is not None:
+            await self.outbox.open()
         await self.verifier.open()
         await self.security.open()
         await asyncio.gather(*(s.open() for s in self.sources.values()))
+        if self.worker is not None:
+            self.worker.start()
 
     async def aclose(self) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
         await asyncio.gather(*(s.aclose() for s in self.sources.values()))
         await self.security.aclose()
         await self.verifier.aclose()
+        if self.outbox is not None:
+            await self.outbox.aclose()
         await self.index.aclose()
 
 
@@ -160,6 +171,8 @@ class GraphQLEndpoint:
                 batch_loads=self.gw.settings.gateway.batch_loads,
             )
             ctx.statistics = self.gw.statistics  # type: ignore[attr-defined]
+            ctx.outbox = self.gw.outbox  # type: ignore[attr-defined]
+            ctx.worker = self.gw.worker  # type: ignore[attr-defined]
             token = REQUEST_DEADLINE.set(
                 time.monotonic() + self.gw.settings.gateway.request_timeout_s
             )
@@ -240,6 +253,9 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
         security=security,
     )
     gateway.statistics = StatisticsService(gateway.sources, gateway.index, metrics=metrics)
+    delivery = WorkerSettings.from_env()
+    gateway.outbox = Outbox(settings.gateway.index_url, lease_s=delivery.lease_s)
+    gateway.worker = DeliveryWorker(gateway.outbox, gateway.sources, delivery)
     graphiql = settings.gateway.profile != "production"
     endpoint = GraphQLEndpoint(gateway, graphiql=graphiql)
 

@@ -142,8 +142,13 @@ def config_mapping(
     latency_ms: float = 0.0,
 ) -> dict[str, Any]:
     """The demo gateway's configuration (what ``govgraph.toml`` holds)."""
+    from fixtures.writes import commands
+
     data_dir = data_dir.resolve()
     sources = source_blocks(data_dir, tax_base_url)
+    for name, block in sources.items():
+        if writes := commands(name, data_dir):
+            block["options"]["commands"] = writes
     if latency_ms:
         for name, block in sources.items():
             if name != "tax":

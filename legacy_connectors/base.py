@@ -131,6 +131,23 @@ class Connector(abc.ABC):
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections, threads and files. Safe to call more than once."""
 
+    async def submit(self, command: str, payload: Mapping[str, Any], *, delivery_id: str) -> Record:
+        """Carry out the configured write ``command`` with ``payload``, once per ``delivery_id``.
+
+        Optional capability: kinds configure their writes per source (a ``commands`` setting)
+        and know nothing of what a command means. The upstream records ``delivery_id`` with
+        the write, so asking again with the same id is harmless: the answer is then a record
+        whose ``outcome`` is ``DUPLICATE`` instead of ``ACCEPTED``. Other fields of the record
+        depend on the kind (e.g. which database of a set took the write).
+
+        Raises :class:`~legacy_connectors.errors.InvalidInputError` or a
+        :class:`~legacy_connectors.errors.RecordError` when the upstream refuses the command
+        (asking again will not help), a :class:`~legacy_connectors.errors.RetriableError` when
+        it may succeed later, and ``NotImplementedError`` when the kind or source has no such
+        command. A write is never retried inside this call.
+        """
+        raise NotImplementedError(f"connector kind {self.kind!r} has no command {command!r}")
+
     async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
         """Yield every (key, record) the upstream holds, in batches (for linkage and statistics).
 

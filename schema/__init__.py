@@ -6,6 +6,7 @@ import strawberry
 
 from schema.citizen import Citizen
 from schema.departments import BenefitClaim, DrivingLicence, Passport, PenaltyNotice, Vehicle
+from schema.mutations import Mutation
 from schema.property import PropertyTitle
 from schema.query import Query
 
@@ -16,6 +17,7 @@ def build_schema() -> strawberry.Schema:
     """Build the gateway's schema (once per app)."""
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=[
             Citizen,
             Passport,

@@ -8,9 +8,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from resolvers import address_change as moves
 from resolvers import citizen as fetch
 from resolvers import property as land
-from resolvers import views
+from resolvers import renewals, views
 from resolvers.access import access_log as read_access_log
 from resolvers.ids import encode_id
 from schema.access import AccessRecord
@@ -25,6 +26,7 @@ from schema.departments import (
 )
 from schema.property import PropertyTitle
 from schema.views import Document, Entitlement, Obligation, Task
+from schema.writes import Application
 
 __all__ = ["Citizen", "CitizenConnection", "CitizenEdge"]
 
@@ -65,8 +67,16 @@ class Citizen(Node):
         profile = await info.context.profiles.load(self.citizen_id)
         return None if profile is None else profile.date_of_birth
 
-    @strawberry.field(description="Current postal address.")
+    @strawberry.field(
+        description="Current postal address: the one the citizen last reported "
+        "(`changeAddress`), else the one government holds."
+    )
     async def address(self, info: Info) -> Address | None:
+        reported = await moves.reported_address(info.context, self.citizen_id)
+        if reported is not None:
+            return Address(
+                lines=list(reported["lines"]), town=reported["town"], postcode=reported["postcode"]
+            )
         profile = await info.context.profiles.load(self.citizen_id)
         if profile is None:
             return None
@@ -109,6 +119,13 @@ class Citizen(Node):
         for err in errors:
             views.report_error(info.context, info.path.as_list(), err)
         return notices
+
+    @strawberry.field(
+        description="Applications the citizen has made (such as passport renewals) and where "
+        "each stands, newest first."
+    )
+    async def applications(self, info: Info) -> list[Application] | None:
+        return await renewals.applications(info.context, self.citizen_id)
 
     @strawberry.field(
         description="Land and property titles the citizen is a registered proprietor of, "

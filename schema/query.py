@@ -7,12 +7,15 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from resolvers import address_change as moves
 from resolvers import query as q
 from resolvers import services as svc
 from schema.citizen import Citizen, CitizenConnection, CitizenEdge
 from schema.common import Node, PageInfo
+from schema.mutations import address_change_of
 from schema.services import Service
 from schema.statistics import Statistics, resolve_statistics
+from schema.writes import AddressChange
 
 __all__ = ["Query"]
 
@@ -73,6 +76,17 @@ class Query:
     )
     async def services(self, info: Info) -> list[Service]:
         return await svc.services(info.context)
+
+    @strawberry.field(
+        description="A change of address you reported (`changeAddress`), with how its "
+        "delivery to each department is going (the citizen who reported it only)."
+    )
+    async def address_change(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The change's id.")],
+    ) -> AddressChange:
+        return address_change_of(await moves.address_change(info.context, str(id)))
 
     statistics: Statistics = strawberry.field(
         resolver=resolve_statistics,

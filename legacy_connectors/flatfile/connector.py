@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import fnmatch
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +20,7 @@ from legacy_connectors.errors import (
     UpstreamUnavailableError,
 )
 from legacy_connectors.flatfile.codepages import code_page
+from legacy_connectors.flatfile.commands import InputBatch
 from legacy_connectors.flatfile.convert import is_text
 from legacy_connectors.flatfile.dataset import Fingerprint, Generation, fingerprint, load_generation
 from legacy_connectors.flatfile.errors import FileIntegrityError, RecordDecodeError
@@ -59,6 +60,7 @@ class FlatFileConnector(Connector):
         self._text_key = True
         self._poller: asyncio.Task[None] | None = None
         self._refresh_lock = asyncio.Lock()
+        self._batches: dict[str, InputBatch] = {}
 
     async def open(self) -> None:
         """Parse the copybook, index the newest valid file and start watching for new ones."""
@@ -226,6 +228,16 @@ class FlatFileConnector(Connector):
         if "_corrupt_fields" in values:
             gen.bad_records.add(number)
         return values
+
+    async def submit(self, command: str, payload: Mapping[str, Any], *, delivery_id: str) -> Record:
+        """Append the command's transaction record to its input batch file, once per delivery."""
+        spec = self.cfg.commands.get(command)
+        if spec is None:
+            raise NotImplementedError(f"source {self.name!r} has no command {command!r}")
+        batch = self._batches.get(command)
+        if batch is None:
+            batch = self._batches[command] = InputBatch(self.name, command, spec)
+        return await batch.submit(payload, delivery_id)
 
     async def health(self) -> Health:
         """File, generation, record counts and bad-record count of what is being served."""

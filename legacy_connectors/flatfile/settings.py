@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from legacy_connectors.base import ConnectorSettings
 from legacy_connectors.errors import LegacyError
 from legacy_connectors.flatfile.codepages import code_page
+from legacy_connectors.flatfile.command_model import FlatFileCommand
 from legacy_connectors.flatfile.dates import DateFormat
 from legacy_connectors.flatfile.framing import RecordFormat
 from legacy_connectors.flatfile.options import TrimPolicy
@@ -101,6 +102,8 @@ class FlatFileSettings(ConnectorSettings):
     """Byte order of COMP-5 fields (``little`` for files written by PC or Linux compilers)."""
     condition_names: bool = False
     """Add ``<FIELD>_CONDITION`` (the matching level-88 name, or None) beside such fields."""
+    commands: dict[str, FlatFileCommand] = Field(default_factory=dict)
+    """Write commands by name (``submit``): a transaction record appended to an input file."""
 
     @field_validator("encoding")
     @classmethod

@@ -10,14 +10,15 @@ error per failed database (its ``service`` is ``<source>/<database>``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from typing import ClassVar, Literal
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, ClassVar, Literal
 
 from legacy_connectors.base import Connector, Health, PartialRecords, Record, Result
 from legacy_connectors.errors import LegacyError
 from legacy_connectors.sql.database import Database, Fetched
 from legacy_connectors.sql.engines import EngineOptions
 from legacy_connectors.sql.settings import SqlSettings
+from legacy_connectors.sql.writes import SqlWriter
 
 __all__ = ["SqlConnector"]
 
@@ -52,6 +53,7 @@ class SqlConnector(Connector):
             for db_name, url, label, mapping in settings.targets()
         ]
         self._single = single
+        self._writer: SqlWriter | None = None
 
     @property
     def queries(self) -> dict[str, int]:
@@ -159,7 +161,18 @@ class SqlConnector(Connector):
                 if batch:
                     yield batch
 
+    async def submit(self, command: str, payload: Mapping[str, Any], *, delivery_id: str) -> Record:
+        """Run the configured write ``command`` once per ``delivery_id`` (see ``sql.writes``)."""
+        spec = self.settings.commands.get(command)
+        if spec is None:
+            raise NotImplementedError(f"source {self.name!r} has no command {command!r}")
+        if self._writer is None:
+            self._writer = SqlWriter(self.name, self.settings)
+        return await self._writer.submit(command, spec, payload, delivery_id)
+
     async def aclose(self) -> None:
-        """Close every database's pool."""
+        """Close every database's pool (and the write pools)."""
         for db in self.databases:
             await db.aclose()
+        if self._writer is not None:
+            await self._writer.aclose()

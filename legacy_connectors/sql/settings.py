@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from legacy_connectors.base import ConnectorSettings
+from legacy_connectors.sql.commands import SqlCommand
 
 __all__ = [
     "ChildMapping",
@@ -161,6 +162,8 @@ class SqlSettings(ConnectorSettings):
     """Open read-only sessions (SQLite ``query_only``, PostgreSQL and MariaDB read-only)."""
     chunk_size: int | None = Field(default=None, gt=0)
     """Keys per ``IN`` list; default and maximum are below the engine's bound-parameter limit."""
+    commands: dict[str, SqlCommand] = Field(default_factory=dict)
+    """Write commands by name (``submit``), run on a separate read-write pool."""
 
     @model_validator(mode="after")
     def _check(self) -> SqlSettings:

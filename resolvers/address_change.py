@@ -1,0 +1,189 @@
+"""Tell us once: a change of address recorded in the outbox, then delivered to each department.
+
+The change and one delivery per department that holds the citizen (each tax and benefits
+record by NINO, each passport, each council that holds notices for a vehicle they keep) are
+written to the outbox in one transaction with the mutation's result; the delivery worker does
+the rest. A council that cannot be read just now is told anyway (its update changes only the
+citizen's vehicles' notices, so it is harmless where it holds none).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiodataloader import DataLoader
+
+from govgraph.outbox import NewDelivery, new_id
+from govgraph.outbox.types import AddressChange as ChangeRecord
+from legacy_connectors.base import PartialRecords
+from resolvers import citizen as fetch
+from resolvers.context import RequestContext
+from resolvers.errors import NotFound
+from resolvers.idempotency import (
+    InputRefused,
+    acting_citizen,
+    check_key,
+    outbox_of,
+    raise_refusals,
+    run_once,
+)
+
+__all__ = ["address_change", "change_address", "normal_postcode", "reported_address"]
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+_COMMAND = "change_address"
+_DEPARTMENTS = {
+    "tax": "TAX",
+    "benefits": "BENEFITS",
+    "passports": "PASSPORTS",
+    "vehicles": "VEHICLES",
+    "parking": "PARKING",
+}
+
+
+def normal_postcode(text: str) -> str | None:
+    """``text`` as a UK postcode in its usual form (``SW1A 1AA``), or ``None`` if not one."""
+    match = _POSTCODE.match(" ".join(text.upper().split()))
+    return f"{match.group(1)} {match.group(2)}" if match else None
+
+
+def _check(lines: list[str], town: str, postcode: str) -> tuple[dict[str, Any], list[InputRefused]]:
+    refusals: list[InputRefused] = []
+    cleaned = [" ".join(line.split()) for line in lines]
+    if not 1 <= len(cleaned) <= 3 or any(not line or len(line) > 35 for line in cleaned):
+        refusals.append(
+            InputRefused(
+                "INVALID_ADDRESS_LINES",
+                "newAddress.lines",
+                "newAddress.lines: expected 1 to 3 non-empty lines of at most 35 characters",
+            )
+        )
+    town_clean = " ".join(town.split())
+    if not town_clean or len(town_clean) > 30:
+        refusals.append(
+            InputRefused(
+                "INVALID_TOWN",
+                "newAddress.town",
+                "newAddress.town: expected a post town of 1 to 30 characters",
+            )
+        )
+    code = normal_postcode(postcode)
+    if code is None:
+        refusals.append(
+            InputRefused(
+                "INVALID_POSTCODE",
+                "newAddress.postcode",
+                "newAddress.postcode: expected a UK postcode such as SW1A 1AA",
+            )
+        )
+    return {"lines": cleaned, "town": town_clean, "postcode": code or ""}, refusals
+
+
+def _accepts(ctx: RequestContext, source: str) -> bool:
+    upstream: Any = ctx.sources.get(source)
+    if upstream is None:
+        return False
+    commands = getattr(upstream.connector.settings, "commands", None) or {}
+    return _COMMAND in commands
+
+
+async def _councils(ctx: RequestContext, citizen_id: str) -> list[str]:
+    """Councils holding notices for the citizen's vehicles, and any that could not answer."""
+    found: list[str] = []
+    for result in await fetch.load_source(ctx, citizen_id, "parking"):
+        rows = result.records if isinstance(result, PartialRecords) else result
+        for row in rows if isinstance(rows, list) else [rows]:
+            authority = row.get("authority") if isinstance(row, dict) else None
+            if authority and authority not in found:
+                found.append(str(authority))
+        if isinstance(result, PartialRecords):
+            for error in result.errors:
+                member = (error.service or "").partition("/")[2]
+                if member and member not in found:
+                    found.append(member)
+    return found
+
+
+async def _plan(ctx: RequestContext, citizen_id: str, address: dict[str, Any]) -> list[NewDelivery]:
+    links = await ctx.links.load(citizen_id)
+    planned: list[NewDelivery] = []
+
+    def add(source: str, payload: dict[str, Any]) -> None:
+        planned.append(
+            NewDelivery(
+                id=new_id(),
+                department=_DEPARTMENTS.get(source, source.upper()),
+                source=source,
+                command=_COMMAND,
+                payload={**payload, "address": address},
+            )
+        )
+
+    for source, field in (("tax", "nino"), ("benefits", "nino"), ("passports", "passport_number")):
+        if _accepts(ctx, source):
+            for key in links.get(source, []):
+                add(source, {field: key})
+    vrms = links.get("parking", [])
+    if vrms and _accepts(ctx, "parking"):
+        for council in await _councils(ctx, citizen_id):
+            add("parking", {"council": council, "vrms": list(vrms)})
+    return planned
+
+
+async def change_address(
+    ctx: RequestContext,
+    path: list[str | int],
+    lines: list[str],
+    town: str,
+    postcode: str,
+    key: str,
+) -> ChangeRecord:
+    """Record the change and its deliveries once for ``key``; the change as it stands now."""
+    citizen_id = acting_citizen(ctx)
+    address, refusals = _check(lines, town, postcode)
+    problem = check_key(key)
+    if problem is not None:
+        refusals.append(problem)
+    raise_refusals(ctx, path, refusals)
+    outbox = outbox_of(ctx)
+
+    async def run(mutation_id: str) -> dict[str, Any]:
+        planned = await _plan(ctx, citizen_id, address)
+        result = {"id": new_id()}
+        await outbox.record_address_change(mutation_id, citizen_id, address, planned, result)
+        return result
+
+    result = await run_once(
+        ctx, citizen_id, "changeAddress", key, {"address": address}, run, finish=False
+    )
+    worker = getattr(ctx, "worker", None)
+    if worker is not None:
+        worker.wake()
+    return await address_change(ctx, str(result["id"]))
+
+
+async def address_change(ctx: RequestContext, change_id: str) -> ChangeRecord:
+    """A change the signed-in citizen reported (another citizen's is not found)."""
+    citizen_id = acting_citizen(ctx)
+    change = await outbox_of(ctx).address_change(change_id)
+    if change is None or change.citizen_id != citizen_id:
+        raise NotFound("no change of address of yours has this id")
+    return change
+
+
+async def reported_address(ctx: RequestContext, citizen_id: str) -> dict[str, Any] | None:
+    """The citizen's most recently reported address, if they reported one (batched)."""
+    outbox = getattr(ctx, "outbox", None)
+    if outbox is None:
+        return None
+    loader: DataLoader[str, Any] | None = getattr(ctx, "_reported_addresses", None)
+    if loader is None:
+
+        async def load(ids: list[str]) -> list[Any]:
+            found = await outbox.latest_addresses(ids)
+            return [found.get(cid) for cid in ids]
+
+        loader = DataLoader(load)
+        ctx._reported_addresses = loader  # type: ignore[attr-defined]
+    return await loader.load(citizen_id)  # type: ignore[no-any-return]

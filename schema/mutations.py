@@ -1,0 +1,126 @@
+"""The root mutation type: things a citizen can get done, each at most once per key."""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from govgraph.outbox.types import AddressChange as ChangeRecord
+from resolvers import address_change as moves
+from resolvers import payments, renewals, write_policy
+from schema.common import Address, Department
+from schema.writes import (
+    AddressChange,
+    AddressDelivery,
+    AddressInput,
+    DeliveryStatus,
+    PassportRenewal,
+    PassportRenewalInput,
+    PenaltyPayment,
+)
+
+__all__ = ["Mutation", "address_change_of"]
+
+write_policy.register()
+
+_KEY_HELP = (
+    "A key the client makes up for this request (8 to 64 letters, digits or `._:-`). Sending "
+    "the same key again returns the first result and never does the thing twice."
+)
+
+
+def address_change_of(change: ChangeRecord) -> AddressChange:
+    """The GraphQL view of a recorded change."""
+    address = change.address
+    return AddressChange(
+        id=strawberry.ID(change.id),
+        address=Address(
+            lines=list(address.get("lines", [])),
+            town=address.get("town"),
+            postcode=address.get("postcode"),
+        ),
+        reported_at=change.created_at.astimezone(UTC),
+        deliveries=[
+            AddressDelivery(
+                department=Department(d.department),
+                authority=d.payload.get("council") if d.source == "parking" else None,
+                status=DeliveryStatus(d.status),
+                attempts=d.attempts,
+                last_error=d.last_error,
+                delivered_at=d.delivered_at.astimezone(UTC) if d.delivered_at else None,
+            )
+            for d in change.deliveries
+        ],
+    )
+
+
+@strawberry.type(description="Things a signed-in citizen can do, for themselves.")
+class Mutation:
+    @strawberry.mutation(
+        description="Pay a penalty charge notice for a vehicle you keep. The amount must be "
+        "what is due today: the discounted charge up to its deadline, the full charge after. "
+        "Refusals are errors whose `extensions.code` says why (`UNKNOWN_PCN`, `WRONG_AMOUNT`, "
+        "`DISCOUNT_EXPIRED`, `ALREADY_PAID`, `NOT_PAYABLE`, `INVALID_PCN`, `INVALID_AMOUNT`) "
+        "and `extensions.field` names the argument; nothing is paid then."
+    )
+    async def pay_penalty_notice(
+        self,
+        info: Info,
+        pcn: Annotated[str, strawberry.argument(description="The notice's number.")],
+        amount: Annotated[str, strawberry.argument(description="Amount in pounds, e.g. `35.00`.")],
+        idempotency_key: Annotated[str, strawberry.argument(description=_KEY_HELP)],
+    ) -> PenaltyPayment:
+        result = await payments.pay_penalty_notice(
+            info.context, info.path.as_list(), pcn, amount, idempotency_key
+        )
+        return PenaltyPayment.of(result)
+
+    @strawberry.mutation(
+        description="Tell us once: report a new address. It is recorded at once and then "
+        "delivered to every department (and council) that holds records about you, each "
+        "tracked and retried until it has it; follow it with `addressChange(id:)`. An invalid "
+        "field is an error whose `extensions.code` says why and `extensions.field` names it."
+    )
+    async def change_address(
+        self,
+        info: Info,
+        new_address: Annotated[AddressInput, strawberry.argument(description="The new address.")],
+        idempotency_key: Annotated[str, strawberry.argument(description=_KEY_HELP)],
+    ) -> AddressChange:
+        change = await moves.change_address(
+            info.context,
+            info.path.as_list(),
+            list(new_address.lines),
+            new_address.town,
+            new_address.postcode,
+            idempotency_key,
+        )
+        return address_change_of(change)
+
+    @strawberry.mutation(
+        description="Apply to renew your passport. Each invalid field is an error whose "
+        "`extensions.code` says why and `extensions.field` names it; nothing is applied then."
+    )
+    async def apply_for_passport_renewal(
+        self,
+        info: Info,
+        input: Annotated[PassportRenewalInput, strawberry.argument(description="The application.")],
+        idempotency_key: Annotated[str, strawberry.argument(description=_KEY_HELP)],
+    ) -> PassportRenewal:
+        result = await renewals.apply_for_renewal(
+            info.context,
+            info.path.as_list(),
+            input.passport_number,
+            input.photo_code,
+            input.declaration,
+            idempotency_key,
+        )
+        return PassportRenewal(
+            reference=result["reference"],
+            passport_number=result["passportNumber"],
+            received=date.fromisoformat(result["received"]),
+            status=result["status"],
+        )
