@@ -46,6 +46,8 @@ TABLES = (
 
 UNPAID = ("OPEN", "CHARGE_CERTIFICATE")
 RENEWAL_WINDOW_MONTHS = 6
+MAX_CACHED = 512
+"""Most (table, filter) results kept at once."""
 
 
 class UnknownTable(LookupError):
@@ -82,6 +84,7 @@ class StatisticsService:
         """Calls made to each source by the engine (statements, pages, index reads)."""
         self._exact: dict[tuple[str, Any], tuple[float, Table]] = {}
         self._locks: dict[tuple[str, Any], asyncio.Lock] = {}
+        self._published: dict[tuple[str, Any], tuple[Table, Table | None, PublishedTable]] = {}
         self._builders: dict[str, Callable[[StatisticsFilter], Awaitable[Table]]] = {
             "benefit_claims": self._benefit_claims,
             "penalty_notices": self._penalty_notices,
@@ -103,7 +106,13 @@ class StatisticsService:
             raise UnknownTable(f"table: expected one of {', '.join(TABLES)}, got {name!r}")
         exact = await self.exact(name, flt)
         unfiltered = None if flt.empty else await self.exact(name, StatisticsFilter())
-        return protect(exact, self.protection, unfiltered)
+        key = (name, flt.key())
+        found = self._published.get(key)
+        if found is not None and found[0] is exact and found[1] is unfiltered:
+            return found[2]
+        published = protect(exact, self.protection, unfiltered)
+        self._published[key] = (exact, unfiltered, published)
+        return published
 
     async def exact(self, name: str, flt: StatisticsFilter) -> Table:
         """The exact tallies of table ``name`` (cached for ``cache_ttl_s``); never publish these."""
@@ -119,7 +128,20 @@ class StatisticsService:
                 return found[1]
             table = await self._builders[name](flt)
             self._exact[key] = (time.monotonic(), table)
+            self._evict()
             return table
+
+    def _evict(self) -> None:
+        """Keep at most ``MAX_CACHED`` tables: the oldest go first."""
+        if len(self._exact) <= MAX_CACHED:
+            return
+        oldest = sorted(self._exact, key=lambda k: self._exact[k][0])
+        for key in oldest[: len(self._exact) - MAX_CACHED]:
+            del self._exact[key]
+            self._published.pop(key, None)
+            lock = self._locks.get(key)
+            if lock is not None and not lock.locked():
+                del self._locks[key]
 
     def sql_source(self, name: str) -> SqlConnector:
         connector = self.sources[name].connector
