@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from zeep import Client, Settings
 from zeep.exceptions import Error as ZeepError
@@ -19,6 +20,7 @@ __all__ = [
     "BundledSchemas",
     "LoadedPort",
     "load_client",
+    "redact_url",
     "resolve_port",
 ]
 
@@ -68,6 +70,15 @@ class BundledSchemas:
         """Nothing is remembered: the WSDL is read once per connector."""
 
 
+def redact_url(location: str) -> str:
+    """``location`` with any ``user:password@`` part replaced by ``***@``."""
+    parts = urlsplit(location)
+    if "@" not in parts.netloc:
+        return location
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
 def load_client(location: str, *, timeout_s: float = 30.0) -> Any:
     """Parse the WSDL at ``location`` (path or URL) with zeep, following its imports."""
     transport = Transport(  # type: ignore[no-untyped-call]
@@ -77,8 +88,13 @@ def load_client(location: str, *, timeout_s: float = 30.0) -> Any:
     try:
         return Client(location, transport=transport, settings=settings)  # type: ignore[no-untyped-call]
     except (ZeepError, OSError, ValueError, LookupError, AttributeError) as exc:
+        shown = redact_url(location)
+        reason = str(exc).replace(location, shown)
+        userinfo = urlsplit(location).netloc.rpartition("@")[0]
+        if userinfo:
+            reason = reason.replace(userinfo, "***")
         raise ConfigurationError(
-            f"wsdl {location!r} could not be read as a WSDL ({type(exc).__name__}: {exc})"
+            f"wsdl {shown!r} could not be read as a WSDL ({type(exc).__name__}: {reason})"
         ) from exc
     finally:
         transport.session.close()

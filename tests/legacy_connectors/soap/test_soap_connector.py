@@ -234,3 +234,32 @@ async def test_request_id_travels_as_a_soap_header(
         CALL_CONTEXT.reset(token)
     assert isinstance(record, dict)
     assert tax.stats()["last_request_id"] == "req-7f3a"
+
+
+async def test_single_calls_stay_under_the_concurrency_limit(tax: TaxService) -> None:
+    """Thirty single lookups with concurrency 3 never have more than three calls in flight."""
+    tax.set_faults(latency_ms=20)
+    conn = SoapConnector.from_options("tax", _options(tax, batch_operation=None, concurrency=3))
+    await conn.open()
+    try:
+        tax.reset_stats()
+        results = await conn.load_many(tax.ninos[:30])
+        assert all(isinstance(r, dict) for r in results)
+        assert 1 < tax.stats()["max_in_flight"] <= 3
+    finally:
+        await conn.aclose()
+
+
+async def test_batch_chunks_run_in_parallel(tax: TaxService) -> None:
+    """Three chunks of a 150-key lookup with a cap of 50 are sent together, not one by one."""
+    tax.set_faults(latency_ms=50)
+    conn = SoapConnector.from_options("tax", _options(tax, batch_size=50))
+    await conn.open()
+    try:
+        tax.reset_stats()
+        results = await conn.load_many(tax.ninos)
+        assert all(isinstance(r, dict) for r in results)
+        stats = tax.stats()
+        assert stats["calls"] == {"GetTaxpayers": 3} and stats["max_in_flight"] > 1
+    finally:
+        await conn.aclose()

@@ -130,3 +130,14 @@ async def test_not_found_single_call_gives_none(tax: TaxService) -> None:
         assert await conn.load_many(["AB123456C"]) == [None]
     finally:
         await conn.aclose()
+
+
+async def test_dead_service_times_out(tax: TaxService) -> None:
+    """A service that never answers raises UpstreamTimeoutError after timeout_s."""
+    tax.set_faults(mode="dead")
+    conn = await _connector(tax, timeout_s=0.3)
+    try:
+        with pytest.raises(UpstreamTimeoutError):
+            await conn.load_many(tax.ninos[:3])
+    finally:
+        await conn.aclose()

@@ -125,3 +125,10 @@ def test_wsdl_2_is_refused_by_name(tmp_path: Path) -> None:
     path.write_text('<description xmlns="http://www.w3.org/ns/wsdl"/>')
     with pytest.raises(ConfigurationError, match=r"WSDL 2\.0"):
         describe_wsdl(str(path))
+
+
+def test_credentials_in_a_wsdl_url_are_not_repeated() -> None:
+    """A WSDL URL with user:password that cannot be read is named without the password."""
+    with pytest.raises(ConfigurationError) as caught:
+        describe_wsdl("http://gateway:s3cret-pw@127.0.0.1:9/service?wsdl", timeout_s=2)
+    assert "s3cret-pw" not in caught.value.message and "***@127.0.0.1:9" in caught.value.message
