@@ -23,7 +23,7 @@ from legacy_connectors.base import Connector, PartialRecords
 from legacy_connectors.errors import LegacyError, NotAuthorisedError
 from legacy_connectors.registry import load_kind
 
-__all__ = ["STEPS", "SourceReport", "Step", "check_settings", "check_source", "render"]
+__all__ = ["STEPS", "SourceReport", "Step", "check_settings", "check_source"]
 
 Status = Literal["ok", "warn", "fail", "skip"]
 STEPS = ("reachable", "authenticated", "layout", "sample")
@@ -269,41 +269,3 @@ async def check_settings(
             *(check_source(n, settings.sources[n], sample_key=samples.get(n)) for n in names)
         )
     )
-
-
-_MARK = {"ok": "ok", "warn": "warn", "fail": "FAIL", "skip": "-"}
-
-
-def render(reports: list[SourceReport], *, verbose: bool = False) -> str:
-    """A table with one row per source and its verdict, then each problem with its hint
-    (every step's detail when ``verbose``)."""
-    header = ["SOURCE", "KIND", *(s.upper() for s in STEPS), "VERDICT"]
-    rows = [
-        [
-            r.name,
-            r.kind,
-            *(_MARK[r.steps[s].status] if s in r.steps else "-" for s in STEPS),
-            r.verdict,
-        ]
-        for r in reports
-    ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    ]
-    for report in reports:
-        for step_name in STEPS:
-            step = report.steps.get(step_name)
-            if step is None or (step.status not in ("fail", "warn") and not verbose):
-                continue
-            lines.append(f"{report.name}: {step_name}: {step.detail}")
-            if step.hint:
-                lines.append(f"  hint: {step.hint}")
-    failed = sum(r.verdict == "FAILED" for r in reports)
-    degraded = sum(r.verdict == "DEGRADED" for r in reports)
-    lines.append(
-        f"{len(reports)} source(s): {len(reports) - failed - degraded} ok, "
-        f"{degraded} degraded, {failed} failed"
-    )
-    return "\n".join(lines)

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import sys
 
+from govgraph.doctor import STEPS, SourceReport, check_settings
 from govgraph.settings import ConfigError, load_settings
 
 DEFAULT_CONFIG = "govgraph.toml"
@@ -60,8 +61,6 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from govgraph.doctor import check_settings, render
-
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -86,3 +85,41 @@ def run_check(args: argparse.Namespace) -> int:
     reports = asyncio.run(check_settings(settings, only=args.source, samples=samples))
     print(render(reports, verbose=args.verbose))
     return 1 if any(r.verdict == "FAILED" for r in reports) else 0
+
+
+_MARK = {"ok": "ok", "warn": "warn", "fail": "FAIL", "skip": "-"}
+
+
+def render(reports: list[SourceReport], *, verbose: bool = False) -> str:
+    """A table with one row per source and its verdict, then each problem with its hint
+    (every step's detail when ``verbose``)."""
+    header = ["SOURCE", "KIND", *(s.upper() for s in STEPS), "VERDICT"]
+    rows = [
+        [
+            r.name,
+            r.kind,
+            *(_MARK[r.steps[s].status] if s in r.steps else "-" for s in STEPS),
+            r.verdict,
+        ]
+        for r in reports
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    for report in reports:
+        for step_name in STEPS:
+            step = report.steps.get(step_name)
+            if step is None or (step.status not in ("fail", "warn") and not verbose):
+                continue
+            lines.append(f"{report.name}: {step_name}: {step.detail}")
+            if step.hint:
+                lines.append(f"  hint: {step.hint}")
+    failed = sum(r.verdict == "FAILED" for r in reports)
+    degraded = sum(r.verdict == "DEGRADED" for r in reports)
+    lines.append(
+        f"{len(reports)} source(s): {len(reports) - failed - degraded} ok, "
+        f"{degraded} degraded, {failed} failed"
+    )
+    return "\n".join(lines)
