@@ -11,6 +11,7 @@ With a token, every route but ``/admin/stats`` needs ``Authorization: Bearer <to
 
 from __future__ import annotations
 
+import bisect
 import re
 import secrets
 from collections import Counter
@@ -98,7 +99,7 @@ def create_app(titles: list[dict[str, Any]], *, token: str | None = None) -> Sta
         if not 1 <= limit <= 1000:
             return JSONResponse({"code": "INVALID_LIMIT"}, status_code=400)
         after = request.query_params.get("after", "")
-        start = next((i for i, n in enumerate(ordered) if n > after), len(ordered))
+        start = bisect.bisect_right(ordered, after)
         chunk = [by_number[n] for n in ordered[start : start + limit]]
         readable = [_public(t) for t in chunk if not t.get("unreadable")]
         more = start + limit < len(ordered)
