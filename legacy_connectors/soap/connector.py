@@ -46,6 +46,25 @@ _KEY_ERRORS = (RecordError, InvalidInputError)
 _BAD_KEY_CHARS = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
 
 
+def _probe(codec: OperationCodec, setting: str, key_path: str, many: bool, service: str) -> None:
+    """Build one request with sample keys, so a key path that does not fit fails at start-up."""
+    samples = ["KEY-PROBE-1", "KEY-PROBE-2"] if many else ["KEY-PROBE-1"]
+    try:
+        body, _headers = codec.request(samples)
+    except (ZeepError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        raise ConfigurationError(
+            f"{setting}: key path {key_path!r} does not fit operation {codec.name}'s input "
+            f"({type(exc).__name__}: {exc})",
+            service=service,
+        ) from exc
+    if not all(sample.encode() in body for sample in samples):
+        where = "a repeated element" if many else "an element"
+        raise ConfigurationError(
+            f"{setting}: key path {key_path!r} is not {where} of operation {codec.name}'s input",
+            service=service,
+        )
+
+
 def _reply_without_gc(codec: OperationCodec, body: bytes) -> dict[str, Any]:
     with gc_paused():
         return codec.reply(body)
@@ -102,7 +121,7 @@ class SoapConnector(Connector):
         def codec(op_name: str, setting: str, key_path: str | None, many: bool) -> OperationCodec:
             operation = port.operation(op_name, setting, self.name)
             values = s.request_values if key_path else {}
-            return build_codec(
+            built = build_codec(
                 port,
                 operation,
                 key_path=key_path,
@@ -111,6 +130,9 @@ class SoapConnector(Connector):
                 credentials=credentials,
                 fast=s.fast_path,
             )
+            if key_path is not None:
+                _probe(built, setting, key_path, many, self.name)
+            return built
 
         self._single = codec(s.operation, "operation", s.key_path, False)
         if s.batch_operation:

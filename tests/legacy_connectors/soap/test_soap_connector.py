@@ -263,3 +263,21 @@ async def test_batch_chunks_run_in_parallel(tax: TaxService) -> None:
         assert stats["calls"] == {"GetTaxpayers": 3} and stats["max_in_flight"] > 1
     finally:
         await conn.aclose()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"key_path": "NationalInsuranceNumber"}, "NationalInsuranceNumber"),
+        ({"batch_operation": "GetTaxpayer"}, "batch_operation: key path"),
+    ],
+    ids=["unknown-element", "not-repeated"],
+)
+async def test_key_path_that_does_not_fit_fails_at_open(
+    tax: TaxService, changes: dict[str, Any], message: str
+) -> None:
+    """A key path the operation's input has no place for is a configuration error at open()."""
+    conn = SoapConnector.from_options("tax", _options(tax, **changes))
+    with pytest.raises(ConfigurationError, match=message):
+        await conn.open()
+    await conn.aclose()
