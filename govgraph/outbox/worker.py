@@ -42,16 +42,20 @@ class WorkerSettings:
 
     poll_s: float = 0.5
     """Seconds between passes when nothing is due."""
-    lease_s: float = 30.0
-    """How long a claimed delivery is left to this worker before another may take it."""
+    lease_s: float = 60.0
+    """How long a claimed delivery is left to this worker before another may take it (and
+    before a delivery claimed by a gateway that died is tried again)."""
     backoff_initial_s: float = 1.0
     """Wait before the first retry; doubled after each further failure."""
     backoff_max_s: float = 300.0
     """Longest wait between retries."""
     delay_s: float = 0.0
     """Pause before each delivery (makes a fan-out observable in demonstrations and tests)."""
-    batch: int = 20
-    """Most deliveries claimed per pass."""
+    hold_s: float = 0.0
+    """Pause between a department's answer and recording it (widens, for tests, the window in
+    which a crash leaves a delivery done but not recorded, so it is sent again)."""
+    concurrency: int = 4
+    """Deliveries in flight at once (each claimed on its own)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WorkerSettings:
@@ -61,7 +65,7 @@ class WorkerSettings:
         for name in cls.__dataclass_fields__:
             raw = env.get(ENV_PREFIX + name.upper())
             if raw is not None:
-                values[name] = int(raw) if name == "batch" else float(raw)
+                values[name] = int(raw) if name == "concurrency" else float(raw)
         return cls(**values)
 
 
@@ -118,10 +122,9 @@ class DeliveryWorker:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll_s)
 
     async def run_once(self) -> int:
-        """One pass: claim what is due and deliver it, one at a time; how many were tried."""
-        due = await self.outbox.claim_due(self.settings.batch)
-        for delivery in due:
-            await self.deliver(delivery)
+        """One pass: claim up to ``concurrency`` due deliveries and deliver them together."""
+        due = await self.outbox.claim_due(max(1, self.settings.concurrency))
+        await asyncio.gather(*(self.deliver(delivery) for delivery in due))
         return len(due)
 
     async def deliver(self, delivery: Delivery) -> None:
@@ -147,6 +150,8 @@ class DeliveryWorker:
             await self._failed(delivery, f"source {delivery.source!r} cannot take this change")
             return
         outcome = str(answer.get("outcome", "ACCEPTED")) if isinstance(answer, dict) else "ACCEPTED"
+        if self.settings.hold_s:
+            await asyncio.sleep(self.settings.hold_s)
         await self.outbox.mark_delivered(delivery.id, outcome)
         self.delivered += 1
         log.info("delivered %s to %s (%s)", delivery.id, delivery.department, outcome)
