@@ -31,6 +31,7 @@ __all__ = [
     "GROUPS",
     "NODE_TYPE_GROUPS",
     "PURPOSE_ROOTS",
+    "ROOT_CONFIDENCE",
     "ROOT_ROLES",
     "VALUE_TYPES",
     "FieldGroup",
@@ -84,6 +85,7 @@ CITIZEN_FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "drivingLicence": ("licensing",),
     "vehicles": ("licensing",),
     "parkingFines": ("parking",),
+    "applications": ("passport",),
     "properties": ("property",),
     "obligations": ("tax", "benefits", "parking"),
     "entitlements": ("tax", "benefits"),
@@ -110,9 +112,21 @@ ROOT_ROLES: dict[str, frozenset[str]] = {
     "node": frozenset({"citizen", "caseworker"}),
     "statistics": frozenset({"caseworker", "analyst"}),
     "services": frozenset({"citizen", "caseworker", "analyst"}),
+    "addressChange": frozenset({"citizen"}),
+    "payPenaltyNotice": frozenset({"citizen"}),
+    "changeAddress": frozenset({"citizen"}),
+    "applyForPassportRenewal": frozenset({"citizen"}),
 }
 """Roles that may use each root field (of the query, mutation or subscription type); a root
 field missing here is closed to everyone."""
+
+ROOT_CONFIDENCE: dict[str, str] = {
+    "addressChange": "P1",
+    "payPenaltyNotice": "P1",
+    "changeAddress": "P2",
+    "applyForPassportRenewal": "P2",
+}
+"""Lowest identity confidence a root field needs (writes act in the citizen's name)."""
 
 PURPOSE_ROOTS: frozenset[str] = frozenset({"citizen", "citizens", "node"})
 """Root fields that read citizens' records: a caseworker must state an allowed purpose."""
@@ -173,6 +187,12 @@ def _check_root(principal: Any, field: str) -> ApiError | None:
         return Unauthenticated(f"sign in to use `{field}`")
     if principal.role not in roles:
         return Forbidden(f"the {principal.role} role may not use `{field}`")
+    needed = ROOT_CONFIDENCE.get(field)
+    held = getattr(principal, "confidence", "P0")
+    if needed is not None and _LEVELS.get(held, 0) < _LEVELS[needed]:
+        return Forbidden(
+            f"`{field}` needs identity confidence {needed} or higher; the token has {held}"
+        )
     if principal.role == "caseworker" and field in PURPOSE_ROOTS:
         try:
             require_caseworker(principal)

@@ -53,6 +53,7 @@ CLASSES: dict[str, dict[str, str]] = {
     "root_caseworker": _cls("caseworker"),
     "root_node": _cls("citizen_own", "citizen_p0", "caseworker"),
     "root_signed_in": _cls(*(r for r in ROLES if r != "anonymous")),
+    "root_citizen_p1": _cls("citizen_own", "citizen_other"),
     "root_aggregate": _cls(
         "caseworker", "caseworker_no_purpose", "caseworker_bad_purpose", "analyst"
     ),
@@ -60,6 +61,8 @@ CLASSES: dict[str, dict[str, str]] = {
     "citizen_p1": _cls("citizen_own", "caseworker"),
     "citizen_p2": _cls("citizen_own", "caseworker"),
     "citizen_self_p1": _cls("citizen_own"),
+    "write_p1": {},
+    "write_p2": {},
     "inherit": {},
 }
 """Expected outcome per role. ``citizen_p0`` holds a P0 token; ``citizen_p1`` and ``citizen_p2``
@@ -74,6 +77,10 @@ POLICY: dict[str, str] = {
     "Query.node": "root_node",
     "Query.services": "root_signed_in",
     "Query.statistics": "root_aggregate",
+    "Query.addressChange": "root_citizen_p1",
+    "Mutation.payPenaltyNotice": "write_p1",
+    "Mutation.changeAddress": "write_p2",
+    "Mutation.applyForPassportRenewal": "write_p2",
     "Citizen.id": "citizen_p0",
     "Citizen.name": "citizen_p1",
     "Citizen.dateOfBirth": "citizen_p1",
@@ -85,6 +92,7 @@ POLICY: dict[str, str] = {
     "Citizen.drivingLicence": "citizen_p1",
     "Citizen.vehicles": "citizen_p1",
     "Citizen.parkingFines": "citizen_p1",
+    "Citizen.applications": "citizen_p1",
     "Citizen.properties": "citizen_p2",
     "Citizen.obligations": "citizen_p2",
     "Citizen.entitlements": "citizen_p2",
@@ -122,6 +130,11 @@ POLICY: dict[str, str] = {
             "Document": "kind department reference expiryDate daysUntilExpiry",
             "Task": "kind department title reference dueDate",
             "AccessRecord": "at accessor role purpose departments fieldGroups requestId",
+            "Application": "kind reference department received status",
+            "AddressChange": "id address reportedAt deliveries complete",
+            "AddressDelivery": "department authority status attempts lastError deliveredAt",
+            "PenaltyPayment": "reference pcn authority amountPaid paidAt",
+            "PassportRenewal": "reference passportNumber received status",
             "Service": "name kind status breaker breakerRetryInSeconds consecutiveFailures "
             "callsInFlight callsQueued lastLatencyMs p50LatencyMs p95LatencyMs lastErrorCode "
             "lastErrorAt lastSuccessAt databases",
@@ -145,6 +158,7 @@ ROOT_ARGS = {
     "citizen": "(id: $id)",
     "node": "(id: $id)",
     "citizens": "(first: 2)",
+    "addressChange": "(id: $id)",
 }
 
 
@@ -222,14 +236,16 @@ def cases(schema: GraphQLSchema) -> list[Case]:
             else:
                 steps = from_query[type_name]
                 args = ROOT_ARGS.get(steps[0], "")
+                uses_id = "$id" in args
+                head = "query($id: ID!)" if uses_id else "query"
                 body = _nest(steps, selection).replace(steps[0], steps[0] + args, 1)
                 out.append(
                     Case(
                         coordinate,
-                        f"query {{ {body} }}",
+                        f"{head} {{ {body} }}",
                         tuple([*steps, name]),
                         f"Query.{steps[0]}",
-                        False,
+                        uses_id,
                     )
                 )
     return out
@@ -301,9 +317,22 @@ async def people(gateway: RunningGateway) -> People:
     return People(own, other, [s for s in secrets if len(s) >= 4])
 
 
+def mutation_coordinates(schema: GraphQLSchema) -> set[str]:
+    """Every ``Type.field`` reachable from ``Mutation`` (checked for a policy, not sent)."""
+    if schema.mutation_type is None:
+        return set()
+    found = set()
+    for type_name in _paths(schema, schema.mutation_type, set()):
+        t = schema.get_type(type_name)
+        assert isinstance(t, GraphQLObjectType)
+        found.update(f"{type_name}.{name}" for name in t.fields)
+    return found
+
+
 def _check_policy_complete(schema: GraphQLSchema) -> list[Case]:
     all_cases = cases(schema)
-    missing = sorted({c.coordinate for c in all_cases} - set(POLICY))
+    coordinates = {c.coordinate for c in all_cases} | mutation_coordinates(schema)
+    missing = sorted(coordinates - set(POLICY))
     assert not missing, f"fields without an access policy entry in this test: {missing}"
     return all_cases
 
@@ -402,3 +431,39 @@ async def test_citizen_cannot_fetch_another_citizens_objects_by_id(
         assert body["data"]["node"] is None
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         assert not any(s in r.text for s in who.other_secrets)
+
+
+WRITES = {
+    "payPenaltyNotice": 'payPenaltyNotice(pcn: "XX00000000", amount: "1.00", '
+    'idempotencyKey: "matrix-1") { reference }',
+    "changeAddress": 'changeAddress(newAddress: { lines: ["1 Matrix Road"], town: "Testbury", '
+    'postcode: "TB1 1AA" }, idempotencyKey: "matrix-2") { id }',
+    "applyForPassportRenewal": 'applyForPassportRenewal(input: { passportNumber: "000000000", '
+    'photoCode: "X", declaration: true }, idempotencyKey: "matrix-3") { reference }',
+}
+
+
+@pytest.mark.parametrize("field", sorted(WRITES))
+async def test_writes_are_refused_before_they_run(
+    gateway: RunningGateway, client: httpx.AsyncClient, field: str
+) -> None:
+    """Mutations act for a signed-in citizen with enough identity confidence only: others are
+    refused before the resolver runs."""
+    assert f"Mutation.{field}" in POLICY
+    who = await people(gateway)
+    needed = "P2" if POLICY[f"Mutation.{field}"] == "write_p2" else "P1"
+    too_low = "P1" if needed == "P2" else "P0"
+    refused = {
+        "anonymous": ({}, "UNAUTHENTICATED"),
+        "caseworker": (gateway.headers("caseworker"), "FORBIDDEN"),
+        "analyst": (gateway.headers("analyst"), "FORBIDDEN"),
+        "low_confidence": (gateway.headers("citizen", who.own, confidence=too_low), "FORBIDDEN"),
+    }
+    for label, (headers, code) in refused.items():
+        r = await client.post(
+            "/graphql", json={"query": f"mutation {{ {WRITES[field]} }}"}, headers=headers
+        )
+        body = r.json()
+        assert body.get("data") is None, (label, body)
+        assert body["errors"][0]["extensions"]["code"] == code, (label, body)
+        assert body["errors"][0]["path"] == [field], (label, body)
