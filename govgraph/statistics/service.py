@@ -154,7 +154,8 @@ class StatisticsService:
         name = self.settings.benefits
         connector = self.sources[name].connector
         health = await connector.health()
-        version = (health.facts.get("file"), health.facts.get("record_count"))
+        facts = health.facts
+        version = (facts.get("file"), facts.get("generation"), facts.get("record_count"))
         before = self.benefits.pages
         rows = await self.benefits.rows(lambda: connector.scan(self.settings.scan_batch), version)
         if self.benefits.pages != before:

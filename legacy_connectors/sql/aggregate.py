@@ -416,6 +416,20 @@ async def aggregate(
     return list(merged.values())
 
 
+def _key(
+    db: Database, target: _Target, collection: str | None
+) -> tuple[list[ColumnElement[Any]], Callable[[Sequence[Any]], str | None]]:
+    """The expressions giving a row's key, and how to read the key the way ``scan`` does."""
+    field = db.mapping.key_field
+    if collection is None and field is not None:
+        group = _group(db, target, GroupBy(field))
+        assert group is not None
+        decode = group.decode
+        return group.exprs, lambda raw: None if (v := decode(raw)) is None else str(v)
+    column_ = target.table.c[target.count_column]
+    return [column_], lambda raw: None if raw[0] is None else db.normalise(str(raw[0]).rstrip())
+
+
 async def distinct_keys(
     connector: SqlConnector,
     *,
@@ -423,7 +437,10 @@ async def distinct_keys(
     collection: str | None = None,
     group_by: GroupBy | None = None,
 ) -> dict[str, Any]:
-    """The source's keys (normalised as ``load_many`` takes them) of rows meeting ``where``.
+    """The source's keys of rows meeting ``where``, as ``scan`` reports them.
+
+    Keys are the mapping's ``key_field`` values when it names one, else the stored key
+    normalised as ``load_many`` takes it (for a collection: its join column's value).
 
     Each key maps to its group value under ``group_by`` (``None`` without one); a key in
     several groups keeps one of them. Only keys leave the database, never other fields.
@@ -432,9 +449,9 @@ async def distinct_keys(
     async def one(db: Database) -> dict[str, Any]:
         target = _target(db, collection)
         group = _group(db, target, group_by) if group_by is not None else None
-        counted = target.table.c[target.count_column]
+        key_exprs, read_key = _key(db, target, collection)
         exprs = group.exprs if group is not None else []
-        statement = select(counted, *exprs).distinct()
+        statement = select(*key_exprs, *exprs).distinct()
         conditions = [_condition(target, w, db.service) for w in where]
         if conditions:
             statement = statement.where(and_(*conditions))
@@ -445,11 +462,11 @@ async def distinct_keys(
         except Exception as exc:
             raise translate(exc, db.service, db.mapping) from exc
         found: dict[str, Any] = {}
+        width = len(key_exprs)
         for row in rows:
-            if row[0] is None:
-                continue
-            key = db.normalise(str(row[0]).rstrip())
-            found[key] = group.decode(row[1:]) if group is not None else None
+            key = read_key(row[:width])
+            if key:
+                found[key] = group.decode(row[width:]) if group is not None else None
         return found
 
     merged: dict[str, Any] = {}
