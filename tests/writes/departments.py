@@ -10,6 +10,7 @@ from fixtures.writes import commands, input_dir
 from legacy_connectors.flatfile import FlatFileConnector
 from legacy_connectors.flatfile.command_model import FlatFileCommand
 from legacy_connectors.flatfile.commands import input_settings
+from legacy_connectors.soap import SoapConnector
 from tests.writes.support import notices, passport
 
 
@@ -55,3 +56,17 @@ async def council_postcodes(data_dir: Path, vrms: list[str]) -> dict[str, set[st
         for record in (await notices(data_dir, vrm)).values():
             out.setdefault(record["authority"], set()).add(record["keeper_postcode"])
     return out
+
+
+async def tax_record_address(data_dir: Path, tax_url: str, nino: str) -> dict[str, Any]:
+    """The address the tax service answers ``GetTaxpayer`` with (its own view)."""
+    from fixtures.tax import source_options
+
+    connector = SoapConnector.from_options("tax", source_options(data_dir, tax_url))
+    await connector.open()
+    try:
+        [record] = await connector.load_many([nino])
+    finally:
+        await connector.aclose()
+    assert isinstance(record, dict)
+    return record["Address"]  # type: ignore[no-any-return]

@@ -17,6 +17,7 @@ from tests.writes.departments import (
     council_postcodes,
     passport_address,
     tax_changes,
+    tax_record_address,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -48,6 +49,13 @@ def _everywhere(population: Any) -> Any:
     )
 
 
+def _taxpayers(population: Any, count: int, skip: int) -> list[Any]:
+    """``count`` people held by tax, after ``skip`` of them, never the everywhere persona."""
+    persona = _everywhere(population)
+    people = [p for p in population.people if p.tax is not None and p is not persona]
+    return people[skip : skip + count]
+
+
 async def links(index_url: str, citizen_id: str) -> dict[str, list[str]]:
     """The citizen's keys by source, as the index holds them."""
     index = CitizenIndex(index_url)
@@ -76,7 +84,7 @@ async def wait_delivered(
 
 
 async def test_a_change_reaches_every_department_once_and_reads_see_it(
-    write_gateway: RunningGateway, write_client: httpx.AsyncClient
+    write_gateway: RunningGateway, write_client: httpx.AsyncClient, write_tax_url: str
 ) -> None:
     """Tax (SOAP), benefits (input batch), passports and councils (SQL) each get it once."""
     person = _everywhere(write_gateway.population)
@@ -106,6 +114,8 @@ async def test_a_change_reaches_every_department_once_and_reads_see_it(
     for nino in held["tax"]:
         applied = tax_changes(write_gateway.data_dir, nino)
         assert len(applied) == 1 and applied[0]["Address"]["PostCode"] == "HX9 4QT"
+        seen = await tax_record_address(write_gateway.data_dir, write_tax_url, nino)
+        assert (seen["PostCode"], seen["Town"]) == ("HX9 4QT", "Harbourton")
     for nino in held.get("benefits", []):
         records = await benefits_transactions(write_gateway.data_dir, nino)
         assert len(records) == 1
@@ -135,9 +145,8 @@ async def test_a_malformed_address_gets_typed_errors_and_records_nothing(
     write_gateway: RunningGateway, write_client: httpx.AsyncClient
 ) -> None:
     """A bad postcode and an empty line: one error per field, no change recorded."""
-    person = write_gateway.population.people[-1]
-    key_source, key = ("tax", person.tax.nino) if person.tax else ("benefits", person.nino)
-    cid = await citizen_id_for(write_gateway.settings.gateway.index_url, key_source, key)
+    [person] = _taxpayers(write_gateway.population, 1, skip=2)
+    cid = await citizen_id_for(write_gateway.settings.gateway.index_url, "tax", person.tax.nino)
     assert cid is not None
     headers = write_gateway.headers("citizen", cid)
     before = await gql(write_client, ME, None, headers)
@@ -156,7 +165,7 @@ async def test_another_citizens_change_is_not_found(
     write_gateway: RunningGateway, write_client: httpx.AsyncClient
 ) -> None:
     """`addressChange` shows a change only to the citizen who reported it."""
-    people = [p for p in write_gateway.population.people if p.tax is not None][:2]
+    people = _taxpayers(write_gateway.population, 2, skip=0)
     index_url = write_gateway.settings.gateway.index_url
     ids = [await citizen_id_for(index_url, "tax", p.tax.nino) for p in people]
     assert None not in ids
@@ -173,3 +182,40 @@ async def test_another_citizens_change_is_not_found(
     )
     assert theirs["data"] is None
     assert theirs["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_failing_department_is_retried_with_backoff_until_it_has_it(
+    write_gateway: RunningGateway, write_client: httpx.AsyncClient, write_tax_url: str
+) -> None:
+    """Tax faults: its delivery shows RETRYING with the error; once it recovers, it has it."""
+    [person] = _taxpayers(write_gateway.population, 1, skip=3)
+    cid = await citizen_id_for(write_gateway.settings.gateway.index_url, "tax", person.tax.nino)
+    assert cid is not None
+    headers = write_gateway.headers("citizen", cid)
+    address = {"lines": ["3 Weir Cottages"], "town": "Fenbridge", "postcode": "FB2 9WC"}
+    async with httpx.AsyncClient(base_url=write_tax_url) as tax_admin:
+        (await tax_admin.post("/admin/faults", json={"mode": "failing"})).raise_for_status()
+        try:
+            body = await gql(
+                write_client, CHANGE, {"address": address, "key": uuid.uuid4().hex}, headers
+            )
+            change_id = body["data"]["changeAddress"]["id"]
+            for _ in range(300):
+                track = await gql(write_client, TRACK, {"id": change_id}, headers)
+                [tax] = [
+                    d
+                    for d in track["data"]["addressChange"]["deliveries"]
+                    if d["department"] == "TAX"
+                ]
+                if tax["attempts"] >= 2:
+                    break
+                await asyncio.sleep(0.1)
+            assert tax["status"] == "RETRYING" and tax["attempts"] >= 2
+            assert tax["lastError"] and tax["lastError"].startswith("UPSTREAM_")
+            assert tax_changes(write_gateway.data_dir, person.tax.nino) == []
+        finally:
+            (await tax_admin.post("/admin/faults", json={"mode": "ok"})).raise_for_status()
+    change = await wait_delivered(write_client, headers, change_id)
+    [tax] = [d for d in change["deliveries"] if d["department"] == "TAX"]
+    assert tax["attempts"] >= 3 and tax["lastError"] is None
+    assert len(tax_changes(write_gateway.data_dir, person.tax.nino)) == 1
