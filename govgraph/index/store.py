@@ -41,6 +41,7 @@ from govgraph.index.types import (
 __all__ = ["CitizenIndex", "CitizenIndexError"]
 
 _CHUNK = 5000
+_IN_LIMIT = 10_000
 
 
 class CitizenIndexError(RuntimeError):
@@ -181,6 +182,16 @@ class CitizenIndex:
             raise CitizenIndexError("citizen index: not open (call open() first)")
         return self._engine
 
+    async def _read_in(
+        self, stmt: Any, params: dict[str, Any], name: str, values: list[str]
+    ) -> list[Row[Any]]:
+        """One query for a batch; batches over ``_IN_LIMIT`` values take one query per part
+        (databases cap the number of bound parameters)."""
+        rows: list[Row[Any]] = []
+        for i in range(0, len(values), _IN_LIMIT):
+            rows += await self._read(stmt, {**params, name: values[i : i + _IN_LIMIT]})
+        return rows
+
     async def _read(self, stmt: Any, params: dict[str, Any]) -> Sequence[Row[Any]]:
         try:
             async with self.engine.connect() as conn:
@@ -193,7 +204,7 @@ class CitizenIndex:
         result: dict[str, list[str]] = {cid: [] for cid in citizen_ids}
         if not result:
             return result
-        for row in await self._read(_KEYS_FOR, {"source": source, "ids": list(result)}):
+        for row in await self._read_in(_KEYS_FOR, {"source": source}, "ids", list(result)):
             result[row.citizen_id].append(row.key)
         return result
 
@@ -201,7 +212,7 @@ class CitizenIndex:
         """The display identity of each known citizen (unknown ids are absent), one query."""
         if not citizen_ids:
             return {}
-        rows = await self._read(_PROFILES, {"ids": list(set(citizen_ids))})
+        rows = await self._read_in(_PROFILES, {}, "ids", list(set(citizen_ids)))
         return {row.citizen_id: _profile(row) for row in rows}
 
     async def links_for(self, citizen_ids: Sequence[str]) -> dict[str, list[Link]]:
@@ -209,7 +220,7 @@ class CitizenIndex:
         result: dict[str, list[Link]] = {cid: [] for cid in citizen_ids}
         if not result:
             return result
-        for row in await self._read(_LINKS_FOR, {"ids": list(result)}):
+        for row in await self._read_in(_LINKS_FOR, {}, "ids", list(result)):
             result[row.citizen_id].append(_link(row))
         return result
 
@@ -217,7 +228,7 @@ class CitizenIndex:
         """The citizen each ``source`` key is actively linked to (unlinked keys absent)."""
         if not keys:
             return {}
-        rows = await self._read(_CITIZENS_FOR, {"source": source, "keys": list(set(keys))})
+        rows = await self._read_in(_CITIZENS_FOR, {"source": source}, "keys", list(set(keys)))
         return {row.key: row.citizen_id for row in rows}
 
     async def page(self, first: int, after: str | None) -> tuple[list[str], bool]:

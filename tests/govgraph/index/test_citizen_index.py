@@ -201,3 +201,12 @@ async def test_unreachable_database_raises_a_named_error(tmp_path: Path) -> None
     idx = CitizenIndex(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
     with pytest.raises(CitizenIndexError, match="could not open"):
         await idx.open()
+
+
+async def test_batches_larger_than_the_parameter_limit(index: CitizenIndex) -> None:
+    """A batch of 40,000 ids is answered in full (split into parts under the database limit)."""
+    ids = await _seed(index)
+    many = [f"cz_missing{i}" for i in range(40_000)] + [ids[0]]
+    got = await index.keys_for(many, "tax")
+    assert len(got) == 40_001 and got[ids[0]] == ["AB123456A"]
+    assert list(await index.profiles(many)) == [ids[0]]
