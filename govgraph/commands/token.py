@@ -14,7 +14,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--role", choices=["citizen", "caseworker", "analyst"], required=True)
     p.add_argument("--citizen", help="citizen id (citizen role; default: a demo persona)")
     p.add_argument("--purpose", default=None, help="stated purpose (caseworker role)")
-    p.add_argument("--confidence", default="P2", help="identity confidence level, P0..P4")
+    p.add_argument(
+        "--confidence",
+        default="P2",
+        choices=["P0", "P1", "P2", "P3", "P4"],
+        help="identity confidence level (default P2; tax and benefits need P2)",
+    )
     p.add_argument("--lifetime", type=int, default=3600, help="seconds the token is valid")
     p.set_defaults(func=run)
 
@@ -52,6 +57,16 @@ def run(args: argparse.Namespace) -> int:
     purpose = args.purpose
     if args.role == "caseworker" and not purpose:
         purpose = "case-review"
+    if args.role == "caseworker":
+        from govgraph.settings import AuthSettings
+
+        allowed = AuthSettings().caseworker_purposes
+        if purpose not in allowed:
+            print(
+                f"note: {purpose!r} is not one of the default allowed purposes "
+                f"({', '.join(allowed)}); the gateway will refuse citizen look-ups with it",
+                file=sys.stderr,
+            )
     idp = identity_provider(data_dir)
     print(
         idp.token(
