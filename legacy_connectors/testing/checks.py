@@ -281,11 +281,12 @@ async def check_unreachable(factory: ConnectorFactory, key: str) -> None:
 async def check_submit_is_idempotent(
     connector: Connector, command: str, payload: Mapping[str, Any]
 ) -> None:
-    """A write is accepted once per delivery id; again with the same id it is a duplicate;
-    an unknown command raises ``NotImplementedError``."""
+    """A write is accepted once per delivery id (32 hex characters, as the gateway's outbox
+    makes them); again with the same id it is a duplicate; an unknown command raises
+    ``NotImplementedError``."""
     submit = getattr(connector, "submit", None)
     assert callable(submit), "the connector has no submit() for writes"
-    delivery_id = f"conformance-{uuid.uuid4().hex}"
+    delivery_id = uuid.uuid4().hex
     first = await submit(command, payload, delivery_id=delivery_id)
     assert isinstance(first, dict), f"submit() must return a record, got {type(first).__name__}"
     assert first.get("outcome") == "ACCEPTED", f"first delivery: {first.get('outcome')!r}"
@@ -294,7 +295,7 @@ async def check_submit_is_idempotent(
         f"the same delivery id again must give outcome DUPLICATE, got {again!r}"
     )
     try:
-        await submit("no_such_command_xyz", payload, delivery_id=f"{delivery_id}-x")
+        await submit("no_such_command_xyz", payload, delivery_id=uuid.uuid4().hex)
     except NotImplementedError:
         pass
     else:

@@ -11,6 +11,7 @@ import pytest
 
 from fixtures.benefits import source_options, write
 from fixtures.model import Population
+from fixtures.writes import commands
 from legacy_connectors.testing import ConnectorConformance
 
 NINO_OFFSET = 11
@@ -44,7 +45,7 @@ class TestFlatFileConformance(ConnectorConformance):
 
     @pytest.fixture
     def connector_options(self, benefits_data: Path) -> Mapping[str, Any]:
-        return source_options(benefits_data)
+        return {**source_options(benefits_data), "commands": commands("benefits", benefits_data)}
 
     @pytest.fixture
     def known_keys(self, conformance_population: Population) -> Sequence[str]:
@@ -57,6 +58,11 @@ class TestFlatFileConformance(ConnectorConformance):
     @pytest.fixture
     def failing_key(self, conformance_population: Population) -> str | None:
         return _claimants(conformance_population)[0]
+
+    @pytest.fixture
+    def write_command(self, known_keys: Sequence[str]) -> tuple[str, Mapping[str, Any]] | None:
+        address = {"lines": ["4 Conformance Row"], "town": "Hartley", "postcode": "HT4 4DD"}
+        return "change_address", {"nino": known_keys[0], "address": address}
 
     @pytest.fixture
     def unreachable_options(self, benefits_data: Path) -> Mapping[str, Any] | None:

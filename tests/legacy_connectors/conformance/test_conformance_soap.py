@@ -9,6 +9,7 @@ import pytest
 
 from fixtures.tax import source_options
 from fixtures.tax.testing import TaxService, running_tax_service
+from fixtures.writes import commands
 from legacy_connectors.testing import ConnectorConformance
 
 
@@ -24,7 +25,8 @@ class TestSoapConformance(ConnectorConformance):
 
     @pytest.fixture
     def connector_options(self, conformance_tax: TaxService) -> Mapping[str, Any]:
-        return source_options(conformance_tax.data_dir, conformance_tax.base_url)
+        options = source_options(conformance_tax.data_dir, conformance_tax.base_url)
+        return {**options, "commands": commands("tax", conformance_tax.data_dir)}
 
     @pytest.fixture
     def known_keys(self, conformance_tax: TaxService) -> Sequence[str]:
@@ -37,6 +39,11 @@ class TestSoapConformance(ConnectorConformance):
     @pytest.fixture
     def failing_key(self) -> str | None:
         return "NOT-A-NINO"
+
+    @pytest.fixture
+    def write_command(self, known_keys: Sequence[str]) -> tuple[str, Mapping[str, Any]] | None:
+        address = {"lines": ["3 Conformance Row"], "town": "Eastmoor", "postcode": "EM3 3CC"}
+        return "change_address", {"nino": known_keys[0], "address": address}
 
     @pytest.fixture
     def unreachable_options(self, conformance_tax: TaxService) -> Mapping[str, Any] | None:

@@ -11,6 +11,7 @@ import pytest
 
 from fixtures.model import Population
 from fixtures.sqldb import source_options
+from fixtures.writes import commands
 from legacy_connectors.testing import ConnectorConformance
 
 CORRUPT_PASSPORT = "999999990"
@@ -28,7 +29,7 @@ def passports_options(sql_data: Path) -> dict[str, Any]:
             (CORRUPT_PASSPORT,),
         )
     db.close()
-    return source_options("passports", sql_data)
+    return {**source_options("passports", sql_data), "commands": commands("passports", sql_data)}
 
 
 class TestSqlSingleDatabaseConformance(ConnectorConformance):
@@ -52,6 +53,11 @@ class TestSqlSingleDatabaseConformance(ConnectorConformance):
         return CORRUPT_PASSPORT
 
     @pytest.fixture
+    def write_command(self, known_keys: Sequence[str]) -> tuple[str, Mapping[str, Any]] | None:
+        address = {"lines": ["1 Conformance Row"], "town": "Millbrook", "postcode": "MB1 1AA"}
+        return "change_address", {"passport_number": known_keys[0], "address": address}
+
+    @pytest.fixture
     def unreachable_options(self, passports_options: dict[str, Any]) -> Mapping[str, Any] | None:
         return {**passports_options, "url": "sqlite:////nonexistent-directory/passports.sqlite"}
 
@@ -61,7 +67,7 @@ class TestSqlCouncilSetConformance(ConnectorConformance):
 
     @pytest.fixture
     def connector_options(self, sql_data: Path) -> Mapping[str, Any]:
-        return source_options("parking", sql_data)
+        return {**source_options("parking", sql_data), "commands": commands("parking", sql_data)}
 
     @pytest.fixture
     def known_keys(self, conformance_population: Population) -> Sequence[str]:
@@ -71,6 +77,13 @@ class TestSqlCouncilSetConformance(ConnectorConformance):
     @pytest.fixture
     def missing_keys(self) -> Sequence[str]:
         return ["ZZ99 ZZZ"]
+
+    @pytest.fixture
+    def write_command(self, conformance_population: Population) -> tuple[str, Mapping[str, Any]]:
+        notice = next(n for p in conformance_population.people for n in p.penalty_notices)
+        council = next(c for c in conformance_population.councils if c.code == notice.council_code)
+        address = {"lines": ["2 Conformance Row"], "town": "Westvale", "postcode": "WV2 2BB"}
+        return "change_address", {"council": council.name, "vrms": [notice.vrm], "address": address}
 
     @pytest.fixture
     def unreachable_options(self, sql_data: Path) -> Mapping[str, Any] | None:
