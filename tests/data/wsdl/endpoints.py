@@ -2,7 +2,9 @@
 
 ``/vehicles`` answers ``vehicles-rpc.wsdl`` (rpc/literal, SOAP 1.1), ``/licences`` answers
 ``licences-soap12.wsdl`` (SOAP 1.2, requires the ClientInfo header in the SOAP Header), and
-``/claims`` answers ``claims-arrays.wsdl`` (nested arrays and optional elements).
+``/claims`` answers ``claims-arrays.wsdl`` (nested arrays and optional elements), and
+``/registry.asmx`` answers ``styles/asmx-style.wsdl`` the way ASP.NET services do (xsi and
+xsd declared on every envelope, a nil array item).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-__all__ = ["CLAIMANTS", "HERE", "LICENCES", "VEHICLES", "create_app"]
+__all__ = ["CLAIMANTS", "HERE", "LICENCES", "OFFICES", "VEHICLES", "create_app"]
 
 HERE = Path(__file__).parent
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -102,6 +104,13 @@ CLAIMANTS: dict[str, dict[str, Any]] = {
         "note": None,
     },
 }
+
+
+OFFICES: dict[str, list[tuple[str, str, list[str] | None]]] = {
+    "north": [("N01", "2001-04-02T09:00:00", ["0113 496 0000", "0113 496 0001"])],
+    "south": [("S01", "1999-12-31T23:59:59", None), ("S02", "2003-06-01T08:30:00", [])],
+}
+"""Offices by region for the ASP.NET-style registry endpoint (``styles/asmx-style.wsdl``)."""
 
 
 def _text(el: etree._Element, name: str) -> list[str]:
@@ -253,8 +262,38 @@ def create_app() -> Starlette:
             )
         return Response(_envelope(SOAP11, body), media_type="text/xml")
 
+    async def registry(request: Request) -> Response:
+        root = etree.fromstring(await request.body())
+        op = etree.QName(root.find(f"{{{SOAP11}}}Body")[0]).localname
+        calls[op] += 1
+        region = (_text(root, "region") or [""])[0]
+        offices = "".join(
+            f"<Office><Code>{code}</Code><Opened>{opened}</Opened>"
+            + (
+                "<Phones>" + "".join(f"<string>{p}</string>" for p in phones) + "</Phones>"
+                if phones is not None
+                else ""
+            )
+            + "</Office>"
+            for code, opened, phones in OFFICES.get(region, [])
+        )
+        nil = '<Office xsi:nil="true" />' if region == "north" else ""
+        body = (
+            '<ListOfficesResponse xmlns="http://example.org/registry/">'
+            f"<ListOfficesResult>{offices}{nil}</ListOfficesResult></ListOfficesResponse>"
+        )
+        envelope = (
+            '<?xml version="1.0" encoding="utf-8"?><soap:Envelope '
+            'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            'xmlns:xsd="http://www.w3.org/2001/XMLSchema">'
+            f"<soap:Body>{body}</soap:Body></soap:Envelope>"
+        )
+        return Response(envelope.encode(), media_type="text/xml; charset=utf-8")
+
     app = Starlette(
         routes=[
+            Route("/registry.asmx", registry, methods=["POST"]),
             Route("/vehicles", vehicles, methods=["POST"]),
             Route("/licences", licences, methods=["POST"]),
             Route("/claims", claims, methods=["POST"]),

@@ -153,3 +153,31 @@ async def test_wrong_endpoint_shape_is_protocol_error(shapes_url: str) -> None:
             ["AA123456A"],
             endpoint=f"{shapes_url}/vehicles",
         )
+
+
+REGISTRY = {
+    "wsdl": str(HERE / "styles" / "asmx-style.wsdl"),
+    "port": "RegistrySoap",
+    "operation": "ListOffices",
+    "key_path": "region",
+    "result_path": "ListOfficesResult",
+    "request_values": {"limit": 10},
+}
+
+
+@pytest.mark.parametrize("fast", [True, False])
+async def test_aspnet_style_service(shapes_url: str, fast: bool) -> None:
+    """An ASP.NET-style service (xsi declared everywhere, a nil array item) decodes as zeep does."""
+    conn = SoapConnector.from_options(
+        "registry", REGISTRY | {"endpoint": f"{shapes_url}/registry.asmx", "fast_path": fast}
+    )
+    await conn.open()
+    try:
+        north, south, nowhere = await conn.load_many(["north", "south", "west"])
+    finally:
+        await conn.aclose()
+    assert north["Office"][0]["Phones"] == {"string": ["0113 496 0000", "0113 496 0001"]}
+    assert north["Office"][1] == {"Code": None, "Opened": None, "Phones": None}
+    assert south["Office"][0]["Phones"] is None and south["Office"][1]["Phones"] is None
+    assert south["Office"][1]["Opened"] == datetime(2003, 6, 1, 8, 30)
+    assert nowhere is None
