@@ -81,6 +81,8 @@ class Gateway:
     async def aclose(self) -> None:
         if self.worker is not None:
             await self.worker.stop()
+        if self.statistics is not None:
+            await self.statistics.aclose()
         await asyncio.gather(*(s.aclose() for s in self.sources.values()))
         await self.security.aclose()
         await self.verifier.aclose()

@@ -8,6 +8,8 @@ new generation, the tax service's for ``tax_ttl_s``. Concurrent requests share o
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -118,20 +120,36 @@ def tax_row(key: str, record: dict[str, Any]) -> TaxRow:
     return TaxRow(nino=key, band=tax_band(balance), area=postcode_area(postcode), balance=balance)
 
 
+log = logging.getLogger("govgraph.statistics")
+
 Row = TypeVar("Row")
 Scan = Callable[[], AsyncIterator[list[tuple[str, dict[str, Any]]]]]
 
 
 class ScanCache(Generic[Row]):
-    """The rows of one full pass over a source, reused while its ``version`` is unchanged."""
+    """The rows of one full pass over a source, reused while its ``version`` is unchanged.
 
-    def __init__(self, to_row: Callable[[str, dict[str, Any]], Row], ttl_s: float | None):
+    With ``ttl_s`` the rows also expire. With ``refresh_ahead``, expired rows are still served
+    while a new pass runs in the background, so no caller waits for it once a pass exists.
+    """
+
+    def __init__(
+        self,
+        to_row: Callable[[str, dict[str, Any]], Row],
+        ttl_s: float | None,
+        *,
+        refresh_ahead: bool = False,
+        on_page: Callable[[], None] | None = None,
+    ) -> None:
         self._to_row = to_row
         self._ttl_s = ttl_s
+        self._refresh_ahead = refresh_ahead
+        self._on_page = on_page
         self._rows: list[Row] | None = None
         self._version: object = None
         self._taken = 0.0
         self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
         self.passes = 0
         """Full passes made so far."""
         self.pages = 0
@@ -146,13 +164,37 @@ class ScanCache(Generic[Row]):
         """The cached rows, or a new pass over ``scan()`` when stale."""
         if self._fresh(version) and self._rows is not None:
             return self._rows
+        if self._refresh_ahead and self._rows is not None and version == self._version:
+            if self._task is None or self._task.done():
+                self._task = asyncio.create_task(self._refresh(scan, version))
+            return self._rows
         async with self._lock:
             if self._fresh(version) and self._rows is not None:
                 return self._rows
-            rows: list[Row] = []
-            async for page in scan():
-                self.pages += 1
-                rows.extend(self._to_row(key, record) for key, record in page)
-            self._rows, self._version, self._taken = rows, version, time.monotonic()
-            self.passes += 1
-            return rows
+            return await self._pass(scan, version)
+
+    async def _pass(self, scan: Scan, version: object) -> list[Row]:
+        rows: list[Row] = []
+        async for page in scan():
+            self.pages += 1
+            if self._on_page is not None:
+                self._on_page()
+            rows.extend(self._to_row(key, record) for key, record in page)
+        self._rows, self._version, self._taken = rows, version, time.monotonic()
+        self.passes += 1
+        return rows
+
+    async def _refresh(self, scan: Scan, version: object) -> None:
+        async with self._lock:
+            try:
+                await self._pass(scan, version)
+            except Exception as exc:
+                log.warning("statistics: a background pass failed (%s)", type(exc).__name__)
+
+    async def aclose(self) -> None:
+        """Stop a background pass, if one is running."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -78,8 +78,15 @@ class StatisticsService:
             amount_noise=self.settings.amount_noise,
             secret=secret,
         )
-        self.benefits = ScanCache[BenefitRow](benefit_row, None)
-        self.tax = ScanCache[TaxRow](tax_row, self.settings.tax_ttl_s)
+        self.benefits = ScanCache[BenefitRow](
+            benefit_row, None, on_page=lambda: self.count(self.settings.benefits)
+        )
+        self.tax = ScanCache[TaxRow](
+            tax_row,
+            self.settings.tax_ttl_s,
+            refresh_ahead=self.settings.tax_refresh_ahead,
+            on_page=lambda: self.count(self.settings.tax),
+        )
         self.upstream_calls: dict[str, int] = {}
         """Calls made to each source by the engine (statements, pages, index reads)."""
         self._exact: dict[tuple[str, Any], tuple[float, Table]] = {}
@@ -93,6 +100,11 @@ class StatisticsService:
             "unpaid_penalty_and_active_benefit": self._unpaid_and_benefit,
             "passport_and_vehicle_renewals": self._renewals,
         }
+
+    async def aclose(self) -> None:
+        """Stop background passes (call when the gateway shuts down)."""
+        await self.tax.aclose()
+        await self.benefits.aclose()
 
     def count(self, source: str, calls: int = 1) -> None:
         """Record ``calls`` upstream calls made to ``source``."""
@@ -156,21 +168,12 @@ class StatisticsService:
         health = await connector.health()
         facts = health.facts
         version = (facts.get("file"), facts.get("generation"), facts.get("record_count"))
-        before = self.benefits.pages
-        rows = await self.benefits.rows(lambda: connector.scan(self.settings.scan_batch), version)
-        if self.benefits.pages != before:
-            self.count(name, self.benefits.pages - before)
-        return rows
+        return await self.benefits.rows(lambda: connector.scan(self.settings.scan_batch), version)
 
     async def tax_rows(self) -> list[TaxRow]:
         """Every taxpayer's statistics row, from one paged scan of the service per ``tax_ttl_s``."""
-        name = self.settings.tax
-        connector = self.sources[name].connector
-        before = self.tax.pages
-        rows = await self.tax.rows(lambda: connector.scan(self.settings.tax_page_size))
-        if self.tax.pages != before:
-            self.count(name, self.tax.pages - before)
-        return rows
+        connector = self.sources[self.settings.tax].connector
+        return await self.tax.rows(lambda: connector.scan(self.settings.tax_page_size))
 
     async def _benefit_claims(self, flt: StatisticsFilter) -> Table:
         acc = Accumulator("benefit_claims", ("benefit",), "status", amount=True)

@@ -25,6 +25,9 @@ class StatisticsSettings(BaseModel):
     """How long a computed table (and a SQL aggregate) is reused before it is computed again."""
     tax_ttl_s: float = Field(default=3600.0, ge=0)
     """How long the aggregate of the SOAP tax service's full scan is reused."""
+    tax_refresh_ahead: bool = True
+    """Once ``tax_ttl_s`` has passed, keep serving the previous scan while a new one runs in
+    the background (only the very first scan is waited for)."""
     scan_batch: int = Field(default=2000, ge=1, le=10000)
     """Records asked for per batch when the benefits file is read through."""
     tax_page_size: int = Field(default=1000, ge=1, le=10000)
