@@ -220,7 +220,14 @@ class SoapConnector(Connector):
         """Make one SOAP call and return the reply wrapper's content as plain dicts."""
         http, limit = self._ready()
         extra = self._extra_headers()
-        body, headers = codec.request(keys, extra, values)
+        try:
+            body, headers = codec.request(keys, extra, values)
+        except (ZeepError, TypeError, ValueError, LookupError, AttributeError) as exc:
+            raise InvalidInputError(
+                f"{self.name}: the arguments do not fit operation {codec.name}'s input "
+                f"({type(exc).__name__})",
+                service=self.name,
+            ) from exc
         async with limit:
             self.calls += 1
             reply = await http.post(self._endpoint, body, headers, codec.name)
@@ -235,7 +242,14 @@ class SoapConnector(Connector):
                 status=reply.status,
                 retry_after_header=reply.headers.get("retry-after"),
             ) from None
-        except (etree.LxmlError, ZeepError, ValueError, TypeError, LookupError) as exc:
+        except (
+            etree.LxmlError,
+            ZeepError,
+            ValueError,
+            TypeError,
+            LookupError,
+            AttributeError,
+        ) as exc:
             if reply.status != 200:
                 raise http_error(
                     reply.status, reply.headers, service=self.name, operation=codec.name

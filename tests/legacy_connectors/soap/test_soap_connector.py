@@ -281,3 +281,9 @@ async def test_key_path_that_does_not_fit_fails_at_open(
     with pytest.raises(ConfigurationError, match=message):
         await conn.open()
     await conn.aclose()
+
+
+async def test_invoke_with_arguments_that_do_not_fit(connector: SoapConnector) -> None:
+    """Arguments the operation's input has no place for are an InvalidInputError, not a crash."""
+    with pytest.raises(InvalidInputError, match="SubmitAddressChange"):
+        await connector.invoke("SubmitAddressChange", {"Postcode": "LS1 1AA"})
