@@ -97,6 +97,18 @@ class _Guard:
                 raise type(problem)(problem.message)
 
 
+def _standing(principal: Any) -> tuple[Any, ...]:
+    """What the policy looks at in a principal (everything else is data-dependent)."""
+    if principal is None:
+        return (None,)
+    return (
+        principal.role,
+        principal.confidence,
+        bool(principal.purpose),
+        getattr(principal, "purpose_allowed", False),
+    )
+
+
 class OperationGuard:
     """Plans, per request, which fields the principal may not read."""
 
@@ -115,6 +127,9 @@ class OperationGuard:
         )
         self.analyst_open = analyst_types(schema)
         self._cache: OrderedDict[str, frozenset[Coordinate]] = OrderedDict()
+        self._plans: OrderedDict[tuple[Any, ...], tuple[dict[Coordinate, ApiError], bool]] = (
+            OrderedDict()
+        )
         self._cache_size = cache_size
 
     def coordinates(self, query: str, doc: DocumentNode) -> frozenset[Coordinate]:
@@ -147,8 +162,15 @@ class OperationGuard:
 
     def plan(self, query: str, doc: DocumentNode, principal: Any) -> list[Any] | None:
         """The middleware to execute the operation with (``None`` when nothing is refused)."""
-        coords = self.coordinates(query, doc)
-        refused = self.refused(coords, principal)
-        if not refused and (self.root_type, "node") not in coords:
+        key = (query, *_standing(principal))
+        planned = self._plans.get(key)
+        if planned is None:
+            coords = self.coordinates(query, doc)
+            planned = (self.refused(coords, principal), (self.root_type, "node") in coords)
+            self._plans[key] = planned
+            if len(self._plans) > self._cache_size:
+                self._plans.popitem(last=False)
+        refused, has_node = planned
+        if not refused and not has_node:
             return None
         return [_Guard(refused, principal, self.overrides)]
