@@ -22,6 +22,7 @@ from legacy_connectors.errors import (
     RecordError,
     RecordNotFoundError,
 )
+from legacy_connectors.soap import logsafety
 from legacy_connectors.soap.codec import OperationCodec, build_codec
 from legacy_connectors.soap.commands import build_values, read_outcome
 from legacy_connectors.soap.credentials import Credentials, load_credentials
@@ -149,6 +150,7 @@ class SoapConnector(Connector):
         """Read the WSDL and compile the configured operations (blocking work on a thread)."""
         if self._port is not None:
             return
+        logsafety.install()
         await asyncio.to_thread(self._prepare)
         self._http = SoapHttpClient(
             self.name, limit=self.settings.concurrency, timeout_s=self.settings.timeout_s
