@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from govgraph.cli import main
 from govgraph.index import CitizenIndex
 from govgraph.index.types import CitizenProfile, IndexChanges
 from govgraph.ledger import AccessEntry, AccessLedger
@@ -54,17 +53,14 @@ async def _sql(url: str, *statements: str) -> None:
         await engine.dispose()
 
 
-def _cli_verify(url: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "govgraph.cli", "ledger", "verify", "--url", url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+async def _cli_verify(url: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run `govgraph ledger verify --url URL` (in a thread: the command runs its own loop)."""
+    code = await asyncio.to_thread(main, ["ledger", "verify", "--url", url])
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
-async def test_intact_ledger_verifies(tmp_path: Path) -> None:
+async def test_intact_ledger_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A ledger written only by appends verifies, through the API and `govgraph ledger verify`."""
     ledger, url = await _ledger(tmp_path, 6)
     try:
@@ -72,9 +68,9 @@ async def test_intact_ledger_verifies(tmp_path: Path) -> None:
         assert (report.ok, report.checked) == (True, 6)
     finally:
         await ledger.aclose()
-    result = _cli_verify(url)
-    assert result.returncode == 0, result.stderr
-    assert "6 entries" in result.stdout
+    code, out, err = await _cli_verify(url, capsys)
+    assert code == 0, err
+    assert "6 entries" in out
 
 
 @pytest.mark.parametrize(
@@ -110,15 +106,17 @@ async def test_tampering_is_detected_and_named(tmp_path: Path, tamper: str, name
     assert report.problem is not None and named in report.problem
 
 
-async def test_verify_command_names_the_tampered_entry(tmp_path: Path) -> None:
+async def test_verify_command_names_the_tampered_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`govgraph ledger verify` exits 1 and names the entry a raw SQL update changed."""
     ledger, url = await _ledger(tmp_path, 4)
     await ledger.aclose()
     await _sql(url, "UPDATE gg_access_ledger SET role = 'citizen' WHERE seq = 2")
-    result = _cli_verify(url)
-    assert result.returncode == 1
-    assert "TAMPERED" in result.stderr
-    assert "entry 2 was modified" in result.stderr
+    code, _, err = await _cli_verify(url, capsys)
+    assert code == 1
+    assert "TAMPERED" in err
+    assert "entry 2 was modified" in err
 
 
 async def test_reordered_entries_fail_at_the_first_moved_entry(tmp_path: Path) -> None:

@@ -2,42 +2,47 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import asyncio
 
 import pytest
 
 from govgraph.auth import TokenVerifier
+from govgraph.cli import main
 from tests.harness import RunningGateway
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-def _token(gateway: RunningGateway, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "govgraph.cli", "token", "--data", str(gateway.data_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+async def _token(
+    gateway: RunningGateway, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """Run `govgraph token` (in a thread: the command may run its own event loop)."""
+    code = await asyncio.to_thread(main, ["token", "--data", str(gateway.data_dir), *args])
+    out = capsys.readouterr()
+    return code, out.out.strip(), out.err
 
 
-async def test_token_command_prints_accepted_tokens(gateway: RunningGateway) -> None:
+async def test_token_command_prints_accepted_tokens(
+    gateway: RunningGateway, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Caseworker and analyst tokens from the CLI verify against the gateway's keys, with the
     stated purpose and confidence; an unlisted purpose is flagged."""
     verifier = TokenVerifier(gateway.settings.auth)
-    caseworker = _token(gateway, "--role", "caseworker", "--purpose", "benefit-claim")
-    assert caseworker.returncode == 0, caseworker.stderr
-    principal = verifier.verify(caseworker.stdout.strip())
+    code, token, err = await _token(
+        gateway, capsys, "--role", "caseworker", "--purpose", "benefit-claim"
+    )
+    assert code == 0, err
+    principal = verifier.verify(token)
     assert (principal.role, principal.purpose, principal.purpose_allowed) == (
         "caseworker",
         "benefit-claim",
         True,
     )
-    analyst = _token(gateway, "--role", "analyst", "--confidence", "P1", "--purpose", "nosy")
-    assert analyst.returncode == 0
-    assert verifier.verify(analyst.stdout.strip()).confidence == "P1"
-    odd = _token(gateway, "--role", "caseworker", "--purpose", "curiosity")
-    assert "not one of the default allowed purposes" in odd.stderr
-    assert not verifier.verify(odd.stdout.strip()).purpose_allowed
+    code, token, _ = await _token(gateway, capsys, "--role", "analyst", "--confidence", "P1")
+    assert code == 0
+    assert verifier.verify(token).confidence == "P1"
+    code, token, err = await _token(
+        gateway, capsys, "--role", "caseworker", "--purpose", "curiosity"
+    )
+    assert "not one of the default allowed purposes" in err
+    assert not verifier.verify(token).purpose_allowed
