@@ -6,7 +6,8 @@ Generates a population (timed; 10,000 people are also timed on their own), serve
 source's records from memory in the connectors' record shapes (so the figures are linkage's
 own, without any legacy system's latency), links them into a fresh SQLite citizen index
 (or ``--index-url``), evaluates precision and recall per source pair against the generator's
-truth, re-runs the linker on the unchanged sources (the incremental case), and reports peak
+truth, re-runs the linker on the unchanged sources (the incremental case), times the index's
+batched reads for 100 random citizens (what each gateway request does), and reports peak
 memory (max RSS). Ends with one JSON line.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import resource
 import tempfile
 import time
@@ -28,6 +30,35 @@ from govgraph.index import CitizenIndex
 from govgraph.linkage import evaluate, link
 
 AS_OF = date(2026, 11, 27)
+
+
+async def read_latency(index: CitizenIndex, rounds: int = 200) -> dict[str, tuple[float, float]]:
+    """p50 and p99 milliseconds of the gateway's batched reads for 100 random citizens."""
+    ids: list[str] = []
+    after: str | None = None
+    while True:
+        page, more = await index.page(5000, after)
+        ids += page
+        if not more:
+            break
+        after = page[-1]
+    rng = random.Random(1)
+    calls = {
+        "links_for": lambda batch: index.links_for(batch),
+        "profiles": lambda batch: index.profiles(batch),
+        "keys_for": lambda batch: index.keys_for(batch, "parking"),
+    }
+    result: dict[str, tuple[float, float]] = {}
+    for name, call in calls.items():
+        times = []
+        for _ in range(rounds):
+            batch = rng.sample(ids, 100)
+            started = time.perf_counter()
+            await call(batch)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        result[name] = (times[len(times) // 2], times[int(len(times) * 0.99) - 1])
+    return result
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -54,6 +85,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             print(evaluation.summary())
             rerun = await link(memory_connectors(population), index)
             print(f"re-run on unchanged sources: {rerun.seconds:.1f} s, links {rerun.links}")
+            reads = await read_latency(index)
+            print(
+                "index reads of 100 citizens (p50/p99 ms): "
+                + ", ".join(f"{k} {v[0]:.2f}/{v[1]:.2f}" for k, v in reads.items())
+            )
         finally:
             await index.aclose()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -76,6 +112,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "merged": quality["merged"],
         "split": quality["split"],
         "max_rss_mb": round(rss_mb),
+        **{f"{k}_100_p50_ms": round(v[0], 2) for k, v in reads.items()},
+        **{f"{k}_100_p99_ms": round(v[1], 2) for k, v in reads.items()},
     }
 
 
