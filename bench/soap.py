@@ -1,12 +1,14 @@
 """SOAP connector benchmark against the simulated tax service (run in its own process).
 
-(a) A 100-citizen query's tax data: SOAP calls and wall time, batched vs single calls.
+(a) A 100-citizen query's tax data: SOAP calls, wall time and the gateway's CPU time, batched
+    vs single calls (and batched through zeep's full path, for comparison).
 (b) Parse cost per record (CPU time) of a large batch reply through the connector, as a ratio
     to plain lxml on the same bytes in the same run: ``lxml_ratio`` against lxml parsing the
     reply into plain dicts of text, ``lxml_parse_only_ratio`` against ``etree.fromstring``
     alone; zeep's full path is shown for scale.
 (c) Event-loop blocking: the longest stall of a 1 ms ticker while a 5 MB reply is fetched
-    and parsed through the connector.
+    and parsed through the connector (median over trials; ``worst_stall_ms`` the worst
+    trial), next to the same ticker with nothing running (``idle_stall_ms``).
 
 Usage: /work/venv/bin/python bench/soap.py [--people 5300] [--latency-ms 10] [--repeat 5]
 Ends with one JSON line: batched_calls, single_calls, lxml_ratio, max_stall_ms (and more).
@@ -97,7 +99,12 @@ async def hundred_citizens(
     base: str, data_dir: Path, ninos: list[str], repeat: int
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    for mode, changes in (("batched", {}), ("single", {"batch_operation": None})):
+    modes: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("batched", {}),
+        ("single", {"batch_operation": None}),
+        ("batched_zeep_path", {"fast_path": False}),
+    )
+    for mode, changes in modes:
         conn = SoapConnector.from_options("tax", source_options(data_dir, base) | changes)
         await conn.open()
         try:
@@ -106,17 +113,20 @@ async def hundred_citizens(
                 await admin.delete(f"{base}/admin/stats")
             walls = []
             before = conn.calls
+            cpu_started = time.process_time()
             for _ in range(repeat):
                 started = time.perf_counter()
                 records = await conn.load_many(ninos)
                 walls.append(time.perf_counter() - started)
                 assert sum(1 for r in records if isinstance(r, dict)) == len(ninos)
+            cpu = (time.process_time() - cpu_started) / repeat
             async with httpx.AsyncClient() as admin:
                 stats = (await admin.get(f"{base}/admin/stats")).json()
             results[mode] = {
                 "calls_per_query": (conn.calls - before) / repeat,
                 "service_calls_per_query": stats["total_calls"] / repeat,
                 "wall_ms_median": median(walls) * 1000,
+                "client_cpu_ms": cpu * 1000,
             }
         finally:
             await conn.aclose()
@@ -190,6 +200,17 @@ async def max_stall(base: str, data_dir: Path, page: int, in_thread: bool) -> fl
     return worst * 1000
 
 
+async def idle_stall(duration_s: float) -> float:
+    """The same ticker with nothing else running: the machine's own scheduling noise."""
+    worst = 0.0
+    end = time.perf_counter() + duration_s
+    while time.perf_counter() < end:
+        started = time.perf_counter()
+        await asyncio.sleep(0.001)
+        worst = max(worst, time.perf_counter() - started - 0.001)
+    return worst * 1000
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="govgraph-soap-bench-") as tmp:
         data_dir = Path(tmp)
@@ -204,11 +225,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await max_stall(base, data_dir, min(args.people, 5300), True)
                 for _ in range(args.repeat)
             ]
+            idle = [await idle_stall(0.4) for _ in range(args.repeat)]
             inline = await max_stall(base, data_dir, min(args.people, 5300), False)
         finally:
             proc.terminate()
             proc.wait(10)
-    return {"a": a, "b": b, "stalls": stalls, "inline_stall": inline}
+    return {"a": a, "b": b, "stalls": stalls, "idle": idle, "inline_stall": inline}
 
 
 def main() -> int:
@@ -221,11 +243,12 @@ def main() -> int:
     a, b = r["a"], r["b"]
     us = b["us_per_record"]
     print(f"(a) 100 citizens' tax data, service latency {args.latency_ms:g} ms per call")
-    for mode in ("batched", "single"):
+    for mode in ("batched", "single", "batched_zeep_path"):
         m = a[mode]
         print(
-            f"    {mode:8s} {m['calls_per_query']:5.0f} SOAP calls"
+            f"    {mode:17s} {m['calls_per_query']:5.0f} SOAP calls"
             f"  {m['wall_ms_median']:8.1f} ms wall (median of {args.repeat})"
+            f"  {m['client_cpu_ms']:7.1f} ms gateway CPU"
         )
     print(f"(b) parse cost per record, {b['records']} records, {b['bytes'] / 1e6:.2f} MB reply")
     for name in ("lxml_parse", "lxml_plain", "connector", "zeep"):
@@ -238,16 +261,25 @@ def main() -> int:
         + ", ".join(f"{s:.1f}" for s in r["stalls"])
         + f" ms (parsing on the loop instead: {r['inline_stall']:.1f} ms)"
     )
+    print(
+        "    same ticker with nothing running (this machine's scheduling noise): "
+        + ", ".join(f"{s:.1f}" for s in r["idle"])
+        + " ms"
+    )
     figures = {
         "batched_calls": a["batched"]["calls_per_query"],
         "single_calls": a["single"]["calls_per_query"],
         "batched_wall_ms": round(a["batched"]["wall_ms_median"], 1),
         "single_wall_ms": round(a["single"]["wall_ms_median"], 1),
+        "batched_cpu_ms": round(a["batched"]["client_cpu_ms"], 1),
+        "batched_zeep_path_cpu_ms": round(a["batched_zeep_path"]["client_cpu_ms"], 1),
         "lxml_ratio": round(us["connector"] / us["lxml_plain"], 2),
         "lxml_parse_only_ratio": round(us["connector"] / us["lxml_parse"], 2),
         "zeep_ratio": round(us["zeep"] / us["lxml_plain"], 2),
         "connector_us_per_record": round(us["connector"], 2),
         "max_stall_ms": round(median(r["stalls"]), 1),
+        "worst_stall_ms": round(max(r["stalls"]), 1),
+        "idle_stall_ms": round(median(r["idle"]), 1),
         "inline_stall_ms": round(r["inline_stall"], 1),
     }
     print(json.dumps(figures))
