@@ -293,25 +293,20 @@ class SoapConnector(Connector):
         return [item for item in items if isinstance(item, dict)]
 
     async def _batch_lookup(self, keys: list[str]) -> dict[str, Result]:
+        """One batch call; if the service rejects the batch as invalid, halve it until the
+        keys it rejects are found (they fail alone, the rest are answered)."""
         assert self._batch is not None
         s = self.settings
         try:
             content = await self.call(self._batch, keys)
-        except InvalidInputError:
+        except InvalidInputError as exc:
             if len(keys) == 1:
-                raise
-            singles = await asyncio.gather(
-                *(self._batch_lookup([k]) for k in keys), return_exceptions=True
+                return {keys[0]: exc}
+            half = len(keys) // 2
+            parts = await asyncio.gather(
+                self._batch_lookup(keys[:half]), self._batch_lookup(keys[half:])
             )
-            merged: dict[str, Result] = {}
-            for key, part in zip(keys, singles, strict=True):
-                if isinstance(part, InvalidInputError):
-                    merged[key] = part
-                elif isinstance(part, BaseException):
-                    raise part from None
-                else:
-                    merged.update(part)
-            return merged
+            return {**parts[0], **parts[1]}
         except RecordNotFoundError:
             return dict.fromkeys(keys)
         results: dict[str, Result] = dict.fromkeys(keys)
@@ -345,13 +340,10 @@ class SoapConnector(Connector):
                 *(self._batch_lookup(c) for c in chunks), return_exceptions=True
             )
             merged: dict[str, Result] = {}
-            for chunk, part in zip(chunks, parts, strict=True):
-                if isinstance(part, InvalidInputError):
-                    merged.update(dict.fromkeys(chunk, part))
-                elif isinstance(part, BaseException):
+            for part in parts:
+                if isinstance(part, BaseException):
                     raise part
-                else:
-                    merged.update(part)
+                merged.update(part)
             return merged
         results = await asyncio.gather(
             *(self._single_lookup(k) for k in keys), return_exceptions=True

@@ -287,3 +287,17 @@ async def test_invoke_with_arguments_that_do_not_fit(connector: SoapConnector) -
     """Arguments the operation's input has no place for are an InvalidInputError, not a crash."""
     with pytest.raises(InvalidInputError, match="SubmitAddressChange"):
         await connector.invoke("SubmitAddressChange", {"Postcode": "LS1 1AA"})
+
+
+async def test_invalid_key_in_a_full_batch_is_found_by_halving(tax: TaxService) -> None:
+    """One bad key among 100 costs a handful of extra calls, not one call per key."""
+    conn = SoapConnector.from_options("tax", _options(tax))
+    await conn.open()
+    try:
+        keys = [*tax.ninos[:57], "BAD-KEY", *tax.ninos[57:99]]
+        results = await conn.load_many(keys)
+        assert isinstance(results[57], InvalidInputError)
+        assert sum(isinstance(r, dict) for r in results) == 99
+        assert conn.calls <= 16
+    finally:
+        await conn.aclose()
