@@ -35,6 +35,7 @@ from govgraph.idp import idp_routes
 from govgraph.index import CitizenIndex
 from govgraph.logs import bind_request
 from govgraph.outbox import DeliveryWorker, Outbox, WorkerSettings
+from govgraph.resilience.stale import stale_extension, track_stale
 from govgraph.resilience.status import check_sources, readiness
 from govgraph.security import Security
 from govgraph.settings import Settings
@@ -127,6 +128,7 @@ class GraphQLEndpoint:
     async def handle(self, request: Request) -> Response:
         request_id = _request_id(request)
         bind_request(request_id)
+        stale = track_stale()
         media = GRAPHQL_RESPONSE_JSON if _wants_graphql_response(request) else "application/json"
         if (
             request.method == "GET"
@@ -172,7 +174,7 @@ class GraphQLEndpoint:
                 request_id=request_id,
                 batch_loads=self.gw.settings.gateway.batch_loads,
             )
-            ctx.statistics = self.gw.statistics  # type: ignore[attr-defined]
+            ctx.statistics = self.gw.statistics
             ctx.outbox = self.gw.outbox  # type: ignore[attr-defined]
             ctx.worker = self.gw.worker  # type: ignore[attr-defined]
             token = REQUEST_DEADLINE.set(
@@ -209,6 +211,8 @@ class GraphQLEndpoint:
         if errors:
             payload["errors"] = [format_error(e, request_id) for e in errors]
         payload["data"] = result.data
+        if stale:
+            payload["extensions"] = {"stale": stale_extension(stale)}
         request_error = result.data is None and all(not e.path for e in errors)
         status = 400 if request_error and media == GRAPHQL_RESPONSE_JSON else 200
         self.gw.metrics.requests.labels(
@@ -254,7 +258,9 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
         ),
         security=security,
     )
-    gateway.statistics = StatisticsService(gateway.sources, gateway.index, metrics=metrics)
+    gateway.statistics = StatisticsService(
+        gateway.sources, gateway.index, settings.statistics, metrics=metrics
+    )
     delivery = WorkerSettings.from_env()
     gateway.outbox = Outbox(settings.gateway.index_url, lease_s=delivery.lease_s)
     gateway.worker = DeliveryWorker(gateway.outbox, gateway.sources, delivery)

@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from govgraph.logs import LogSettings
 from govgraph.resilience.policy import BreakerSettings, RetrySettings
+from govgraph.resilience.stale import StaleSettings
+from govgraph.statistics.settings import StatisticsSettings
 from govgraph.tracing import TracingSettings
 from legacy_connectors.errors import ConfigurationError, LegacyError
 from legacy_connectors.registry import load_kind
@@ -171,6 +173,8 @@ class SourceSettings(_Model):
     """Retries of reads after retriable errors (writes are never retried)."""
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     """The circuit breaker of this source."""
+    stale: StaleSettings = Field(default_factory=StaleSettings)
+    """Serving last-known data, marked stale, while the source cannot answer (off by default)."""
     options: dict[str, Any] = Field(default_factory=dict)
     """The connector kind's own settings."""
     chaos: ChaosSettings = Field(default_factory=ChaosSettings)
@@ -183,6 +187,8 @@ class Settings(_Model):
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
+    statistics: StatisticsSettings = Field(default_factory=StatisticsSettings)
+    """Statistics for analysts: disclosure threshold, perturbation and caching."""
     logs: LogSettings = Field(default_factory=LogSettings)
     """Log format and level."""
     tracing: TracingSettings = Field(default_factory=TracingSettings)

@@ -41,6 +41,8 @@ class RequestContext:
     principal: Any
     request_id: str
     batch_loads: bool = True
+    statistics: Any = None
+    """The statistics engine (aggregates for analysts), when the gateway has one."""
     today: date = field(default_factory=date.today)
     extra_errors: list[GraphQLError] = field(default_factory=list)
     accessed: dict[str, set[str]] = field(default_factory=dict)
