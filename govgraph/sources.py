@@ -28,6 +28,7 @@ from opentelemetry.trace import Tracer
 from govgraph.resilience.breaker import STATE_VALUE, BreakerState, CircuitBreaker
 from govgraph.resilience.bulkhead import Bulkhead
 from govgraph.resilience.retry import is_read, retry_read
+from govgraph.resilience.stale import StaleCache, note_stale
 from govgraph.settings import SourceSettings
 from govgraph.telemetry import Metrics
 from govgraph.tracing import upstream_span
@@ -72,6 +73,8 @@ class Source:
         self._tracer = tracer
         self.breaker = CircuitBreaker(name, policy.breaker, on_change=self._breaker_changed)
         self.bulkhead = Bulkhead(name, policy.max_concurrency, policy.max_queue)
+        self.stale = StaleCache(policy.stale) if policy.stale.enabled else None
+        """Last-known answers, when serving stale data is on."""
         self.database_breakers: dict[str, CircuitBreaker] = {}
         """Breakers of the databases of a set, by service name (``<source>/<database>``)."""
         self._calls = metrics.upstream_calls.labels(source=name)
@@ -220,9 +223,31 @@ class Source:
         self.last_error_at = time.time()
 
     async def load_many(self, keys: Sequence[str]) -> list[Result]:
-        """Call the connector for a batch; raise a typed error if the whole batch fails."""
+        """Call the connector for a batch; raise a typed error if the whole batch fails.
+
+        With ``stale`` on, a batch that fails with a retriable error is answered from the last
+        known data where there is some (the rest of the keys get the error).
+        """
         self._batch.observe(len(keys))
-        return await self.call("load_many", lambda: self._load_checked(keys), len(keys))
+        try:
+            results = await self.call("load_many", lambda: self._load_checked(keys), len(keys))
+        except RetriableError as exc:
+            if self.stale is None:
+                raise
+            return self._serve_stale(keys, exc)
+        if self.stale is not None:
+            self.stale.put_many(keys, results)
+        return results
+
+    def _serve_stale(self, keys: Sequence[str], error: RetriableError) -> list[Result]:
+        assert self.stale is not None
+        found = [self.stale.get(key) for key in keys]
+        served = [f for f in found if f is not None]
+        if not served:
+            raise error
+        note_stale(self.name, max(age for _, age in served))
+        self._metrics.stale_served.labels(source=self.name).inc(len(served))
+        return [f[0] if f is not None else error for f in found]
 
     async def _load_checked(self, keys: Sequence[str]) -> list[Result]:
         results = await self.connector.load_many(keys)

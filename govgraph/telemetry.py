@@ -79,6 +79,12 @@ class Metrics:
             ["source", "state"],
             registry=r,
         )
+        self.stale_served = Counter(
+            "govgraph_stale_served",
+            "Keys answered from last-known data while their source failed, by source.",
+            ["source"],
+            registry=r,
+        )
         self.bulkhead_queued = Gauge(
             "govgraph_bulkhead_queued",
             "Calls waiting for a bulkhead slot, by source.",

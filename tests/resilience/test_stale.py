@@ -1,0 +1,44 @@
+"""Last-known data: while tax fails, its previous answer is served and marked stale."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tests.harness import RunningGateway
+from tests.resilience.conftest import Faults
+from tests.resilience.stack import assert_partial, me, serve, settings_for
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest.mark.parametrize("max_age_s", [300.0, 0.05], ids=["fresh", "too-old"])
+async def test_tax_down_serves_last_known_data_while_young_enough(
+    gateway: RunningGateway,
+    faulty_tax: str,
+    tax_faults: Faults,
+    index_url: str,
+    citizen: str,
+    baseline: dict[str, Any],
+    max_age_s: float,
+) -> None:
+    """A failing tax source answers from its last answer, marked stale, unless it is too old."""
+    stale = {"stale": {"enabled": True, "max_age_s": max_age_s}}
+    settings = settings_for(gateway.data_dir, faulty_tax, index_url, sources={"tax": stale})
+    async with serve(settings) as served:
+        first = await me(served, gateway, citizen)
+        assert "extensions" not in first
+        tax_faults.set(mode="failing", retry_after_s=0)
+        await asyncio.sleep(0.1)
+        body = await me(served, gateway, citizen)
+    if max_age_s == 0.05:
+        assert_partial(body, baseline, "tax", "UPSTREAM_BUSY")
+        assert "extensions" not in body
+        return
+    assert "errors" not in body, body["errors"]
+    assert body["data"]["me"] == baseline
+    [entry] = body["extensions"]["stale"]
+    assert entry["service"] == "tax"
+    assert 0.1 <= entry["ageSeconds"] < 300
