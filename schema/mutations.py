@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from govgraph.outbox.types import AddressChange as ChangeRecord
 from resolvers import address_change as moves
-from resolvers import payments, renewals, write_policy
+from resolvers import payments, renewals
 from schema.common import Address, Department
 from schema.writes import (
     AddressChange,
@@ -23,8 +23,6 @@ from schema.writes import (
 )
 
 __all__ = ["Mutation", "address_change_of"]
-
-write_policy.register()
 
 _KEY_HELP = (
     "A key the client makes up for this request (8 to 64 letters, digits or `._:-`). Sending "
