@@ -204,6 +204,8 @@ class Source:
         except LegacyError as exc:
             self._failed(exc.with_service(self.name))
             raise
+        except NotImplementedError:
+            raise
         except Exception as exc:
             log.error("source %s failed: %s", self.name, _safe(exc))
             error = ProtocolError("the service gave an unusable answer", service=self.name)

@@ -30,8 +30,9 @@ STATE_VALUE = {BreakerState.CLOSED: 0, BreakerState.HALF_OPEN: 1, BreakerState.O
 
 
 def counts_as_failure(exc: BaseException) -> bool:
-    """Whether an error says the upstream is unwell (not that one key or request was bad)."""
-    if isinstance(exc, CircuitOpenError):
+    """Whether an error says the upstream is unwell (not that one key or request was bad, nor
+    that the connector lacks the capability asked for)."""
+    if isinstance(exc, CircuitOpenError | NotImplementedError):
         return False
     if isinstance(exc, LegacyError):
         return isinstance(exc, RetriableError | ProtocolError)
@@ -136,7 +137,7 @@ class CircuitBreaker:
 
     def record(self, exc: BaseException | None, trial: bool = False) -> None:
         """Record a call's outcome: ``None`` for success, else the error it ended with."""
-        if isinstance(exc, CircuitOpenError):
+        if isinstance(exc, CircuitOpenError | NotImplementedError):
             self.release(trial)
         elif exc is None or not counts_as_failure(exc):
             self.success(trial)

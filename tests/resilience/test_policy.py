@@ -185,3 +185,19 @@ async def test_queued_call_gives_up_at_its_deadline() -> None:
     assert connector.calls["load_many"] == 1
     connector.gate.set()
     assert await stuck == [{"key": "a"}]
+
+
+async def test_missing_capability_passes_through_and_is_no_failure() -> None:
+    """A connector lacking the capability raises NotImplementedError; the breaker ignores it."""
+
+    class ReadOnly(CountingConnector):
+        async def submit(self, record: dict[str, Any]) -> str:
+            await self._count("submit")
+            raise NotImplementedError("this source takes no writes")
+
+    connector = ReadOnly()
+    source = _source(connector, breaker={"failure_threshold": 1, "recovery_s": 5})
+    with pytest.raises(NotImplementedError):
+        await source.call("submit", lambda: connector.submit({"amount": 1}))
+    assert connector.calls["submit"] == 1
+    assert source.breaker.current() is BreakerState.CLOSED
