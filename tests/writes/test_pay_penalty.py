@@ -73,6 +73,8 @@ async def test_twenty_concurrent_identical_payments_pay_once(
 
     again = await _pay(write_client, headers, notice.pcn, amount, key)
     assert again["data"]["payPenaltyNotice"] == payment
+    reused = await _pay(write_client, headers, notice.pcn, "1.00", key)
+    assert _codes(reused) == [("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")]
     other_key = await _pay(write_client, headers, notice.pcn, amount, uuid.uuid4().hex)
     assert _codes(other_key) == [("ALREADY_PAID", "pcn")]
     assert [r["TARGET_KEY"] for r in journal(council_file(write_gateway.data_dir, "NB"))].count(
