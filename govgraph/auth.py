@@ -127,8 +127,12 @@ class TokenVerifier:
         return list(self._keys)
 
     async def refresh(self, *, force: bool = False) -> bool:
-        """Fetch the key set again (file or URL); return whether it was fetched."""
+        """Fetch the key set again (file or URL); return whether it was fetched. Callers that
+        waited while another fetch completed use its result instead of fetching again."""
+        seen = self._loaded_at
         async with self._refresh_lock:
+            if self._loaded_at != seen:
+                return False
             age = time.monotonic() - self._loaded_at
             if not force and age < self.settings.jwks_min_refresh_s:
                 return False

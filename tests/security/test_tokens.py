@@ -347,3 +347,51 @@ async def test_production_profile_serves_no_identity_provider(
         r = await client.post("/idp/token", data={"role": "analyst"})
         assert r.status_code in (404, 405)
         assert (await client.get("/.well-known/openid-configuration")).status_code == 404
+
+
+async def test_concurrent_unknown_kids_fetch_the_key_set_once(tmp_path: Any) -> None:
+    """Many requests naming a new kid at once cause one key-set fetch, not one each; a key set
+    that cannot be fetched refuses the tokens instead of failing the requests."""
+    import asyncio
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from govgraph import demo
+    from tests.security.support import serving
+
+    idp = demo.identity_provider(tmp_path)
+    hits = 0
+
+    async def jwks(request: Request) -> JSONResponse:
+        nonlocal hits
+        hits += 1
+        await asyncio.sleep(0.05)
+        return JSONResponse(idp.jwks())
+
+    async with serving(Starlette(routes=[Route("/jwks", jwks)])) as url:
+        verifier = TokenVerifier(
+            AuthSettings(
+                issuer=idp.issuer,
+                audience=idp.audience,
+                jwks_url=f"{url}/jwks",
+                jwks_min_refresh_s=0,
+            )
+        )
+        try:
+            tokens = [idp.token(role="analyst") for _ in range(20)]
+            principals = await asyncio.gather(*(verifier.authenticate(t) for t in tokens))
+            assert {p.role for p in principals} == {"analyst"}
+            assert hits == 1
+        finally:
+            await verifier.aclose()
+    down = TokenVerifier(
+        AuthSettings(issuer=idp.issuer, audience=idp.audience, jwks_url=f"{url}/jwks")
+    )
+    try:
+        with pytest.raises(AuthError, match="unknown key"):
+            await down.authenticate(idp.token(role="analyst"))
+    finally:
+        await down.aclose()
