@@ -162,7 +162,14 @@ class SqlWriter:
                     statement.table, MetaData(), schema=statement.db_schema, autoload_with=sync
                 )
 
-            table = await conn.run_sync(reflect)
+            try:
+                table = await conn.run_sync(reflect)
+            except sa_exc.NoSuchTableError as exc:
+                raise ConfigurationError(
+                    f"{self.name}: table {statement.table!r} of a command is not in database "
+                    f"{target.service!r}",
+                    service=target.service,
+                ) from exc
             target.tables[key] = table
         return table
 
@@ -207,7 +214,7 @@ class SqlWriter:
                     await self._run(conn, target, statement, payload, now, command, number)
         except _Duplicate:
             return {"outcome": "DUPLICATE", "database": target.label}
-        except (InvalidInputError, RecordNotFoundError) as exc:
+        except (InvalidInputError, RecordNotFoundError, ConfigurationError) as exc:
             raise exc.with_service(target.service) from None
         except Exception as exc:
             raise translate(exc, target.service) from exc
@@ -224,6 +231,13 @@ class SqlWriter:
         number: int,
     ) -> None:
         table = await self._table(conn, target, statement)
+        unknown = [c for c in (*statement.values, *statement.where) if c not in table.c]
+        if unknown:
+            raise ConfigurationError(
+                f"{self.name}: command {command!r}: columns {unknown} are not in table "
+                f"{statement.table!r}",
+                service=target.service,
+            )
         values = {
             column: _bind(table.c[column], encode_value(spec, payload, now, column))
             for column, spec in statement.values.items()

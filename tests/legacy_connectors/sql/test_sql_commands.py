@@ -23,7 +23,12 @@ from fixtures.sqldb.testing import (
     source_urls,
 )
 from fixtures.writes import commands
-from legacy_connectors.errors import InvalidInputError, LegacyError, RecordNotFoundError
+from legacy_connectors.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    LegacyError,
+    RecordNotFoundError,
+)
 from legacy_connectors.sql import SqlConnector
 from legacy_connectors.sql.commands import SqlCommand, ValueSpec, encode_value
 
@@ -184,7 +189,7 @@ async def test_address_change_and_renewal_in_the_passport_office(
 
 
 async def test_bad_commands_are_typed_errors(writable: Deployment, open_source: Any) -> None:
-    """A missing payload field, an unknown council and an unknown command."""
+    """Missing payload field, unknown council, command, table or column: typed errors."""
     parking = open_source("parking")
     council, pcn, _ = _shared(writable)[0]
     with pytest.raises(InvalidInputError) as missing:
@@ -197,6 +202,25 @@ async def test_bad_commands_are_typed_errors(writable: Deployment, open_source: 
     with pytest.raises(NotImplementedError):
         await parking.submit("no_such_command", {}, delivery_id="x")
     assert all(isinstance(e, LegacyError) for e in (missing.value,))
+    wrong = writable.options(
+        "passports",
+        commands={
+            "bad_table": {"statements": [{"action": "insert", "table": "NOPE", "values": {}}]},
+            "bad_column": {
+                "statements": [
+                    {"action": "insert", "table": "PSPT_APPL", "values": {"NOPE": {"value": 1}}}
+                ]
+            },
+        },
+    )
+    connector = SqlConnector.from_options("passports", wrong)
+    try:
+        for command, named in (("bad_table", "'NOPE'"), ("bad_column", "['NOPE']")):
+            with pytest.raises(ConfigurationError) as bad:
+                await connector.submit(command, {}, delivery_id=f"cfg-{command}")
+            assert named in bad.value.message
+    finally:
+        await connector.aclose()
 
 
 def test_values_are_encoded_as_the_legacy_columns_store_them() -> None:
