@@ -80,6 +80,8 @@ class AccessLedger:
         self._engine: AsyncEngine | None = None
         self._lock = asyncio.Lock()
         self._pending: list[tuple[list[AccessEntry], asyncio.Future[None]]] = []
+        self._head: tuple[int, str] | None = None
+        """The chain's head as this writer last committed it (re-read after a conflict)."""
         self.transactions = 0
         """Append transactions committed (for measuring the group commit)."""
 
@@ -149,8 +151,10 @@ class AccessLedger:
                 self.transactions += 1
                 return
             except (_Conflict, IntegrityError, OperationalError) as exc:
+                self._head = None
                 last = exc
             except (SQLAlchemyError, OSError) as exc:
+                self._head = None
                 raise LedgerError(f"access ledger: append failed ({type(exc).__name__})") from exc
             await asyncio.sleep(0.005 * (attempt + 1))
         raise LedgerError(
@@ -158,11 +162,13 @@ class AccessLedger:
         ) from last
 
     async def _append(self, conn: AsyncConnection, batch: list[AccessEntry]) -> None:
-        query = select(head.c.seq, head.c.hash).where(head.c.id == 1)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = (await conn.execute(query)).one()
-        seq, prev = int(row.seq), str(row.hash)
+        if self._head is None:
+            query = select(head.c.seq, head.c.hash).where(head.c.id == 1)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            row = (await conn.execute(query)).one()
+            self._head = (int(row.seq), str(row.hash))
+        seq, prev = self._head
         first_seq = seq
         rows = []
         for entry in batch:
@@ -188,8 +194,10 @@ class AccessLedger:
             update(head).where(head.c.id == 1, head.c.seq == first_seq).values(seq=seq, hash=prev)
         )
         if moved.rowcount != 1:
+            self._head = None
             raise _Conflict
         await conn.execute(insert(entries), rows)
+        self._head = (seq, prev)
 
     async def for_citizen(
         self, citizen_id: str, *, limit: int = 50, exclude_roles: Sequence[str] = ()
