@@ -134,8 +134,7 @@ class InputBatch:
                 value = _payload_value(payload, source)
             except KeyError:
                 raise InvalidInputError(
-                    f"{self.service}: command {self.command!r}: payload field {source!r} is "
-                    "missing"
+                    f"{self.service}: command {self.command!r}: payload field {source!r} is missing"
                 ) from None
             node = schema.field(layout, name)
             if is_text(node):
