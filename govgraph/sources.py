@@ -114,9 +114,15 @@ class Source:
     async def _ensure_open(self, deadline: float) -> None:
         if self.opened:
             return
-        async with self._open_lock:
-            if not self.opened:
-                await self.open(min(self.policy.connect_timeout_s, deadline - time.monotonic()))
+        try:
+            async with asyncio.timeout(deadline - time.monotonic()), self._open_lock:
+                if not self.opened:
+                    limit = min(self.policy.connect_timeout_s, deadline - time.monotonic())
+                    await self.open(limit)
+        except TimeoutError as exc:
+            raise UpstreamTimeoutError(
+                "the service did not answer in time", service=self.name, detail="opening"
+            ) from exc
         if not self.opened:
             raise UpstreamUnavailableError(
                 "the service is unavailable", service=self.name, detail="not opened"
