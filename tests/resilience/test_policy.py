@@ -201,3 +201,22 @@ async def test_missing_capability_passes_through_and_is_no_failure() -> None:
         await source.call("submit", lambda: connector.submit({"amount": 1}))
     assert connector.calls["submit"] == 1
     assert source.breaker.current() is BreakerState.CLOSED
+
+
+async def test_half_open_lets_one_trial_through_at_a_time() -> None:
+    """While a trial call is in flight, other calls to a half-open breaker fail fast."""
+    connector = CountingConnector(UpstreamTimeoutError("slow"), fail_first=3)
+    source = _source(connector, retries={"max_retries": 0})
+    for _ in range(3):
+        with pytest.raises(UpstreamTimeoutError):
+            await source.load_many(["a"])
+    await asyncio.sleep(0.06)
+    connector.gate = asyncio.Event()
+    trial = asyncio.create_task(source.load_many(["a"]))
+    await asyncio.sleep(0.01)
+    with pytest.raises(CircuitOpenError):
+        await source.load_many(["b"])
+    connector.gate.set()
+    assert await trial == [{"key": "a"}]
+    assert source.breaker.current() is BreakerState.CLOSED
+    assert await source.load_many(["b"]) == [{"key": "b"}]
