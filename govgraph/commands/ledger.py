@@ -17,10 +17,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     verify = actions.add_parser(
         "verify", help="check every entry's hash and its place in the chain (exit 1 if not)"
     )
+    verify.add_argument(
+        "--anchor",
+        metavar="SEQ:HASH",
+        help="a head printed earlier by `govgraph ledger head`: the chain must still contain it",
+    )
+    head = actions.add_parser(
+        "head", help="print the last entry as SEQ:HASH (publish it to anchor the chain)"
+    )
     show = actions.add_parser("show", help="list the newest reads of one citizen's data")
     show.add_argument("--citizen", required=True, help="citizen id (e.g. cz_...)")
     show.add_argument("--limit", type=int, default=20, help="how many entries (default 20)")
-    for action in (verify, show):
+    for action in (verify, head, show):
         where = action.add_mutually_exclusive_group()
         where.add_argument("--config", "-c", default="govgraph.toml", help="configuration file")
         where.add_argument("--url", help="SQLAlchemy async URL of the ledger store")
@@ -35,15 +43,35 @@ def _url(args: argparse.Namespace) -> str:
     return settings.gateway.ledger_url or settings.gateway.index_url
 
 
-async def _verify(url: str) -> Any:
+async def _verify(url: str, anchor: tuple[int, str] | None) -> Any:
     from govgraph.ledger import AccessLedger
 
     ledger = AccessLedger(url)
     await ledger.open()
     try:
-        return await ledger.verify()
+        return await ledger.verify(anchor=anchor)
     finally:
         await ledger.aclose()
+
+
+async def _head(url: str) -> tuple[int, str]:
+    from govgraph.ledger import AccessLedger
+
+    ledger = AccessLedger(url)
+    await ledger.open()
+    try:
+        return await ledger.head()
+    finally:
+        await ledger.aclose()
+
+
+def _anchor(text: str | None) -> tuple[int, str] | None:
+    if text is None:
+        return None
+    seq, sep, digest = text.partition(":")
+    if not sep or not seq.isdigit() or len(digest) != 64:
+        raise ValueError(f"--anchor: expected SEQ:HASH (64 hex digits), found {text!r}")
+    return int(seq), digest
 
 
 async def _show(url: str, citizen: str, limit: int) -> list[Any]:
@@ -62,8 +90,12 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         url = _url(args)
+        if args.ledger_command == "head":
+            seq, digest = asyncio.run(_head(url))
+            print(json.dumps({"seq": seq, "hash": digest}) if args.json else f"{seq}:{digest}")
+            return 0
         if args.ledger_command == "verify":
-            report = asyncio.run(_verify(url))
+            report = asyncio.run(_verify(url, _anchor(args.anchor)))
             if args.json:
                 print(
                     json.dumps(
@@ -85,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc.message, file=sys.stderr)
         return 2
-    except LedgerError as exc:
+    except (LedgerError, ValueError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     for rec in records:

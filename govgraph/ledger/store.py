@@ -213,9 +213,21 @@ class AccessLedger:
         except (SQLAlchemyError, OSError) as exc:
             raise LedgerError(f"access ledger: read failed ({type(exc).__name__})") from exc
 
-    async def verify(self) -> VerifyReport:
-        """Check every entry's hash, its link to the previous one, and the head row."""
+    async def head(self) -> tuple[int, str]:
+        """The last entry's ``(seq, hash)``: publish it elsewhere to anchor the chain."""
+        try:
+            async with self.engine.connect() as conn:
+                row = (await conn.execute(select(head.c.seq, head.c.hash))).one()
+        except (SQLAlchemyError, OSError) as exc:
+            raise LedgerError(f"access ledger: read failed ({type(exc).__name__})") from exc
+        return int(row.seq), str(row.hash)
+
+    async def verify(self, *, anchor: tuple[int, str] | None = None) -> VerifyReport:
+        """Check every entry's hash, its link to the previous one, and the head row; with an
+        ``anchor`` (a head published earlier), also that the chain still passes through it,
+        which shows a chain rewritten from that point on."""
         expected_seq, prev, checked = 1, GENESIS, 0
+        anchored = anchor is None or anchor[0] == 0
         try:
             async with self.engine.connect() as conn:
                 last_seq = 0
@@ -232,6 +244,16 @@ class AccessLedger:
                         if problem is not None:
                             return VerifyReport(False, checked, problem, min(row.seq, expected_seq))
                         checked += 1
+                        if anchor is not None and row.seq == anchor[0]:
+                            if row.hash != anchor[1]:
+                                return VerifyReport(
+                                    False,
+                                    checked - 1,
+                                    f"entry {row.seq} no longer has the hash published for it: "
+                                    f"the chain was rewritten from there on",
+                                    row.seq,
+                                )
+                            anchored = True
                         expected_seq, prev, last_seq = row.seq + 1, row.hash, row.seq
                     if len(rows) < _VERIFY_BATCH:
                         break
@@ -247,6 +269,14 @@ class AccessLedger:
                 f"the ledger ends at entry {expected_seq - 1} but its head records entry "
                 f"{top.seq}: entries after {expected_seq - 1} were removed",
                 expected_seq,
+            )
+        if not anchored:
+            assert anchor is not None
+            return VerifyReport(
+                False,
+                checked,
+                f"entry {anchor[0]}, published as a head, is no longer in the ledger",
+                anchor[0],
             )
         return VerifyReport(True, checked)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -322,3 +323,46 @@ async def test_only_the_citizen_reads_their_access_log(
         )
         assert other.json()["data"]["node"] is None
         assert other.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_rewritten_chain_is_caught_by_a_published_head(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An insider who edits an entry and recomputes every later hash and the head passes the
+    plain check, but not a check against a head published before the edit."""
+    from govgraph.ledger import GENESIS, entry_hash
+
+    ledger, url = await _ledger(tmp_path, 5)
+    try:
+        assert await asyncio.to_thread(main, ["ledger", "head", "--url", url]) == 0
+        seq, digest = capsys.readouterr().out.strip().split(":")
+        published = (int(seq), digest)
+        assert published == await ledger.head()
+        await ledger.append([_entry(99)])
+        records = sorted(await ledger.for_citizen("cz_a", limit=100), key=lambda r: r.seq)
+    finally:
+        await ledger.aclose()
+    prev, statements = GENESIS, []
+    for rec in records:
+        entry = rec.entry
+        if rec.seq == 2:
+            entry = replace(entry, purpose="fraud-investigation")
+            statements.append(
+                "UPDATE gg_access_ledger SET purpose = 'fraud-investigation' WHERE seq = 2"
+            )
+        digest = entry_hash(rec.seq, entry, prev)
+        statements.append(
+            f"UPDATE gg_access_ledger SET prev_hash = '{prev}', hash = '{digest}' "
+            f"WHERE seq = {rec.seq}"
+        )
+        prev = digest
+    statements.append(f"UPDATE gg_access_ledger_head SET hash = '{prev}'")
+    await _sql(url, *statements)
+    plain, _, _ = await _cli_verify(url, capsys)
+    assert plain == 0
+    code = await asyncio.to_thread(
+        main, ["ledger", "verify", "--url", url, "--anchor", f"{published[0]}:{published[1]}"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"entry {published[0]} no longer has the hash published for it" in err
