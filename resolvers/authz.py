@@ -69,6 +69,7 @@ GROUPS: dict[str, FieldGroup] = {
         FieldGroup("parking", ("parking",), "P1"),
         FieldGroup("property", ("property",), "P2"),
         FieldGroup("access_log", (), "P1", frozenset({"citizen"})),
+        FieldGroup("linkage", ("linkage",), "P1", frozenset({"caseworker"})),
     )
 }
 """Field groups by name."""
@@ -92,6 +93,7 @@ CITIZEN_FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "documents": ("passport", "licensing"),
     "tasks": ("tax", "passport", "licensing", "parking"),
     "accessLog": ("access_log",),
+    "links": ("linkage",),
 }
 """The groups each ``Citizen`` field reads; a field missing here is closed to everyone."""
 
@@ -116,6 +118,8 @@ ROOT_ROLES: dict[str, frozenset[str]] = {
     "payPenaltyNotice": frozenset({"citizen"}),
     "changeAddress": frozenset({"citizen"}),
     "applyForPassportRenewal": frozenset({"citizen"}),
+    "linkReview": frozenset({"caseworker"}),
+    "resolveLinkReview": frozenset({"caseworker"}),
 }
 """Roles that may use each root field (of the query, mutation or subscription type); a root
 field missing here is closed to everyone."""
@@ -128,7 +132,9 @@ ROOT_CONFIDENCE: dict[str, str] = {
 }
 """Lowest identity confidence a root field needs (writes act in the citizen's name)."""
 
-PURPOSE_ROOTS: frozenset[str] = frozenset({"citizen", "citizens", "node"})
+PURPOSE_ROOTS: frozenset[str] = frozenset(
+    {"citizen", "citizens", "node", "linkReview", "resolveLinkReview"}
+)
 """Root fields that read citizens' records: a caseworker must state an allowed purpose."""
 
 VALUE_TYPES: frozenset[str] = frozenset({"Money"})

@@ -6,11 +6,20 @@ import strawberry
 
 from schema.citizen import Citizen
 from schema.departments import BenefitClaim, DrivingLicence, Passport, PenaltyNotice, Vehicle
-from schema.mutations import Mutation
+from schema.linkage import LinkageMutation
+from schema.mutations import Mutation as CitizenMutation
 from schema.property import PropertyTitle
 from schema.query import Query
 
-__all__ = ["build_schema"]
+__all__ = ["Mutation", "build_schema"]
+
+Mutation = strawberry.type(
+    type("Mutation", (CitizenMutation, LinkageMutation), {}),
+    description="Things a signed-in citizen can do for themselves, and caseworkers' "
+    "decisions on how citizens' records are linked.",
+)
+"""The root mutation type: the citizens' mutations merged with the caseworkers' (as
+``strawberry.tools.merge_types`` does, with a description of the merged type)."""
 
 
 def build_schema() -> strawberry.Schema:

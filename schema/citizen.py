@@ -10,8 +10,8 @@ from strawberry.types import Info
 
 from resolvers import address_change as moves
 from resolvers import citizen as fetch
+from resolvers import linkage, renewals, views
 from resolvers import property as land
-from resolvers import renewals, views
 from resolvers.access import access_log as read_access_log
 from resolvers.ids import encode_id
 from schema.access import AccessRecord
@@ -24,6 +24,7 @@ from schema.departments import (
     TaxAccount,
     Vehicle,
 )
+from schema.linkage import CitizenLink, citizen_links_of
 from schema.property import PropertyTitle
 from schema.views import Document, Entitlement, Obligation, Task
 from schema.writes import Application
@@ -88,6 +89,14 @@ class Citizen(Node):
     async def departments(self, info: Info) -> list[Department]:
         links = await info.context.links.load(self.citizen_id)
         return [dept for source, dept in _DEPARTMENTS.items() if links.get(source)]
+
+    @strawberry.field(
+        description="How each department's record was linked to the citizen: department, "
+        "method, confidence and when, with the department's key masked (caseworkers only, "
+        "with a stated purpose; recorded in the access ledger)."
+    )
+    async def links(self, info: Info) -> list[CitizenLink] | None:
+        return citizen_links_of(await linkage.citizen_links(info.context, self.citizen_id))
 
     @strawberry.field(description="Income tax: tax code, balance, payments due, recent years.")
     async def tax(self, info: Info) -> TaxAccount | None:

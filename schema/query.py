@@ -12,6 +12,7 @@ from resolvers import query as q
 from resolvers import services as svc
 from schema.citizen import Citizen, CitizenConnection, CitizenEdge
 from schema.common import Node, PageInfo
+from schema.linkage import LinkReviewConnection, link_review_page
 from schema.mutations import address_change_of
 from schema.services import Service
 from schema.statistics import Statistics, resolve_statistics
@@ -87,6 +88,22 @@ class Query:
         id: Annotated[strawberry.ID, strawberry.argument(description="The change's id.")],
     ) -> AddressChange:
         return address_change_of(await moves.address_change(info.context, str(id)))
+
+    @strawberry.field(
+        description="Open link reviews, oldest first: records the linker would not link on "
+        "its own, each with the reason, the score and the candidate, keys masked (caseworkers "
+        "only, with a stated purpose). Decide them with `resolveLinkReview`."
+    )
+    async def link_review(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 20,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Cursor of the last review of the previous page."),
+        ] = None,
+    ) -> LinkReviewConnection:
+        return await link_review_page(info, first, after)
 
     statistics: Statistics = strawberry.field(
         resolver=resolve_statistics,

@@ -19,12 +19,18 @@ from sqlalchemy import (
     insert,
     select,
     text,
-    update,
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from govgraph.index.reviews import (
+    REVIEW_CONFIRMED,
+    REVIEW_REJECTED,
+    decide_review,
+    link_key,
+    review_from_row,
+)
 from govgraph.index.tables import citizens, links, metadata, reviews
 from govgraph.index.types import (
     ACTIVE,
@@ -35,7 +41,7 @@ from govgraph.index.types import (
     Review,
     new_citizen_id,
 )
-from govgraph.index.writes import apply_changes, profile_values, upsert_links
+from govgraph.index.writes import apply_changes, profile_values
 
 __all__ = ["CitizenIndex", "CitizenIndexError"]
 
@@ -226,22 +232,7 @@ class CitizenIndex:
             .order_by(reviews.c.id)
             .limit(limit)
         )
-        return [
-            Review(
-                source=r.source,
-                key=r.key,
-                candidate_source=r.candidate_source,
-                candidate_key=r.candidate_key,
-                candidate_citizen_id=r.candidate_citizen_id,
-                score=r.score,
-                reason=r.reason,
-                model_version=r.model_version,
-                created_at=_utc(r.created_at),
-                status=r.status,
-                id=r.id,
-            )
-            for r in await self._read(stmt, {})
-        ]
+        return [review_from_row(r) for r in await self._read(stmt, {})]
 
     async def counts(self) -> dict[str, int]:
         """Active citizens, active and withdrawn links, and open reviews."""
@@ -276,21 +267,41 @@ class CitizenIndex:
                 if citizen_id is None:
                     empty = CitizenProfile(cid, "", "", "", None, (), "", "", source)
                     await conn.execute(insert(citizens), [profile_values(empty, now)])
-                await conn.execute(
-                    update(links)
-                    .where(links.c.source == source, links.c.key == key, links.c.status == ACTIVE)
-                    .values(status=WITHDRAWN, withdrawn_at=now)
-                )
-                link = Link(cid, source, key, "caseworker", 1.0, now, model_version)
-                await upsert_links(conn, [link], now)
-                await conn.execute(
-                    update(reviews)
-                    .where(reviews.c.source == source, reviews.c.key == key)
-                    .values(status="resolved")
-                )
+                await link_key(conn, cid, source, key, now, model_version)
         except (SQLAlchemyError, OSError) as exc:
             raise CitizenIndexError(f"citizen index: write failed ({type(exc).__name__})") from exc
         return cid
+
+    async def review(self, review_id: int) -> Review | None:
+        """One review by id, whatever its status (``None`` if there is no such review)."""
+        rows = await self._read(select(reviews).where(reviews.c.id == review_id), {})
+        return review_from_row(rows[0]) if rows else None
+
+    async def confirm_review(
+        self, review_id: int, citizen_id: str, *, model_version: str = "caseworker"
+    ) -> bool:
+        """Confirm an open review: link its key to ``citizen_id`` as :meth:`link_by_caseworker`
+        does, in one transaction. ``False`` (and nothing changed) if the review is not open."""
+        now = datetime.now(UTC)
+        try:
+            async with self.engine.begin() as conn:
+                found = (
+                    await conn.execute(select(reviews).where(reviews.c.id == review_id))
+                ).first()
+                if found is None or not await decide_review(conn, review_id, REVIEW_CONFIRMED):
+                    return False
+                await link_key(conn, citizen_id, found.source, found.key, now, model_version)
+        except (SQLAlchemyError, OSError) as exc:
+            raise CitizenIndexError(f"citizen index: write failed ({type(exc).__name__})") from exc
+        return True
+
+    async def reject_review(self, review_id: int) -> bool:
+        """Close an open review as rejected (no link is made); ``False`` if it is not open."""
+        try:
+            async with self.engine.begin() as conn:
+                return await decide_review(conn, review_id, REVIEW_REJECTED)
+        except (SQLAlchemyError, OSError) as exc:
+            raise CitizenIndexError(f"citizen index: write failed ({type(exc).__name__})") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

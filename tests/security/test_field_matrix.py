@@ -61,8 +61,10 @@ CLASSES: dict[str, dict[str, str]] = {
     "citizen_p1": _cls("citizen_own", "caseworker"),
     "citizen_p2": _cls("citizen_own", "caseworker"),
     "citizen_self_p1": _cls("citizen_own"),
+    "citizen_caseworker": _cls("caseworker"),
     "write_p1": {},
     "write_p2": {},
+    "write_caseworker": {},
     "inherit": {},
 }
 """Expected outcome per role. ``citizen_p0`` holds a P0 token; ``citizen_p1`` and ``citizen_p2``
@@ -78,9 +80,11 @@ POLICY: dict[str, str] = {
     "Query.services": "root_signed_in",
     "Query.statistics": "root_aggregate",
     "Query.addressChange": "root_citizen_p1",
+    "Query.linkReview": "root_caseworker",
     "Mutation.payPenaltyNotice": "write_p1",
     "Mutation.changeAddress": "write_p2",
     "Mutation.applyForPassportRenewal": "write_p2",
+    "Mutation.resolveLinkReview": "write_caseworker",
     "Citizen.id": "citizen_p0",
     "Citizen.name": "citizen_p1",
     "Citizen.dateOfBirth": "citizen_p1",
@@ -99,6 +103,7 @@ POLICY: dict[str, str] = {
     "Citizen.documents": "citizen_p1",
     "Citizen.tasks": "citizen_p2",
     "Citizen.accessLog": "citizen_self_p1",
+    "Citizen.links": "citizen_caseworker",
     **{
         f"{t}.{f}": _NESTED
         for t, fields in {
@@ -147,6 +152,12 @@ POLICY: dict[str, str] = {
             "StatisticsCell": "row column people records amount suppressed",
             "CountCell": "value suppressed",
             "AmountCell": "value suppressed",
+            "CitizenLink": "department method score linkedAt modelVersion maskedKey",
+            "LinkReviewConnection": "edges pageInfo",
+            "LinkReviewEdge": "cursor node",
+            "LinkReview": "id department maskedKey candidateDepartment candidateMaskedKey "
+            "candidateCitizenId score reason modelVersion raisedAt status",
+            "LinkReviewResolution": "review citizenId",
         }.items()
         for f in fields.split()
     },

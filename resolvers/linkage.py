@@ -1,0 +1,174 @@
+"""Caseworkers and the citizen index: a citizen's links, the review queue, review decisions.
+
+Only caseworkers with an allowed purpose get here (the field policy refuses everyone else
+first; each function checks again). Department keys never leave the gateway whole: responses
+carry :func:`mask_key`. Every citizen whose links are read or changed is noted for the access
+ledger under the ``linkage`` source, so the citizen can see it in ``accessLog``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from resolvers.authz import check_group, require_caseworker
+from resolvers.context import RequestContext
+from resolvers.errors import ApiError, InvalidId, InvalidInput, NotFound
+
+__all__ = [
+    "LEDGER_SOURCE",
+    "MAX_REVIEW_PAGE",
+    "ReviewAlreadyResolved",
+    "ReviewNotLinkable",
+    "ReviewPage",
+    "citizen_links",
+    "decode_review_id",
+    "encode_review_id",
+    "mask_key",
+    "resolve_review",
+    "review_page",
+]
+
+LEDGER_SOURCE = "linkage"
+"""The source name the access ledger records for reads and changes of a citizen's links."""
+MAX_REVIEW_PAGE = 100
+_SHOWN = 3
+_MASK = "*****"
+
+
+class ReviewAlreadyResolved(ApiError):
+    """The review was already confirmed, rejected or closed; nothing was changed."""
+
+    code = "REVIEW_ALREADY_RESOLVED"
+
+
+class ReviewNotLinkable(ApiError):
+    """The review's candidate record is no longer linked to any citizen; nothing was changed."""
+
+    code = "REVIEW_NOT_LINKABLE"
+
+
+class ReviewIndex(Protocol):
+    """What these resolvers need of the citizen index."""
+
+    async def links_for(self, citizen_ids: Sequence[str]) -> dict[str, list[Any]]: ...
+
+    async def citizens_for(self, source: str, keys: Sequence[str]) -> dict[str, str]: ...
+
+    async def open_reviews(self, limit: int = 100, after_id: int = 0) -> list[Any]: ...
+
+    async def review(self, review_id: int) -> Any: ...
+
+    async def confirm_review(self, review_id: int, citizen_id: str) -> bool: ...
+
+    async def reject_review(self, review_id: int) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    """One page of the open review queue."""
+
+    reviews: list[Any]
+    has_next: bool
+
+
+def mask_key(key: str) -> str:
+    """A department key with all but its last three characters hidden (all of a short one);
+    the mask has a fixed length so it does not reveal the key's."""
+    if len(key) <= 2 * _SHOWN:
+        return _MASK
+    return _MASK + key[-_SHOWN:]
+
+
+def encode_review_id(review_id: int) -> str:
+    """The opaque global id of a review."""
+    return base64.urlsafe_b64encode(f"LinkReview:{review_id}".encode()).decode().rstrip("=")
+
+
+def decode_review_id(global_id: str) -> int:
+    """The index's review id from a global id, or :class:`InvalidId`."""
+    if not global_id or len(global_id) > 64:
+        raise InvalidId("`id` is not a link review's id")
+    try:
+        raw = base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidId("`id` is not a link review's id") from exc
+    kind, _, number = raw.partition(":")
+    if kind != "LinkReview" or not number.isdigit():
+        raise InvalidId("`id` is not a link review's id")
+    return int(number)
+
+
+def _index(ctx: RequestContext) -> ReviewIndex:
+    index: ReviewIndex = ctx.index  # type: ignore[assignment]
+    return index
+
+
+async def citizen_links(ctx: RequestContext, citizen_id: str) -> list[Any]:
+    """The citizen's active links (caseworkers with an allowed purpose only)."""
+    problem = check_group(ctx.principal, "linkage")
+    if problem is not None:
+        raise problem
+    require_caseworker(ctx.principal)
+    found = (await _index(ctx).links_for([citizen_id])).get(citizen_id, [])
+    ctx.note_access(citizen_id, LEDGER_SOURCE)
+    return list(found)
+
+
+async def review_page(ctx: RequestContext, first: int, after: str | None) -> ReviewPage:
+    """Open reviews in the order they were raised, ``first`` at a time after cursor ``after``
+    (a review's global id)."""
+    require_caseworker(ctx.principal)
+    if not 1 <= first <= MAX_REVIEW_PAGE:
+        raise InvalidInput(f"`first` must be between 1 and {MAX_REVIEW_PAGE}, got {first}")
+    after_id = 0
+    if after is not None:
+        try:
+            after_id = decode_review_id(after)
+        except InvalidId as exc:
+            raise InvalidInput("`after` is not a cursor from this API") from exc
+    rows = await _index(ctx).open_reviews(limit=first + 1, after_id=after_id)
+    for review in rows[:first]:
+        if review.candidate_citizen_id:
+            ctx.note_access(review.candidate_citizen_id, LEDGER_SOURCE)
+    return ReviewPage(reviews=rows[:first], has_next=len(rows) > first)
+
+
+async def resolve_review(
+    ctx: RequestContext, global_id: str, decision: Literal["confirm", "reject"]
+) -> tuple[Any, str | None]:
+    """Confirm (link the review's key to the candidate's citizen) or reject an open review.
+
+    Returns the review as it now stands and, when confirmed, the citizen its key is now
+    linked to. The candidate's citizen is the one its record is linked to now (the index may
+    have been relinked since the review was raised).
+    """
+    require_caseworker(ctx.principal)
+    review_id = decode_review_id(global_id)
+    index = _index(ctx)
+    review = await index.review(review_id)
+    if review is None:
+        raise NotFound("no link review has this id")
+    if review.status != "open":
+        raise ReviewAlreadyResolved(f"the link review is already {review.status}")
+    if decision == "reject":
+        if not await index.reject_review(review_id):
+            raise ReviewAlreadyResolved("the link review was resolved by someone else just now")
+        if review.candidate_citizen_id:
+            ctx.note_access(review.candidate_citizen_id, LEDGER_SOURCE)
+        return await index.review(review_id), None
+    current = await index.citizens_for(review.candidate_source, [review.candidate_key])
+    target = current.get(review.candidate_key) or review.candidate_citizen_id
+    if not target:
+        raise ReviewNotLinkable("the candidate record is not linked to a citizen")
+    held_by = await index.citizens_for(review.source, [review.key])
+    if not await index.confirm_review(review_id, target):
+        raise ReviewAlreadyResolved("the link review was resolved by someone else just now")
+    ctx.note_access(target, LEDGER_SOURCE)
+    for previous in held_by.values():
+        if previous != target:
+            ctx.note_access(previous, LEDGER_SOURCE)
+    return await index.review(review_id), target

@@ -1,0 +1,230 @@
+"""Linkage for caseworkers: how a citizen's records were linked, and the review queue.
+
+Department keys are never shown whole: each comes masked to its last three characters.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers import linkage as rl
+from resolvers.ids import encode_id
+from schema.common import Department, PageInfo
+
+__all__ = [
+    "CitizenLink",
+    "LinkReview",
+    "LinkReviewConnection",
+    "LinkReviewDecision",
+    "LinkReviewEdge",
+    "LinkReviewResolution",
+    "LinkReviewStatus",
+    "LinkageMutation",
+    "citizen_links_of",
+    "department_of",
+    "link_review_page",
+]
+
+_DEPARTMENTS = {
+    "tax": Department.TAX,
+    "benefits": Department.BENEFITS,
+    "passports": Department.PASSPORTS,
+    "vehicles": Department.VEHICLES,
+    "parking": Department.PARKING,
+}
+
+
+def department_of(source: str) -> Department | None:
+    """The department a linkage source belongs to (``None`` for any other source)."""
+    return _DEPARTMENTS.get(source)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@strawberry.type(
+    description="One department record linked to the citizen: where it is held, how and how "
+    "confidently the link was made (caseworkers only)."
+)
+class CitizenLink:
+    department: Department = strawberry.field(description="The department holding the record.")
+    method: str = strawberry.field(
+        description="How the link was made: `exact:nino`, `exact:licence`, "
+        "`exact:surname_dob_postcode`, `exact:vrm` (a shared identifier or exact identity), "
+        "`probabilistic` (scored by the linkage model) or `caseworker` (decided by hand)."
+    )
+    score: float = strawberry.field(
+        description="Confidence in the link, 0 to 1 (1 for exact rules and caseworkers)."
+    )
+    linked_at: datetime = strawberry.field(description="When the link was made (UTC).")
+    model_version: str = strawberry.field(
+        description="Version of the linkage rules and model that made it (`caseworker` for a "
+        "link made by hand)."
+    )
+    masked_key: str = strawberry.field(
+        description="The department's key for the record, all but the last three characters hidden."
+    )
+
+
+def citizen_links_of(links: list[Any]) -> list[CitizenLink]:
+    """The GraphQL view of a citizen's links from the index (departments' sources only)."""
+    out = []
+    for link in links:
+        department = department_of(link.source)
+        if department is None:
+            continue
+        out.append(
+            CitizenLink(
+                department=department,
+                method=link.method,
+                score=link.score,
+                linked_at=_utc(link.linked_at),
+                model_version=link.model_version,
+                masked_key=rl.mask_key(link.key),
+            )
+        )
+    return out
+
+
+@strawberry.enum(description="Where a link review stands.")
+class LinkReviewStatus(Enum):
+    OPEN = strawberry.enum_value("open", description="Waiting for a caseworker.")
+    CONFIRMED = strawberry.enum_value(
+        "confirmed", description="A caseworker linked the record to the candidate's citizen."
+    )
+    REJECTED = strawberry.enum_value(
+        "rejected", description="A caseworker decided they are different people."
+    )
+    RESOLVED = strawberry.enum_value(
+        "resolved", description="Closed because the record was linked by hand another way."
+    )
+
+
+@strawberry.enum(description="A caseworker's decision on a link review.")
+class LinkReviewDecision(Enum):
+    CONFIRM = strawberry.enum_value(
+        "confirm", description="Same person: link the record to the candidate's citizen."
+    )
+    REJECT = strawberry.enum_value(
+        "reject", description="Different people: close the review, link nothing."
+    )
+
+
+@strawberry.type(
+    description="A record the linker would not link on its own: it resembles a candidate "
+    "record in another department but not surely enough (or too many candidates do). It "
+    "stays unlinked until a caseworker confirms or rejects it (`resolveLinkReview`)."
+)
+class LinkReview:
+    id: strawberry.ID = strawberry.field(description="Opaque id of the review.")
+    department: Department | None = strawberry.field(
+        description="The department holding the unlinked record."
+    )
+    masked_key: str = strawberry.field(
+        description="That record's key, all but the last three characters hidden."
+    )
+    candidate_department: Department | None = strawberry.field(
+        description="The department holding the candidate record."
+    )
+    candidate_masked_key: str = strawberry.field(
+        description="The candidate record's key, all but the last three characters hidden."
+    )
+    candidate_citizen_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the citizen the candidate record belonged to when the "
+        "review was raised (usable with `citizen(id:)`), if any."
+    )
+    score: float = strawberry.field(
+        description="The linkage model's probability that both records are the same person "
+        "(0 when the reason is not a score, such as several equally good candidates)."
+    )
+    reason: str = strawberry.field(description="Why the linker would not decide.")
+    model_version: str = strawberry.field(description="Version of the model that raised it.")
+    raised_at: datetime | None = strawberry.field(description="When it was raised (UTC).")
+    status: LinkReviewStatus = strawberry.field(description="Where the review stands.")
+
+    @classmethod
+    def of(cls, review: Any) -> LinkReview:
+        cid = review.candidate_citizen_id
+        return cls(
+            id=strawberry.ID(rl.encode_review_id(review.id)),
+            department=department_of(review.source),
+            masked_key=rl.mask_key(review.key),
+            candidate_department=department_of(review.candidate_source),
+            candidate_masked_key=rl.mask_key(review.candidate_key),
+            candidate_citizen_id=strawberry.ID(encode_id("Citizen", cid)) if cid else None,
+            score=review.score,
+            reason=review.reason,
+            model_version=review.model_version,
+            raised_at=_utc(review.created_at) if review.created_at else None,
+            status=LinkReviewStatus(review.status),
+        )
+
+
+@strawberry.type(description="A link review in a page of reviews.")
+class LinkReviewEdge:
+    cursor: str = strawberry.field(description="Cursor of this review.")
+    node: LinkReview = strawberry.field(description="The review.")
+
+
+@strawberry.type(description="A page of open link reviews, oldest first (Relay connection).")
+class LinkReviewConnection:
+    edges: list[LinkReviewEdge] = strawberry.field(description="Reviews on this page.")
+    page_info: PageInfo = strawberry.field(description="Whether more pages follow.")
+
+
+async def link_review_page(info: Info, first: int, after: str | None) -> LinkReviewConnection:
+    """``Query.linkReview``: one page of the open review queue."""
+    page = await rl.review_page(info.context, first, after)
+    edges = [
+        LinkReviewEdge(cursor=rl.encode_review_id(r.id), node=LinkReview.of(r))
+        for r in page.reviews
+    ]
+    return LinkReviewConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )
+
+
+@strawberry.type(description="The outcome of a caseworker's decision on a link review.")
+class LinkReviewResolution:
+    review: LinkReview = strawberry.field(description="The review, as it now stands.")
+    citizen_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the citizen the record is now linked to (when confirmed)."
+    )
+
+
+@strawberry.type(description="Caseworkers' decisions on the citizen index.")
+class LinkageMutation:
+    @strawberry.mutation(
+        description="Decide an open link review (caseworkers only, with a stated purpose; "
+        "recorded in the access ledger of each citizen concerned). `CONFIRM` links the record "
+        "to the citizen its candidate record is linked to now, moving it from any other "
+        "citizen; `REJECT` closes the review and links nothing. Refusals are errors whose "
+        "`extensions.code` says why: `NOT_FOUND` (no such review), `REVIEW_ALREADY_RESOLVED` "
+        "(decided before), `REVIEW_NOT_LINKABLE` (the candidate record is no longer linked), "
+        "`BAD_USER_INPUT` (not a review's id); nothing is changed then."
+    )
+    async def resolve_link_review(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The review's id.")],
+        decision: Annotated[
+            LinkReviewDecision, strawberry.argument(description="Same person or not.")
+        ],
+    ) -> LinkReviewResolution:
+        choice: Literal["confirm", "reject"] = (
+            "confirm" if decision is LinkReviewDecision.CONFIRM else "reject"
+        )
+        review, citizen_id = await rl.resolve_review(info.context, str(id), choice)
+        return LinkReviewResolution(
+            review=LinkReview.of(review),
+            citizen_id=strawberry.ID(encode_id("Citizen", citizen_id)) if citizen_id else None,
+        )
