@@ -109,25 +109,25 @@ async def _plan(ctx: RequestContext, citizen_id: str, address: dict[str, Any]) -
     links = await ctx.links.load(citizen_id)
     planned: list[NewDelivery] = []
 
-    def add(source: str, payload: dict[str, Any]) -> None:
+    def add(source: str, payload: dict[str, Any], keys: list[str]) -> None:
         planned.append(
             NewDelivery(
                 id=new_id(),
                 department=_DEPARTMENTS.get(source, source.upper()),
                 source=source,
                 command=_COMMAND,
-                payload={**payload, "address": address},
+                payload={**payload, "address": address, "keys": keys},
             )
         )
 
     for source, field in (("tax", "nino"), ("benefits", "nino"), ("passports", "passport_number")):
         if _accepts(ctx, source):
             for key in links.get(source, []):
-                add(source, {field: key})
+                add(source, {field: key}, [key])
     vrms = links.get("parking", [])
     if vrms and _accepts(ctx, "parking"):
         for council in await _councils(ctx, citizen_id):
-            add("parking", {"council": council, "vrms": list(vrms)})
+            add("parking", {"council": council, "vrms": list(vrms)}, list(vrms))
     return planned
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from govgraph.outbox import forget_last_known
 from legacy_connectors.base import PartialRecords
 from legacy_connectors.errors import InvalidInputError, LegacyError
 from resolvers import citizen as fetch
@@ -152,6 +153,7 @@ async def pay_penalty_notice(
             ) from exc
         except LegacyError:
             raise
+        forget_last_known(source, await ctx.keys(citizen_id, "parking"))
         return {
             "reference": mutation_id,
             "pcn": normal,

@@ -11,6 +11,7 @@ import re
 from datetime import date
 from typing import Any
 
+from govgraph.outbox import forget_last_known
 from legacy_connectors.errors import InvalidInputError
 from resolvers import citizen as fetch
 from resolvers.context import RequestContext
@@ -114,6 +115,7 @@ async def apply_for_renewal(
                 "input.passportNumber",
                 "input.passportNumber: the passport office did not accept the application",
             ) from exc
+        forget_last_known(source, [number])
         return {
             "reference": reference,
             "passportNumber": number,

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,7 +21,7 @@ from govgraph.outbox.store import Outbox
 from govgraph.outbox.types import Delivery
 from legacy_connectors.errors import LegacyError
 
-__all__ = ["DeliveryWorker", "WorkerSettings", "backoff_s"]
+__all__ = ["DeliveryWorker", "WorkerSettings", "backoff_s", "forget_last_known"]
 
 log = logging.getLogger("govgraph.outbox")
 
@@ -67,6 +67,17 @@ class WorkerSettings:
             if raw is not None:
                 values[name] = int(raw) if name == "concurrency" else float(raw)
         return cls(**values)
+
+
+def forget_last_known(source: Any, keys: Sequence[str]) -> None:
+    """Drop a source's last-known answers for ``keys`` after a write changed them, so that a
+    later failure of the source is never answered with what was true before the write.
+
+    Uses the source's stale cache's ``discard(keys)`` when it has one (no-op otherwise).
+    """
+    discard = getattr(getattr(source, "stale", None), "discard", None)
+    if callable(discard) and keys:
+        discard(list(keys))
 
 
 def backoff_s(attempts: int, settings: WorkerSettings) -> float:
@@ -153,6 +164,7 @@ class DeliveryWorker:
         if self.settings.hold_s:
             await asyncio.sleep(self.settings.hold_s)
         await self.outbox.mark_delivered(delivery.id, outcome)
+        forget_last_known(source, [str(k) for k in delivery.payload.get("keys", [])])
         self.delivered += 1
         log.info("delivered %s to %s (%s)", delivery.id, delivery.department, outcome)
 
