@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from govgraph.index import CitizenIndexError
 from resolvers.authz import check_group, require_caseworker
 from resolvers.context import RequestContext
 from resolvers.errors import ApiError, InvalidId, InvalidInput, NotFound
@@ -21,6 +22,7 @@ from resolvers.errors import ApiError, InvalidId, InvalidInput, NotFound
 __all__ = [
     "LEDGER_SOURCE",
     "MAX_REVIEW_PAGE",
+    "IndexUnavailable",
     "ReviewAlreadyResolved",
     "ReviewNotLinkable",
     "ReviewPage",
@@ -49,6 +51,12 @@ class ReviewNotLinkable(ApiError):
     """The review's candidate record is no longer linked to any citizen; nothing was changed."""
 
     code = "REVIEW_NOT_LINKABLE"
+
+
+class IndexUnavailable(ApiError):
+    """The citizen index cannot be read or written just now; nothing was changed."""
+
+    code = "SERVICE_UNAVAILABLE"
 
 
 class ReviewIndex(Protocol):
@@ -148,6 +156,15 @@ async def resolve_review(
     """
     require_caseworker(ctx.principal)
     review_id = decode_review_id(global_id)
+    try:
+        return await _decide(ctx, review_id, decision)
+    except CitizenIndexError as exc:
+        raise IndexUnavailable("the citizen index cannot be changed just now") from exc
+
+
+async def _decide(
+    ctx: RequestContext, review_id: int, decision: Literal["confirm", "reject"]
+) -> tuple[Any, str | None]:
     index = _index(ctx)
     review = await index.review(review_id)
     if review is None:

@@ -210,7 +210,8 @@ class LinkageMutation:
         "citizen; `REJECT` closes the review and links nothing. Refusals are errors whose "
         "`extensions.code` says why: `NOT_FOUND` (no such review), `REVIEW_ALREADY_RESOLVED` "
         "(decided before), `REVIEW_NOT_LINKABLE` (the candidate record is no longer linked), "
-        "`BAD_USER_INPUT` (not a review's id); nothing is changed then."
+        "`BAD_USER_INPUT` (not a review's id), `SERVICE_UNAVAILABLE` (the index cannot be "
+        "changed just now); nothing is changed then."
     )
     async def resolve_link_review(
         self,

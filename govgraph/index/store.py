@@ -285,11 +285,9 @@ class CitizenIndex:
         now = datetime.now(UTC)
         try:
             async with self.engine.begin() as conn:
-                found = (
-                    await conn.execute(select(reviews).where(reviews.c.id == review_id))
-                ).first()
-                if found is None or not await decide_review(conn, review_id, REVIEW_CONFIRMED):
+                if not await decide_review(conn, review_id, REVIEW_CONFIRMED):
                     return False
+                found = (await conn.execute(select(reviews).where(reviews.c.id == review_id))).one()
                 await link_key(conn, citizen_id, found.source, found.key, now, model_version)
         except (SQLAlchemyError, OSError) as exc:
             raise CitizenIndexError(f"citizen index: write failed ({type(exc).__name__})") from exc
