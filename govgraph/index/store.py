@@ -45,6 +45,8 @@ from govgraph.index.writes import apply_changes, profile_values
 
 __all__ = ["CitizenIndex", "CitizenIndexError"]
 
+_POOL_SIZE = 32
+
 _IN_LIMIT = 10_000
 
 
@@ -131,7 +133,9 @@ class CitizenIndex:
 
     async def open(self) -> None:
         """Connect and create the tables if they do not exist."""
-        engine = create_async_engine(self.url)
+        # Every request reads the index; a pool smaller than the request concurrency makes
+        # overflow connections, which for aiosqlite means a new thread per checkout.
+        engine = create_async_engine(self.url, pool_size=_POOL_SIZE, max_overflow=_POOL_SIZE)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         if self.schema is not None:
