@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -56,6 +56,11 @@ class StaleCache:
             self._items.move_to_end(key)
         while len(self._items) > self.settings.max_entries:
             self._items.popitem(last=False)
+
+    def discard(self, keys: Iterable[str]) -> None:
+        """Forget the answers for ``keys`` (a write changed them); unknown keys are ignored."""
+        for key in keys:
+            self._items.pop(key, None)
 
     def get(self, key: str) -> tuple[Result, float] | None:
         """The last answer for ``key`` and its age in seconds, if young enough."""
