@@ -100,4 +100,5 @@ class IndexChanges:
     """Existing (citizen, source, key) rows to overwrite (method, score, version, status)."""
     withdrawals: list[LinkKey] = field(default_factory=list)
     reviews: list[Review] | None = None
-    """When not ``None``, replaces every open review."""
+    """When not ``None``, replaces every open review (a pair of records a caseworker already
+    confirmed or rejected is not raised again)."""

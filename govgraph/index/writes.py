@@ -92,6 +92,17 @@ async def _update_links(conn: AsyncConnection, changed: list[Link], now: datetim
         await conn.execute(update(links).where(_LINK_MATCH), chunk)
 
 
+async def _decided_pairs(conn: AsyncConnection) -> set[tuple[str, str, str, str]]:
+    """Record pairs a caseworker confirmed or rejected, both ways round: not raised again."""
+    stmt = select(
+        reviews.c.source, reviews.c.key, reviews.c.candidate_source, reviews.c.candidate_key
+    ).where(reviews.c.status.in_(("confirmed", "rejected")))
+    pairs: set[tuple[str, str, str, str]] = set()
+    for s, k, cs, ck in (await conn.execute(stmt)).all():
+        pairs.update({(s, k, cs, ck), (cs, ck, s, k)})
+    return pairs
+
+
 async def apply_changes(conn: AsyncConnection, changes: IndexChanges, now: datetime) -> None:
     for chunk in _chunks([profile_values(p, now) for p in changes.new_citizens]):
         await conn.execute(insert(citizens), chunk)
@@ -117,6 +128,7 @@ async def apply_changes(conn: AsyncConnection, changes: IndexChanges, now: datet
     await _update_links(conn, changes.link_updates, now)
     if changes.reviews is not None:
         await conn.execute(delete(reviews).where(reviews.c.status == "open"))
+        decided = await _decided_pairs(conn)
         rows = [
             {
                 "source": r.source,
@@ -131,6 +143,7 @@ async def apply_changes(conn: AsyncConnection, changes: IndexChanges, now: datet
                 "status": "open",
             }
             for r in changes.reviews
+            if (r.source, r.key, r.candidate_source, r.candidate_key) not in decided
         ]
         for chunk in _chunks(rows):
             await conn.execute(insert(reviews), chunk)

@@ -113,3 +113,19 @@ async def test_concurrent_confirms_of_one_review_succeed_once(index: CitizenInde
     assert sorted(outcomes) == [False] * 5 + [True]
     moved = [x for x in await index.all_links() if x.key == "123456789" and x.status == "active"]
     assert [(x.citizen_id, x.method) for x in moved] == [(B, "caseworker")]
+
+
+async def test_a_later_run_does_not_raise_a_decided_pair_again(index: CitizenIndex) -> None:
+    """A linkage run's reviews leave out pairs a caseworker rejected or confirmed (either way
+    round); other pairs are raised as usual."""
+    first, _, third = await _seed(index)
+    assert await index.reject_review(first) is True
+    assert await index.confirm_review(third, B) is True
+    again = [
+        Review("passports", "123456789", "tax", "AB123456A", B, 0.98, "below", "m2"),
+        Review("tax", "AB123456A", "vehicles", "LOVEL802030A99AB", B, 0.9, "b", "m2"),
+        Review("passports", "123456789", "vehicles", "X", C, 0.97, "below", "m2"),
+    ]
+    await index.apply(IndexChanges(reviews=again))
+    pending = [(r.source, r.candidate_source, r.model_version) for r in await index.open_reviews()]
+    assert pending == [("passports", "vehicles", "m2")]
