@@ -20,8 +20,10 @@ from legacy_connectors.base import Record
 from legacy_connectors.errors import ConfigurationError, InvalidInputError, LegacyError
 from legacy_connectors.flatfile.codepages import code_page
 from legacy_connectors.flatfile.command_model import FlatFileCommand
-from legacy_connectors.flatfile.convert import is_text
+from legacy_connectors.flatfile.convert import field_encoder, is_text
 from legacy_connectors.flatfile.framing import detect_framing, record_spans
+from legacy_connectors.flatfile.model import Field
+from legacy_connectors.flatfile.options import DecodeOptions
 from legacy_connectors.flatfile.schema import FileSchema, schema_from_settings
 from legacy_connectors.flatfile.settings import FlatFileSettings
 from legacy_connectors.flatfile.writer import append_records, write_batch
@@ -126,6 +128,8 @@ class InputBatch:
         spec = self.spec
         layout = schema.by_segment[schema.segment_raw[spec.data_type]]
         codec = code_page(spec.encoding).codec
+        options = DecodeOptions(encoding=spec.encoding, date_fields=dict(spec.date_fields))
+        self._check_fits(schema.field(layout, spec.delivery_id_field), delivery_id, options)
         values: dict[str, Any] = {_key(spec.delivery_id_field): delivery_id}
         if spec.received_date_field:
             values[_key(spec.received_date_field)] = now.date()
@@ -149,8 +153,23 @@ class InputBatch:
                     value = items + [""] * (node.occurs - len(items))
                 else:
                     value = fit(value)
+            else:
+                for item in list(value) if node.occurs else [value]:
+                    self._check_fits(node, item, options)
             values[_key(name)] = value
         return values
+
+    def _check_fits(self, node: Field, value: Any, options: DecodeOptions) -> None:
+        """Raise ``InvalidInputError`` naming the field and the lengths (never the value) if
+        ``value`` cannot be encoded in ``node``."""
+        try:
+            field_encoder(node, options)(value)
+        except (ValueError, TypeError, ArithmeticError):
+            expected = f"PIC {node.picture.text}" if node.picture else f"{node.size} bytes"
+            raise InvalidInputError(
+                f"{self.service}: command {self.command!r}: field {node.name} expects "
+                f"{expected} ({node.size} positions), got a value of {len(str(value))} characters"
+            ) from None
 
     def _seen(self, schema: FileSchema, settings: FlatFileSettings, delivery_id: str) -> bool:
         """Whether any of the command's input files holds a transaction for ``delivery_id``."""

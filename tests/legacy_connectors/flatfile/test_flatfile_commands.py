@@ -106,3 +106,21 @@ async def test_a_missing_payload_field_writes_nothing(
     assert "'address.lines'" in missing.value.message
     assert not list(spec.directory.glob(f"{spec.file_prefix}*"))
     assert ADDRESS_COPYBOOK.exists()
+
+
+async def test_a_delivery_id_longer_than_its_field_is_invalid_input(
+    tmp_path: Path, served: FlatFileConnector
+) -> None:
+    """The error names the field, its picture and the length sent, not the value; nothing is
+    written."""
+    spec = _spec(tmp_path)
+    delivery_id = "d" * 31 + "-overflowing"
+    with pytest.raises(InvalidInputError) as too_long:
+        await served.submit(
+            "change_address", {"nino": "AB123456C", "address": ADDRESS}, delivery_id=delivery_id
+        )
+    message = too_long.value.message
+    assert "DELIVERY-ID" in message and "PIC X(32)" in message and "43 characters" in message
+    assert delivery_id not in message and "AB123456C" not in message
+    assert too_long.value.service == "benefits"
+    assert not list(spec.directory.glob(f"{spec.file_prefix}*"))
