@@ -20,7 +20,7 @@ from legacy_connectors.errors import (
     LegacyError,
     UpstreamUnavailableError,
 )
-from legacy_connectors.sql.driver import StatementRunner
+from legacy_connectors.sql.driver import StatementRunner, tag_statements
 from legacy_connectors.sql.engines import (
     EngineOptions,
     build_engine,
@@ -82,6 +82,7 @@ class Database:
                 self._engine = build_engine(self.url, self._options)
             except Exception as exc:
                 raise translate(exc, self.service, self.mapping) from exc
+            tag_statements(self._engine)
         return self._engine
 
     @property

@@ -5,23 +5,54 @@ SQLAlchemy Core builds and compiles each statement once (its compiled form is re
 sessions already prepared; the rows are then fetched with the driver's own call (aiosqlite,
 asyncpg, aiomysql), and decoded by the plan in one pass. This skips SQLAlchemy's per-row result
 processing, which costs more than the query itself for wide batches.
+
+Inside a gateway request every statement starts with ``/* request_id=<id> */``, added to the
+SQL text at execution time (compiled forms stay shared), so a DBA can find the request in the
+database's own logs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import Select
 
-__all__ = ["StatementRunner"]
+from legacy_connectors.base import current_call
+
+__all__ = ["StatementRunner", "request_comment", "tag_statements"]
 
 Row = Sequence[Any]
+
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def request_comment() -> str:
+    """``/* request_id=<id> */ `` for the current gateway request; empty outside one, and for
+    an id holding anything but letters, digits, ``.``, ``_`` and ``-`` (so it cannot end the
+    comment)."""
+    request_id = current_call().request_id
+    if request_id is None or not _SAFE_REQUEST_ID.fullmatch(request_id):
+        return ""
+    return f"/* request_id={request_id} */ "
+
+
+def _tag_statement(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+) -> tuple[str, Any]:
+    return request_comment() + statement, parameters
+
+
+def tag_statements(engine: AsyncEngine) -> None:
+    """Prefix what ``engine`` executes through SQLAlchemy with :func:`request_comment`."""
+    event.listen(engine.sync_engine, "before_cursor_execute", _tag_statement, retval=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +127,7 @@ class StatementRunner:
     ) -> list[Row]:
         """Every row of ``statement`` run with ``params`` on ``conn``'s driver connection."""
         sql, values = self.render(statement, params)
+        sql = request_comment() + sql
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
         try:
