@@ -33,7 +33,7 @@ def build_server(
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=15,
-        loop="asyncio",
+        loop="auto",
     )
     return uvicorn.Server(config)
 
