@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from aiodataloader import DataLoader
+
 from govgraph.index import CitizenIndexError
 from resolvers.authz import check_group, require_caseworker
 from resolvers.context import RequestContext
@@ -121,9 +123,25 @@ async def citizen_links(ctx: RequestContext, citizen_id: str) -> list[Any]:
     if problem is not None:
         raise problem
     require_caseworker(ctx.principal)
-    found = (await _index(ctx).links_for([citizen_id])).get(citizen_id, [])
+    found = await _link_loader(ctx).load(citizen_id)
     ctx.note_access(citizen_id, LEDGER_SOURCE)
-    return list(found)
+    return found
+
+
+def _link_loader(ctx: RequestContext) -> DataLoader[str, list[Any]]:
+    """The request's loader of citizens' full links (one index read per batch of citizens),
+    made on first use and kept on the request's context."""
+    loader: DataLoader[str, list[Any]] | None = getattr(ctx, "link_details", None)
+    if loader is None:
+        index = _index(ctx)
+
+        async def batch(citizen_ids: list[str]) -> list[list[Any]]:
+            found = await index.links_for(citizen_ids)
+            return [list(found.get(cid, [])) for cid in citizen_ids]
+
+        loader = DataLoader(batch, batch=ctx.batch_loads)
+        ctx.link_details = loader  # type: ignore[attr-defined]
+    return loader
 
 
 async def review_page(ctx: RequestContext, first: int, after: str | None) -> ReviewPage:

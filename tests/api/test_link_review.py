@@ -342,3 +342,30 @@ async def test_citizen_links_show_each_department_once_per_key_with_keys_masked(
     assert got == want
     assert all(MASKED.match(x["maskedKey"]) for x in links)
     assert not any(x.key in r.text for x in held)
+
+
+async def test_links_for_a_page_of_citizens_are_each_citizens_own(
+    review_gateway: RunningGateway, rclient: httpx.AsyncClient
+) -> None:
+    """`links` on every citizen of a `citizens` page gives each citizen their own links."""
+    body = await gql(
+        rclient,
+        "{ citizens(first: 25) { edges { node { id links { department maskedKey method } } } } }",
+        None,
+        _caseworker(review_gateway),
+    )
+    assert "errors" not in body, body
+    nodes = [e["node"] for e in body["data"]["citizens"]["edges"]]
+    index = await _index(review_gateway)
+    try:
+        ids = {encode_id("Citizen", cid): cid for cid in (await index.page(25, None))[0]}
+        held = await index.links_for(list(ids.values()))
+    finally:
+        await index.aclose()
+    assert [n["id"] for n in nodes] == list(ids)
+    for node in nodes:
+        want = sorted(
+            (x.source.upper(), "*****" + x.key[-3:], x.method) for x in held[ids[node["id"]]]
+        )
+        got = sorted((x["department"], x["maskedKey"], x["method"]) for x in node["links"])
+        assert got == want and got
