@@ -36,7 +36,7 @@ from govgraph.index import CitizenIndex
 from govgraph.logs import bind_request
 from govgraph.outbox import DeliveryWorker, Outbox, WorkerSettings
 from govgraph.resilience.stale import stale_extension, track_stale
-from govgraph.resilience.status import check_sources, readiness
+from govgraph.resilience.status import check_sources, readiness, refresh_health
 from govgraph.security import Security
 from govgraph.settings import Settings
 from govgraph.sources import REQUEST_DEADLINE, Source, build_sources
@@ -274,6 +274,7 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
         return _json(readiness(await check_sources(gateway.sources)))
 
     async def metrics_endpoint(request: Request) -> Response:
+        await refresh_health(gateway.sources)
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     jwks_body = jwks_path.read_bytes() if jwks_path is not None and jwks_path.exists() else None

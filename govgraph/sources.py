@@ -93,6 +93,8 @@ class Source:
         """Wall-clock time of the last failed call."""
         self.last_success_at: float | None = None
         """Wall-clock time of the last successful call."""
+        self.health_checked_at: float | None = None
+        """Monotonic time the last health check answered."""
 
     def _breaker_changed(self, name: str, old: BreakerState, new: BreakerState) -> None:
         if name == self.name:
@@ -315,7 +317,16 @@ class Source:
             yield page
 
     async def health(self) -> Health:
-        """The connector's own health, or ``down`` if it cannot say in time."""
+        """The connector's own health, or ``down`` if it cannot say in time.
+
+        The counts it reports (bad records, rejected files) are exported as metrics.
+        """
+        health = await self._check_health()
+        self.health_checked_at = time.monotonic()
+        self._metrics.record_health_facts(self.name, health.facts)
+        return health
+
+    async def _check_health(self) -> Health:
         limit = self.policy.health_timeout_s
         if not self.opened:
             async with self._open_lock:

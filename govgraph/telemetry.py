@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -91,6 +94,31 @@ class Metrics:
             ["source"],
             registry=r,
         )
+
+        self.source_bad_records = Gauge(
+            "govgraph_source_bad_records",
+            "Records a source holds but cannot decode, as its last health check counted them.",
+            ["source"],
+            registry=r,
+        )
+        self.source_rejected_files = Gauge(
+            "govgraph_source_rejected_files",
+            "Files a source refused to serve (failed integrity checks), as of its last health "
+            "check.",
+            ["source"],
+            registry=r,
+        )
+
+    def record_health_facts(self, source: str, facts: Mapping[str, Any]) -> None:
+        """Export the counts a source's health check reports (``bad_records``,
+        ``rejected_files``); sources that do not report them are left out."""
+        for fact, gauge in (
+            ("bad_records", self.source_bad_records),
+            ("rejected_files", self.source_rejected_files),
+        ):
+            value = facts.get(fact)
+            if isinstance(value, int) and not isinstance(value, bool):
+                gauge.labels(source=source).set(value)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""

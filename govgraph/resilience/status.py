@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,18 @@ from legacy_connectors.base import Health
 if TYPE_CHECKING:
     from govgraph.sources import Source
 
-__all__ = ["MemberStatus", "SourceStatus", "check_sources", "readiness", "source_status"]
+__all__ = [
+    "HEALTH_MAX_AGE_S",
+    "MemberStatus",
+    "SourceStatus",
+    "check_sources",
+    "readiness",
+    "refresh_health",
+    "source_status",
+]
+
+HEALTH_MAX_AGE_S = 15.0
+"""Oldest health check ``/metrics`` reports from before checking again."""
 
 
 @dataclass(slots=True)
@@ -115,6 +127,21 @@ async def check_sources(sources: Mapping[str, Source]) -> list[SourceStatus]:
     names = list(sources)
     healths = await asyncio.gather(*(sources[n].health() for n in names))
     return [source_status(sources[n], h) for n, h in zip(names, healths, strict=True)]
+
+
+async def refresh_health(
+    sources: Mapping[str, Source], max_age_s: float = HEALTH_MAX_AGE_S
+) -> None:
+    """Check again the opened sources whose last health check is older than ``max_age_s``
+    (in parallel, each bounded by its timeout), so metrics drawn from health stay current."""
+    now = time.monotonic()
+    due = [
+        source
+        for source in sources.values()
+        if source.opened
+        and (source.health_checked_at is None or now - source.health_checked_at > max_age_s)
+    ]
+    await asyncio.gather(*(source.health() for source in due))
 
 
 def readiness(statuses: Sequence[SourceStatus]) -> dict[str, Any]:
