@@ -175,7 +175,7 @@ class GraphQLEndpoint:
                 batch_loads=self.gw.settings.gateway.batch_loads,
             )
             ctx.statistics = self.gw.statistics
-            ctx.outbox = self.gw.outbox  # type: ignore[attr-defined]
+            ctx.outbox = self.gw.outbox
             ctx.worker = self.gw.worker  # type: ignore[attr-defined]
             token = REQUEST_DEADLINE.set(
                 time.monotonic() + self.gw.settings.gateway.request_timeout_s

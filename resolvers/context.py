@@ -43,6 +43,10 @@ class RequestContext:
     batch_loads: bool = True
     statistics: Any = None
     """The statistics engine (aggregates for analysts), when the gateway has one."""
+    outbox: Any = None
+    """The durable outbox for writes (idempotency records, address-change deliveries)."""
+    link_details: Any = None
+    """The request's loader of citizens' link details (built on first use)."""
     today: date = field(default_factory=date.today)
     extra_errors: list[GraphQLError] = field(default_factory=list)
     accessed: dict[str, set[str]] = field(default_factory=dict)

@@ -131,7 +131,7 @@ async def citizen_links(ctx: RequestContext, citizen_id: str) -> list[Any]:
 def _link_loader(ctx: RequestContext) -> DataLoader[str, list[Any]]:
     """The request's loader of citizens' full links (one index read per batch of citizens),
     made on first use and kept on the request's context."""
-    loader: DataLoader[str, list[Any]] | None = getattr(ctx, "link_details", None)
+    loader: DataLoader[str, list[Any]] | None = ctx.link_details
     if loader is None:
         index = _index(ctx)
 
@@ -140,7 +140,7 @@ def _link_loader(ctx: RequestContext) -> DataLoader[str, list[Any]]:
             return [list(found.get(cid, [])) for cid in citizen_ids]
 
         loader = DataLoader(batch, batch=ctx.batch_loads)
-        ctx.link_details = loader  # type: ignore[attr-defined]
+        ctx.link_details = loader
     return loader
 
 
