@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
@@ -13,8 +12,7 @@ import pytest
 import pytest_asyncio
 
 from govgraph import demo
-from govgraph.settings import load_settings
-from tests.harness import RunningGateway
+from tests.harness import RunningGateway, running_gateway
 
 
 @pytest.fixture(scope="session")
@@ -41,28 +39,8 @@ def tax_url(demo_data: Path) -> Iterator[str]:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def gateway(demo_data: Path, tax_url: str, population: Any) -> AsyncIterator[RunningGateway]:
-    from govgraph.commands.link import link_from_settings
-    from govgraph.serve import build_server, wait_started
-
-    idp = demo.identity_provider(demo_data)
-    config = demo_data / "govgraph.toml"
-    demo.write_config(config, demo.config_mapping(demo_data, tax_url, port=0))
-    settings = load_settings(config)
-    await link_from_settings(settings)
-    server = build_server(settings, port=0)
-    task = asyncio.create_task(server.serve())
-    port = await wait_started(server)
-    try:
-        yield RunningGateway(
-            base_url=f"http://127.0.0.1:{port}",
-            settings=settings,
-            data_dir=demo_data,
-            idp=idp,
-            population=population,
-        )
-    finally:
-        server.should_exit = True
-        await task
+    async with running_gateway(demo_data, tax_url, population) as gateway:
+        yield gateway
 
 
 @pytest_asyncio.fixture(loop_scope="session")

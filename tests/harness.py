@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,3 +32,34 @@ class RunningGateway:
         self, role: str = "citizen", citizen_id: str | None = None, **kw: Any
     ) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role, citizen_id, **kw)}"}
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(
+    data_dir: Path, tax_url: str, population: Any = None
+) -> AsyncIterator[RunningGateway]:
+    """Configure, link and serve a gateway over ``data_dir`` on a free loopback port."""
+    from govgraph import demo
+    from govgraph.commands.link import link_from_settings
+    from govgraph.serve import build_server, wait_started
+    from govgraph.settings import load_settings
+
+    idp = demo.identity_provider(data_dir)
+    config = data_dir / "govgraph.toml"
+    demo.write_config(config, demo.config_mapping(data_dir, tax_url, port=0))
+    settings = load_settings(config)
+    await link_from_settings(settings)
+    server = build_server(settings, port=0)
+    task = asyncio.create_task(server.serve())
+    port = await wait_started(server)
+    try:
+        yield RunningGateway(
+            base_url=f"http://127.0.0.1:{port}",
+            settings=settings,
+            data_dir=data_dir,
+            idp=idp,
+            population=population,
+        )
+    finally:
+        server.should_exit = True
+        await task

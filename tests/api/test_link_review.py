@@ -19,11 +19,10 @@ import pytest_asyncio
 
 from govgraph import demo
 from govgraph.index import CitizenIndex, Review
-from govgraph.settings import load_settings
 from resolvers.ids import encode_id
 from resolvers.linkage import encode_review_id
 from tests.api.helpers import gql
-from tests.harness import RunningGateway
+from tests.harness import RunningGateway, running_gateway
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -77,28 +76,8 @@ def review_tax_url(review_data: Path) -> Iterator[str]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def review_gateway(review_data: Path, review_tax_url: str) -> AsyncIterator[RunningGateway]:
-    from govgraph.commands.link import link_from_settings
-    from govgraph.serve import build_server, wait_started
-
-    idp = demo.identity_provider(review_data)
-    config = review_data / "govgraph.toml"
-    demo.write_config(config, demo.config_mapping(review_data, review_tax_url, port=0))
-    settings = load_settings(config)
-    await link_from_settings(settings)
-    server = build_server(settings, port=0)
-    task = asyncio.create_task(server.serve())
-    port = await wait_started(server)
-    try:
-        yield RunningGateway(
-            base_url=f"http://127.0.0.1:{port}",
-            settings=settings,
-            data_dir=review_data,
-            idp=idp,
-            population=None,
-        )
-    finally:
-        server.should_exit = True
-        await task
+    async with running_gateway(review_data, review_tax_url, None) as gateway:
+        yield gateway
 
 
 @pytest_asyncio.fixture(loop_scope="session")

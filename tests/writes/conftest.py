@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
@@ -13,8 +12,7 @@ import pytest
 import pytest_asyncio
 
 from govgraph import demo
-from govgraph.settings import load_settings
-from tests.harness import RunningGateway
+from tests.harness import RunningGateway, running_gateway
 
 
 @pytest.fixture(scope="session")
@@ -43,28 +41,8 @@ def write_tax_url(write_data: Path) -> Iterator[str]:
 async def write_gateway(
     write_data: Path, write_tax_url: str, write_population: Any
 ) -> AsyncIterator[RunningGateway]:
-    from govgraph.commands.link import link_from_settings
-    from govgraph.serve import build_server, wait_started
-
-    idp = demo.identity_provider(write_data)
-    config = write_data / "govgraph.toml"
-    demo.write_config(config, demo.config_mapping(write_data, write_tax_url, port=0))
-    settings = load_settings(config)
-    await link_from_settings(settings)
-    server = build_server(settings, port=0)
-    task = asyncio.create_task(server.serve())
-    port = await wait_started(server)
-    try:
-        yield RunningGateway(
-            base_url=f"http://127.0.0.1:{port}",
-            settings=settings,
-            data_dir=write_data,
-            idp=idp,
-            population=write_population,
-        )
-    finally:
-        server.should_exit = True
-        await task
+    async with running_gateway(write_data, write_tax_url, write_population) as gateway:
+        yield gateway
 
 
 @pytest_asyncio.fixture(loop_scope="session")
