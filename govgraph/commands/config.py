@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from govgraph.settings import ConfigError, load_settings
-
 DEFAULT_CONFIG = "govgraph.toml"
 
 
@@ -29,6 +27,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from govgraph.settings import ConfigError, load_settings
+
     try:
         settings = load_settings(args.file)
     except ConfigError as exc:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
-from govgraph.doctor import STEPS, SourceReport, check_settings
-from govgraph.settings import ConfigError, load_settings
+if TYPE_CHECKING:
+    from govgraph.doctor import SourceReport
 
 DEFAULT_CONFIG = "govgraph.toml"
 
@@ -61,6 +62,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from govgraph.doctor import check_settings
+    from govgraph.settings import ConfigError, load_settings
+
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -93,6 +97,8 @@ _MARK = {"ok": "ok", "warn": "warn", "fail": "FAIL", "skip": "-"}
 def render(reports: list[SourceReport], *, verbose: bool = False) -> str:
     """A table with one row per source and its verdict, then each problem with its hint
     (every step's detail when ``verbose``)."""
+    from govgraph.doctor import STEPS
+
     header = ["SOURCE", "KIND", *(s.upper() for s in STEPS), "VERDICT"]
     rows = [
         [

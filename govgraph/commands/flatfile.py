@@ -14,17 +14,16 @@ import mmap
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from legacy_connectors.errors import LegacyError
-from legacy_connectors.flatfile.dates import DATE_FORMATS
-from legacy_connectors.flatfile.framing import Buffer
-from legacy_connectors.flatfile.jsonout import to_json
-from legacy_connectors.flatfile.model import Field
-from legacy_connectors.flatfile.options import DecodeOptions
-from legacy_connectors.flatfile.parser import load_copybook
-from legacy_connectors.flatfile.reader import FileReader
-from legacy_connectors.flatfile.schema import CorruptPolicy, FileSchema
+if TYPE_CHECKING:
+    from legacy_connectors.flatfile.framing import Buffer
+    from legacy_connectors.flatfile.model import Field
+    from legacy_connectors.flatfile.schema import CorruptPolicy, FileSchema
+
+DATE_FORMAT_NAMES = "YYMMDD, CYYMMDD, YYYYMMDD, YYDDD, CYYDDD"
+"""``legacy_connectors.flatfile.dates.DATE_FORMATS`` for the help text, spelled out so that
+``govgraph --help`` does not import the flat-file package (a test keeps them equal)."""
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -75,7 +74,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=_pair,
         default=[],
         metavar="NAME=FORMAT",
-        help=f"convert a field to a date ({', '.join(DATE_FORMATS)})",
+        help=f"convert a field to a date ({DATE_FORMAT_NAMES})",
     )
     dec.add_argument("--trim", default="both", choices=["none", "left", "right", "both"])
     dec.add_argument(
@@ -108,6 +107,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _schema(args: argparse.Namespace) -> FileSchema:
+    from legacy_connectors.errors import LegacyError
+    from legacy_connectors.flatfile.dates import DATE_FORMATS
+    from legacy_connectors.flatfile.options import DecodeOptions
+    from legacy_connectors.flatfile.parser import load_copybook
+    from legacy_connectors.flatfile.schema import FileSchema
+
     copybook = load_copybook(args.copybook, source_format=args.copybook_format)
     for warning in copybook.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -141,6 +146,8 @@ def _schema(args: argparse.Namespace) -> FileSchema:
 
 
 def run_decode(args: argparse.Namespace) -> int:
+    from legacy_connectors.errors import LegacyError
+
     try:
         schema = _schema(args)
         with open(args.file, "rb") as fh:
@@ -160,6 +167,9 @@ def run_decode(args: argparse.Namespace) -> int:
 
 
 def _decode_all(args: argparse.Namespace, schema: FileSchema, data: Buffer) -> int:
+    from legacy_connectors.flatfile.jsonout import to_json
+    from legacy_connectors.flatfile.reader import FileReader
+
     reader = FileReader(
         data,
         schema,
@@ -220,6 +230,9 @@ def _describe(node: Field) -> str:
 
 
 def run_layout(args: argparse.Namespace) -> int:
+    from legacy_connectors.errors import LegacyError
+    from legacy_connectors.flatfile.parser import load_copybook
+
     try:
         copybook = load_copybook(args.copybook, source_format=args.copybook_format)
     except (LegacyError, OSError) as exc:

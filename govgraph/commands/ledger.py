@@ -8,8 +8,6 @@ import json
 import sys
 from typing import Any
 
-from govgraph.settings import ConfigError, load_settings
-
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("ledger", help="check or read the access ledger")
@@ -39,6 +37,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _url(args: argparse.Namespace) -> str:
     if args.url:
         return str(args.url)
+    from govgraph.settings import load_settings
+
     settings = load_settings(args.config, check_sources=False)
     return settings.gateway.ledger_url or settings.gateway.index_url
 
@@ -87,6 +87,7 @@ async def _show(url: str, citizen: str, limit: int) -> list[Any]:
 
 def run(args: argparse.Namespace) -> int:
     from govgraph.ledger import LedgerError
+    from govgraph.settings import ConfigError
 
     try:
         url = _url(args)

@@ -9,9 +9,10 @@ import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from govgraph.settings import ConfigError, Settings, load_settings
+if TYPE_CHECKING:
+    from govgraph.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,6 +63,7 @@ async def _evaluate(settings: Settings, truth: Path) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from govgraph import demo
+    from govgraph.settings import ConfigError, load_settings
 
     with ExitStack() as stack:
         if args.data:

@@ -12,9 +12,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from graphql import build_schema as build_from_sdl
-from graphql import find_breaking_changes
-
 __all__ = ["SNAPSHOT", "UPDATE_HINT", "breaking_changes", "live_sdl", "register"]
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
@@ -31,6 +28,9 @@ def live_sdl() -> str:
 
 def breaking_changes(old_sdl: str, new_sdl: str) -> list[str]:
     """Descriptions of the changes from ``old_sdl`` to ``new_sdl`` that break clients."""
+    from graphql import build_schema as build_from_sdl
+    from graphql import find_breaking_changes
+
     old, new = build_from_sdl(old_sdl), build_from_sdl(new_sdl)
     return [f"{c.type.name}: {c.description}" for c in find_breaking_changes(old, new)]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from govgraph.settings import ConfigError, load_settings
-
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the gateway from a configuration file")
@@ -17,6 +15,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from govgraph.serve import build_server
+    from govgraph.settings import ConfigError, load_settings
 
     try:
         settings = load_settings(args.config)

@@ -7,9 +7,6 @@ import json
 import sys
 from typing import Any
 
-from legacy_connectors.errors import LegacyError
-from legacy_connectors.soap.inspect import describe_wsdl, render_text
-
 
 def register(subparsers: Any) -> None:
     """Add the ``soap`` command and its ``inspect`` sub-command."""
@@ -30,6 +27,9 @@ def register(subparsers: Any) -> None:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    from legacy_connectors.errors import LegacyError
+    from legacy_connectors.soap.inspect import describe_wsdl, render_text
+
     try:
         description = describe_wsdl(args.wsdl, timeout_s=args.timeout)
     except LegacyError as exc:
