@@ -5,7 +5,14 @@ Nothing in this package knows about GraphQL, citizens or a particular department
 
 from __future__ import annotations
 
-from legacy_connectors.base import Connector, ConnectorSettings, Health, PartialRecords, Record, Result
+from legacy_connectors.base import (
+    Connector,
+    ConnectorSettings,
+    Health,
+    PartialRecords,
+    Record,
+    Result,
+)
 from legacy_connectors.errors import (
     CircuitOpenError,
     ConfigurationError,

@@ -87,7 +87,7 @@ class Health:
 
 
 class ConnectorSettings(BaseModel):
-    """Base for each connector kind's settings: unknown keys are errors, attributes are documented."""
+    """Base of each connector kind's settings: unknown keys are errors, attributes documented."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
 

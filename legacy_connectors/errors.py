@@ -38,7 +38,9 @@ class LegacyError(Exception):
     code: ClassVar[str] = "UPSTREAM_ERROR"
     retryable: ClassVar[bool] = False
 
-    def __init__(self, message: str, *, service: str | None = None, detail: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, service: str | None = None, detail: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.service = service
