@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from legacy_connectors.base import Record
 from legacy_connectors.errors import ConfigurationError, InvalidInputError, RecordNotFoundError
 from legacy_connectors.sql.commands import SqlCommand, SqlStatement, encode_value, payload_value
+from legacy_connectors.sql.driver import tag_statements
 from legacy_connectors.sql.engines import EngineOptions, build_engine
 from legacy_connectors.sql.settings import SqlSettings
 from legacy_connectors.sql.translate import translate
@@ -146,6 +147,7 @@ class SqlWriter:
     async def _engine(self, target: _Target) -> AsyncEngine:
         if target.engine is None:
             target.engine = build_engine(target.url, self._options)
+            tag_statements(target.engine)
             if target.engine.dialect.name == "sqlite":
                 _serialise_sqlite(target.engine)
         return target.engine
