@@ -34,7 +34,7 @@ from govgraph.graphql_http import (
 from govgraph.idp import idp_routes
 from govgraph.index import CitizenIndex
 from govgraph.logs import bind_request
-from govgraph.outbox import DeliveryWorker, Outbox, WorkerSettings
+from govgraph.outbox import DeliveryWorker, Outbox
 from govgraph.resilience.stale import stale_extension, track_stale
 from govgraph.resilience.status import check_sources, readiness, refresh_health
 from govgraph.security import Security
@@ -261,7 +261,7 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
     gateway.statistics = StatisticsService(
         gateway.sources, gateway.index, settings.statistics, metrics=metrics
     )
-    delivery = WorkerSettings.from_env()
+    delivery = settings.outbox
     gateway.outbox = Outbox(settings.gateway.index_url, lease_s=delivery.lease_s)
     gateway.worker = DeliveryWorker(gateway.outbox, gateway.sources, delivery)
     graphiql = settings.gateway.profile != "production"

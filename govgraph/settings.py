@@ -27,6 +27,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from govgraph.logs import LogSettings
+from govgraph.outbox.worker import WorkerSettings
 from govgraph.resilience.policy import BreakerSettings, RetrySettings
 from govgraph.resilience.stale import StaleSettings
 from govgraph.statistics.settings import StatisticsSettings
@@ -189,6 +190,8 @@ class Settings(_Model):
     sources: dict[str, SourceSettings] = Field(default_factory=dict)
     statistics: StatisticsSettings = Field(default_factory=StatisticsSettings)
     """Statistics for analysts: disclosure threshold, perturbation and caching."""
+    outbox: WorkerSettings = Field(default_factory=WorkerSettings)
+    """The delivery worker of writes (tell-us-once address changes): pacing and retries."""
     logs: LogSettings = Field(default_factory=LogSettings)
     """Log format and level."""
     tracing: TracingSettings = Field(default_factory=TracingSettings)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from govgraph.outbox.store import Outbox
 from govgraph.outbox.types import Delivery
@@ -24,8 +24,6 @@ from legacy_connectors.errors import LegacyError
 __all__ = ["DeliveryWorker", "WorkerSettings", "backoff_s", "forget_last_known"]
 
 log = logging.getLogger("govgraph.outbox")
-
-ENV_PREFIX = "GOVGRAPH_OUTBOX_"
 
 
 class WritableSource(Protocol):
@@ -36,37 +34,28 @@ class WritableSource(Protocol):
     async def call(self, operation: str, func: Any) -> Any: ...
 
 
-@dataclass(frozen=True, slots=True)
-class WorkerSettings:
-    """How the delivery worker paces itself (``GOVGRAPH_OUTBOX_<NAME>`` overrides each)."""
+class WorkerSettings(BaseModel):
+    """How the delivery worker paces itself (``[outbox]`` in ``govgraph.toml``; like every key,
+    overridable by environment, e.g. ``GOVGRAPH__OUTBOX__POLL_S``)."""
 
-    poll_s: float = 0.5
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+    poll_s: float = Field(default=0.5, gt=0)
     """Seconds between passes when nothing is due."""
-    lease_s: float = 60.0
+    lease_s: float = Field(default=60.0, gt=0)
     """How long a claimed delivery is left to this worker before another may take it (and
     before a delivery claimed by a gateway that died is tried again)."""
-    backoff_initial_s: float = 1.0
+    backoff_initial_s: float = Field(default=1.0, gt=0)
     """Wait before the first retry; doubled after each further failure."""
-    backoff_max_s: float = 300.0
+    backoff_max_s: float = Field(default=300.0, gt=0)
     """Longest wait between retries."""
-    delay_s: float = 0.0
+    delay_s: float = Field(default=0.0, ge=0)
     """Pause before each delivery (makes a fan-out observable in demonstrations and tests)."""
-    hold_s: float = 0.0
+    hold_s: float = Field(default=0.0, ge=0)
     """Pause between a department's answer and recording it (widens, for tests, the window in
     which a crash leaves a delivery done but not recorded, so it is sent again)."""
-    concurrency: int = 4
+    concurrency: int = Field(default=4, ge=1)
     """Deliveries in flight at once (each claimed on its own)."""
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> WorkerSettings:
-        """Defaults, overridden by ``GOVGRAPH_OUTBOX_POLL_S`` and the like."""
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for name in cls.__dataclass_fields__:
-            raw = env.get(ENV_PREFIX + name.upper())
-            if raw is not None:
-                values[name] = int(raw) if name == "concurrency" else float(raw)
-        return cls(**values)
 
 
 def forget_last_known(source: Any, keys: Sequence[str]) -> None:

@@ -42,12 +42,12 @@ TRACK = """
 query Track($id: ID!) { addressChange(id: $id) { complete deliveries { department status } } }
 """
 WORKER_ENV = {
-    "GOVGRAPH_OUTBOX_CONCURRENCY": "1",
-    "GOVGRAPH_OUTBOX_DELAY_S": "0.3",
-    "GOVGRAPH_OUTBOX_HOLD_S": "2.0",
-    "GOVGRAPH_OUTBOX_LEASE_S": "4",
-    "GOVGRAPH_OUTBOX_POLL_S": "0.2",
-    "GOVGRAPH_OUTBOX_BACKOFF_INITIAL_S": "0.5",
+    "GOVGRAPH__OUTBOX__CONCURRENCY": "1",
+    "GOVGRAPH__OUTBOX__DELAY_S": "0.3",
+    "GOVGRAPH__OUTBOX__HOLD_S": "2.0",
+    "GOVGRAPH__OUTBOX__LEASE_S": "4",
+    "GOVGRAPH__OUTBOX__POLL_S": "0.2",
+    "GOVGRAPH__OUTBOX__BACKOFF_INITIAL_S": "0.5",
 }
 
 

@@ -14,10 +14,10 @@ from govgraph.outbox import (
     IdempotencyConflict,
     NewDelivery,
     Outbox,
-    WorkerSettings,
     backoff_s,
     new_id,
 )
+from govgraph.settings import settings_from_mapping
 
 
 @pytest.fixture
@@ -99,7 +99,11 @@ async def test_deliveries_are_claimed_once_per_lease_and_retried_after_backoff(
 
 
 def test_backoff_doubles_up_to_its_cap() -> None:
-    """1, 2, 4 ... seconds, never above the maximum; settings come from the environment."""
-    settings = WorkerSettings.from_env({"GOVGRAPH_OUTBOX_BACKOFF_MAX_S": "5"})
+    """1, 2, 4 ... seconds, never above the maximum; `[outbox]` and the environment set it."""
+    settings = settings_from_mapping(
+        {"outbox": {"backoff_max_s": 5}},
+        environ={"GOVGRAPH__OUTBOX__CONCURRENCY": "2"},
+        check_sources=False,
+    ).outbox
     assert [backoff_s(n, settings) for n in range(1, 6)] == [1.0, 2.0, 4.0, 5.0, 5.0]
-    assert WorkerSettings.from_env({"GOVGRAPH_OUTBOX_CONCURRENCY": "2"}).concurrency == 2
+    assert settings.concurrency == 2
