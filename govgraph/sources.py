@@ -3,7 +3,9 @@
 Every call to a connector goes through :meth:`Source.call`, which applies, in order:
 
 1. the call's deadline: ``timeout_s`` from now, or the request's deadline if sooner;
-2. the circuit breaker: while open, calls fail at once with ``CIRCUIT_OPEN``;
+2. the circuit breaker: while open, calls fail at once with ``CIRCUIT_OPEN``; a set of
+   databases also has a breaker per database, and the connector leaves out (answering
+   ``CIRCUIT_OPEN`` for them) the databases whose breaker is open;
 3. a lazy (re)open of a connector that could not open before, bounded by ``connect_timeout_s``;
 4. the bulkhead: at most ``max_concurrency`` calls in flight, ``max_queue`` more waiting;
 5. a per-attempt timeout (``read_timeout_s``) and fault injection (``chaos``);
@@ -21,18 +23,28 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
+from dataclasses import replace
 from typing import TypeVar
 
 from opentelemetry.trace import Tracer
 
 from govgraph.resilience.breaker import STATE_VALUE, BreakerState, CircuitBreaker
 from govgraph.resilience.bulkhead import Bulkhead
+from govgraph.resilience.members import Admission, MemberBreakers
 from govgraph.resilience.retry import is_read, retry_read
 from govgraph.resilience.stale import StaleCache, note_stale
 from govgraph.settings import SourceSettings
 from govgraph.telemetry import Metrics
 from govgraph.tracing import upstream_span
-from legacy_connectors.base import Connector, Health, PartialRecords, Record, Result
+from legacy_connectors.base import (
+    CALL_CONTEXT,
+    Connector,
+    Health,
+    PartialRecords,
+    Record,
+    Result,
+    current_call,
+)
 from legacy_connectors.errors import (
     LegacyError,
     ProtocolError,
@@ -75,8 +87,8 @@ class Source:
         self.bulkhead = Bulkhead(name, policy.max_concurrency, policy.max_queue)
         self.stale = StaleCache(policy.stale) if policy.stale.enabled else None
         """Last-known answers, when serving stale data is on."""
-        self.database_breakers: dict[str, CircuitBreaker] = {}
-        """Breakers of the databases of a set, by service name (``<source>/<database>``)."""
+        self.members = MemberBreakers(name, policy.breaker, on_change=self._breaker_changed)
+        """Breakers of the databases of a set (they decide which databases a call leaves out)."""
         self._calls = metrics.upstream_calls.labels(source=name)
         self._latency = metrics.upstream_latency.labels(source=name)
         self._batch = metrics.batch_size.labels(source=name)
@@ -95,6 +107,11 @@ class Source:
         """Wall-clock time of the last successful call."""
         self.health_checked_at: float | None = None
         """Monotonic time the last health check answered."""
+
+    @property
+    def database_breakers(self) -> dict[str, CircuitBreaker]:
+        """Breakers of the databases of a set, by service name (``<source>/<database>``)."""
+        return self.members.breakers
 
     def _breaker_changed(self, name: str, old: BreakerState, new: BreakerState) -> None:
         if name == self.name:
@@ -260,7 +277,23 @@ class Source:
         return [f[0] if f is not None else error for f in found]
 
     async def _load_checked(self, keys: Sequence[str]) -> list[Result]:
-        results = await self.connector.load_many(keys)
+        admission = self.members.admit()
+        try:
+            results = await self._load_admitted(keys, admission)
+        except BaseException:
+            self.members.release(admission)
+            raise
+        return results
+
+    async def _load_admitted(self, keys: Sequence[str], admission: Admission) -> list[Result]:
+        """One connector call leaving out the databases ``admission`` skips."""
+        skip = self.members.skip_members(admission)
+        token = CALL_CONTEXT.set(replace(current_call(), skip_members=skip)) if skip else None
+        try:
+            results = await self.connector.load_many(keys)
+        finally:
+            if token is not None:
+                CALL_CONTEXT.reset(token)
         if len(results) != len(keys):
             raise ProtocolError(
                 f"connector returned {len(results)} results for {len(keys)} keys",
@@ -283,21 +316,8 @@ class Source:
         if results and retriable == len(results):
             first = next(r for r in results if isinstance(r, LegacyError))
             raise first
-        self._observe_members(failed_members)
+        self.members.observe(failed_members, admission)
         return results
-
-    def _observe_members(self, failed: dict[str, LegacyError]) -> None:
-        """Track the health of each database of a set from the errors its batch reported."""
-        for service, err in failed.items():
-            breaker = self.database_breakers.get(service)
-            if breaker is None:
-                breaker = self.database_breakers[service] = CircuitBreaker(
-                    service, self.policy.breaker, on_change=self._breaker_changed
-                )
-            breaker.record(err)
-        for service, breaker in self.database_breakers.items():
-            if service not in failed:
-                breaker.success()
 
     async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
         """The connector's ``scan``, each page bounded by ``read_timeout_s``; not retried."""

@@ -57,11 +57,18 @@ class CallContext:
 
     Connectors read :data:`CALL_CONTEXT` and pass ``request_id`` on in the legacy system's own
     way (a SOAP header, a SQL comment), so operators can follow one request across systems.
-    It never holds personal data.
+    Connectors over a set of upstreams (the databases of a ``sql`` source) also honour
+    ``skip_members``. It never holds personal data.
     """
 
     request_id: str | None = None
     """The gateway request's id (``x-request-id``); ``None`` outside a request."""
+    skip_members: frozenset[str] = frozenset()
+    """Members of a set (database names as configured) not to call during this call, because
+    the caller's circuit breaker for them is open. Each key's result then is a
+    :class:`PartialRecords` carrying one
+    :class:`~legacy_connectors.errors.CircuitOpenError` per skipped member (its ``service``
+    names the member as the member's other errors do). Connectors without members ignore it."""
 
 
 CALL_CONTEXT: ContextVar[CallContext | None] = ContextVar("legacy_call_context", default=None)

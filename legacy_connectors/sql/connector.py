@@ -5,6 +5,10 @@ time; a key's records are merged in the order the databases are configured, each
 database in ``source_field``. When some databases fail, the key's result is a
 :class:`~legacy_connectors.base.PartialRecords` holding what the others answered and one typed
 error per failed database (its ``service`` is ``<source>/<database>``).
+
+Databases named in the call context's ``skip_members``
+(:attr:`~legacy_connectors.base.CallContext.skip_members`) are not called: each gets a
+:class:`~legacy_connectors.errors.CircuitOpenError` in its place, shared by the batch's keys.
 """
 
 from __future__ import annotations
@@ -13,8 +17,15 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
-from legacy_connectors.base import Connector, Health, PartialRecords, Record, Result
-from legacy_connectors.errors import LegacyError
+from legacy_connectors.base import (
+    Connector,
+    Health,
+    PartialRecords,
+    Record,
+    Result,
+    current_call,
+)
+from legacy_connectors.errors import CircuitOpenError, LegacyError
 from legacy_connectors.sql.database import Database, Fetched
 from legacy_connectors.sql.engines import EngineOptions
 from legacy_connectors.sql.settings import SqlSettings
@@ -52,6 +63,8 @@ class SqlConnector(Connector):
             )
             for db_name, url, label, mapping in settings.targets()
         ]
+        self.database_names = [db_name for db_name, _url, _label, _mapping in settings.targets()]
+        """Each database's configured name, in the order of :attr:`databases`."""
         self._single = single
         self._writer: SqlWriter | None = None
 
@@ -65,12 +78,24 @@ class SqlConnector(Connector):
         normalised = [[db.normalise(key) for key in keys] for db in self.databases]
         if self._single:
             return self._single_results(normalised[0], await self.databases[0].fetch(normalised[0]))
-        outcomes = await asyncio.gather(
-            *(db.fetch(norm) for db, norm in zip(self.databases, normalised, strict=True)),
-            return_exceptions=True,
+        skip = current_call().skip_members
+        called = [i for i, name in enumerate(self.database_names) if name not in skip]
+        outcomes = dict(
+            zip(
+                called,
+                await asyncio.gather(
+                    *(self.databases[i].fetch(normalised[i]) for i in called),
+                    return_exceptions=True,
+                ),
+                strict=True,
+            )
         )
         fetched: list[Fetched | LegacyError] = []
-        for outcome in outcomes:
+        for index, db in enumerate(self.databases):
+            if index not in outcomes:
+                fetched.append(_skipped(db.service))
+                continue
+            outcome = outcomes[index]
             if isinstance(outcome, LegacyError):
                 fetched.append(outcome)
             elif isinstance(outcome, BaseException):
@@ -176,3 +201,11 @@ class SqlConnector(Connector):
             await db.aclose()
         if self._writer is not None:
             await self._writer.aclose()
+
+
+def _skipped(service: str) -> CircuitOpenError:
+    return CircuitOpenError(
+        "the service is temporarily suspended after repeated failures",
+        service=service,
+        detail="not called: the caller's circuit breaker for this database is open",
+    )
