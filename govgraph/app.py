@@ -141,7 +141,8 @@ class GraphQLEndpoint:
         started = time.perf_counter()
         operation_label = "invalid"
         try:
-            principal = await self._principal(request)
+            async with self.gw.security.authenticating(request):
+                principal = await self._principal(request)
             await self.gw.security.admit(principal, request)
             body = None
             if request.method == "POST":
@@ -295,7 +296,9 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
 
     identity_routes = [Route("/.well-known/jwks.json", jwks)]
     if settings.gateway.profile == "demo" and settings.gateway.data_dir:
-        identity_routes = idp_routes(identity_provider(Path(settings.gateway.data_dir)))
+        identity_routes = idp_routes(
+            identity_provider(Path(settings.gateway.data_dir)), gateway.index
+        )
     app = Starlette(
         routes=[
             Route("/graphql", tracing.traced(endpoint.handle), methods=["GET", "POST"]),

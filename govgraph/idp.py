@@ -2,17 +2,20 @@
 
 Production points ``[auth]`` at a real OpenID Connect issuer; the demo runs this one so that
 the gateway validates tokens exactly as it would in production. The demo gateway serves it at
-``/.well-known/openid-configuration``, ``/.well-known/jwks.json`` and ``POST /idp/token``.
+``/.well-known/openid-configuration``, ``/.well-known/jwks.json`` and ``POST /idp/token``;
+the token endpoint mints citizen tokens only for citizens the citizen index knows.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 import jwt
@@ -22,13 +25,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-__all__ = ["DemoIdentityProvider", "idp_routes"]
+from govgraph.index import CitizenIndexError
+
+__all__ = ["CitizenDirectory", "DemoIdentityProvider", "idp_routes"]
+
+log = logging.getLogger("govgraph.idp")
 
 _KEPT_KEYS = 2
 _ROLES = ("citizen", "caseworker", "analyst")
 _LEVELS = ("P0", "P1", "P2", "P3", "P4")
 _MAX_LIFETIME_S = 3600
 _MAX_FORM_BYTES = 4096
+_MAX_CITIZEN_ID = 64
+
+
+class CitizenDirectory(Protocol):
+    """Who the token endpoint may speak for: the citizen index (``CitizenIndex``)."""
+
+    async def profiles(self, citizen_ids: Sequence[str]) -> Mapping[str, Any]:
+        """The known citizens among ``citizen_ids`` (unknown ids absent)."""
+        ...
 
 
 class DemoIdentityProvider:
@@ -131,12 +147,27 @@ async def _form(request: Request) -> dict[str, str] | None:
         return None
 
 
-def _error(message: str) -> Response:
-    return JSONResponse({"error": "invalid_request", "error_description": message}, 400)
+def _error(message: str, error: str = "invalid_request", status: int = 400) -> Response:
+    return JSONResponse({"error": error, "error_description": message}, status)
 
 
-def idp_routes(idp: DemoIdentityProvider) -> list[Route]:
-    """Discovery, key set and a token endpoint for demo personas (demo profile only)."""
+def idp_routes(idp: DemoIdentityProvider, citizens: CitizenDirectory) -> list[Route]:
+    """Discovery, key set and a token endpoint for demo personas (demo profile only); citizen
+    tokens are issued only for ids ``citizens`` knows."""
+
+    async def unknown_citizen(citizen_id: str) -> Response | None:
+        if len(citizen_id) > _MAX_CITIZEN_ID:
+            return _error("`citizen_id` is not a citizen in the citizen index")
+        try:
+            known = await citizens.profiles([citizen_id])
+        except CitizenIndexError as exc:
+            log.error("the token endpoint cannot read the citizen index: %s", exc)
+            return _error(
+                "the citizen index cannot be read just now", "temporarily_unavailable", 503
+            )
+        if citizen_id not in known:
+            return _error("`citizen_id` is not a citizen in the citizen index")
+        return None
 
     async def configuration(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
@@ -173,6 +204,10 @@ def idp_routes(idp: DemoIdentityProvider) -> list[Route]:
         citizen = form.get("citizen_id")
         if role == "citizen" and not citizen:
             return _error("a citizen token needs `citizen_id`")
+        if role == "citizen" and citizen:
+            refused = await unknown_citizen(citizen)
+            if refused is not None:
+                return refused
         purpose = form.get("purpose")
         access = idp.token(
             role=role,

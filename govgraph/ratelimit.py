@@ -1,10 +1,12 @@
-"""Per-principal rate limiting with the ``limits`` package (moving window).
+"""Rate limiting with the ``limits`` package (moving window): per principal, and failed
+authentications per client address.
 
-Counters live in memory by default, or in Redis when ``gateway.rate_limit_storage`` is a
-``redis://`` URL, so that every gateway process shares them. A principal is its token's
-subject (hashed); anonymous callers are counted by client address. If Redis cannot be reached
-the request is let through and the failure logged: the limit protects capacity, while access
-to data is guarded by authorization regardless.
+Counters live in a :class:`CounterStore`: memory by default, or Redis when
+``gateway.rate_limit_storage`` is a ``redis://`` URL, so that every gateway process shares them.
+One store serves every limit. A principal is its token's subject (hashed); anonymous callers
+and failed authentications are counted by client address. If Redis cannot be reached the
+request is let through and the failure logged: the limits protect capacity and slow token
+guessing, while access to data is guarded by authentication and authorization regardless.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-__all__ = ["RateLimiter", "principal_key"]
+__all__ = ["CounterStore", "RateLimiter", "principal_key"]
 
 log = logging.getLogger("govgraph.ratelimit")
 
@@ -35,11 +37,11 @@ def principal_key(principal: Any, client_host: str | None) -> str:
     return f"anonymous:{client_host or 'unknown'}"
 
 
-def _storage_uri(url: str) -> tuple[str, dict[str, Any]]:
+def _storage_uri(url: str, key_prefix: str) -> tuple[str, dict[str, Any]]:
     if url.startswith("async+"):
         url = url[len("async+") :]
     if url.startswith(("redis://", "rediss://")):
-        return "async+" + url, {"implementation": "redispy", "key_prefix": "govgraph"}
+        return "async+" + url, {"implementation": "redispy", "key_prefix": key_prefix}
     if url.startswith("memory://"):
         return "async+memory://", {}
     raise ValueError(
@@ -47,37 +49,29 @@ def _storage_uri(url: str) -> tuple[str, dict[str, Any]]:
     )
 
 
-class RateLimiter:
-    """Counts requests per principal; :meth:`hit` says how long to wait when over the limit."""
+class CounterStore:
+    """Where rate-limit counters live (memory, or Redis under ``key_prefix``); one store is
+    shared by every limit of a gateway."""
 
-    def __init__(self, rate: str | None, storage_url: str = "memory://") -> None:
-        self.item: RateLimitItem | None = None
-        if rate is not None and rate.strip().lower() not in _DISABLED:
-            try:
-                self.item = parse(rate)
-            except ValueError as exc:
-                raise ValueError(
-                    f"gateway.rate_limit: expected e.g. '600/minute', found {rate!r}"
-                ) from exc
-        self.uri, self._options = _storage_uri(storage_url)
+    def __init__(self, url: str = "memory://", *, key_prefix: str = "govgraph") -> None:
+        if not key_prefix:
+            raise ValueError("gateway.rate_limit_key_prefix: expected a non-empty prefix")
+        self.uri, self._options = _storage_uri(url, key_prefix)
         self._storage: Storage | None = None
-        self._limiter: MovingWindowRateLimiter | None = None
-
-    @property
-    def enabled(self) -> bool:
-        return self.item is not None
+        self.limiter: MovingWindowRateLimiter | None = None
+        """The moving-window strategy over the store, once :meth:`open`."""
 
     async def open(self) -> None:
-        """Create the counters' storage (connections are made on first use)."""
-        if self.item is None:
+        """Create the storage (connections are made on first use); opening twice is a no-op."""
+        if self._storage is not None:
             return
         storage = storage_from_string(self.uri, **self._options)
         assert isinstance(storage, Storage)
         self._storage = storage
-        self._limiter = MovingWindowRateLimiter(storage)
+        self.limiter = MovingWindowRateLimiter(storage)
 
     async def aclose(self) -> None:
-        storage, self._storage, self._limiter = self._storage, None, None
+        storage, self._storage, self.limiter = self._storage, None, None
         if isinstance(storage, MemoryStorage) and storage.timer is not None:
             storage.timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -87,20 +81,85 @@ class RateLimiter:
         if client is not None and hasattr(client, "aclose"):
             await client.aclose()
 
-    async def hit(self, key: str) -> float | None:
-        """Count one request for ``key``; ``None`` if allowed, else seconds until allowed."""
-        if self.item is None or self._limiter is None:
+
+class RateLimiter:
+    """Counts events per key against one rate; :meth:`hit` and :meth:`check` say how long to
+    wait when over it.
+
+    ``store`` is a :class:`CounterStore` shared with other limits (its owner opens and closes
+    it), or a storage URL for a store of this limiter's own. ``setting`` names the rate in
+    error messages; ``namespace`` keeps this limit's keys apart from other limits' in a shared
+    store."""
+
+    def __init__(
+        self,
+        rate: str | None,
+        store: CounterStore | str = "memory://",
+        *,
+        setting: str = "gateway.rate_limit",
+        namespace: str = "",
+    ) -> None:
+        self.item: RateLimitItem | None = None
+        self.rate = rate
+        if rate is not None and rate.strip().lower() not in _DISABLED:
+            try:
+                self.item = parse(rate)
+            except ValueError as exc:
+                raise ValueError(f"{setting}: expected e.g. '600/minute', found {rate!r}") from exc
+        self._owns_store = not isinstance(store, CounterStore)
+        self.store = store if isinstance(store, CounterStore) else CounterStore(store)
+        self.namespace = namespace
+
+    @property
+    def enabled(self) -> bool:
+        return self.item is not None
+
+    async def open(self) -> None:
+        """Open this limiter's own store (a shared store is opened by its owner)."""
+        if self.item is not None and self._owns_store:
+            await self.store.open()
+
+    async def aclose(self) -> None:
+        if self._owns_store:
+            await self.store.aclose()
+
+    def _ready(self) -> tuple[RateLimitItem, MovingWindowRateLimiter] | None:
+        if self.item is None or self.store.limiter is None:
             return None
+        return self.item, self.store.limiter
+
+    async def hit(self, key: str) -> float | None:
+        """Count one event for ``key``; ``None`` if allowed, else seconds until allowed."""
+        ready = self._ready()
+        if ready is None:
+            return None
+        item, limiter = ready
         try:
-            if await self._limiter.hit(self.item, key):
+            if await limiter.hit(item, self.namespace + key):
                 return None
-            stats = await self._limiter.get_window_stats(self.item, key)
+            stats = await limiter.get_window_stats(item, self.namespace + key)
         except Exception as exc:
             log.warning("rate limit storage failed: %s", type(exc).__name__)
             return None
         return max(1.0, math.ceil(stats.reset_time - time.time()))
 
+    async def check(self, key: str) -> float | None:
+        """Without counting: ``None`` if ``key`` may have another event, else seconds to wait."""
+        ready = self._ready()
+        if ready is None:
+            return None
+        item, limiter = ready
+        try:
+            stats = await limiter.get_window_stats(item, self.namespace + key)
+        except Exception as exc:
+            log.warning("rate limit storage failed: %s", type(exc).__name__)
+            return None
+        if stats.remaining > 0:
+            return None
+        return max(1.0, math.ceil(stats.reset_time - time.time()))
+
     async def clear(self, key: str) -> None:
         """Forget ``key``'s counter (operators, tests)."""
-        if self.item is not None and self._limiter is not None:
-            await self._limiter.clear(self.item, key)
+        ready = self._ready()
+        if ready is not None:
+            await ready[1].clear(ready[0], self.namespace + key)

@@ -1,6 +1,8 @@
 """The gateway's security controls, as the request path calls them, in one place.
 
-In request order: the rate limit per principal (:mod:`govgraph.ratelimit`), persisted
+In request order: the limit on failed authentications per client address, checked before a
+token is verified and counted when one is refused, and the rate limit per principal
+(:mod:`govgraph.ratelimit`, both in one counter store), persisted
 operations (:mod:`govgraph.persisted`), operation limits as validation rules
 (:mod:`govgraph.limits`), field-level authorization (:mod:`govgraph.authorization`) and the
 access ledger, written after the response is computed and before it is sent
@@ -11,20 +13,23 @@ and envelopes) off (:func:`govgraph.redact.quiet_data_loggers`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLSchema
 from starlette.requests import Request
 
+from govgraph.auth import AuthError
 from govgraph.authorization import OperationGuard
 from govgraph.graphql_http import GraphQLRequest, RequestError
 from govgraph.ledger import CURRENT_LEDGER, AccessLedger, LedgerError, entries_for_request
 from govgraph.limits import OperationLimits, limit_rules, source_weights
 from govgraph.persisted import PersistedOperations, load_manifest
-from govgraph.ratelimit import RateLimiter, principal_key
+from govgraph.ratelimit import CounterStore, RateLimiter, principal_key
 from govgraph.redact import quiet_data_loggers
 from govgraph.settings import ConfigError, Settings
 
@@ -42,6 +47,12 @@ class LedgerTimings:
     seconds: float = 0.0
 
 
+def client_host(request: Request) -> str | None:
+    """The client's address: the connection's peer, or the client a trusted proxy reported
+    (uvicorn's proxy headers middleware rewrites the peer only for ``FORWARDED_ALLOW_IPS``)."""
+    return request.client.host if request.client else None
+
+
 def introspection_allowed(settings: Settings) -> bool:
     """Introspection is off in the production profile unless explicitly turned on."""
     gw = settings.gateway
@@ -57,6 +68,8 @@ class Security:
     persisted: PersistedOperations
     limiter: RateLimiter
     ledger: AccessLedger
+    auth_failures: RateLimiter = field(default_factory=lambda: RateLimiter(None))
+    """Failed authentications per client address (``gateway.auth_failure_limit``)."""
     rules: tuple[type[ASTValidationRule], ...] = ()
     timings: LedgerTimings = field(default_factory=LedgerTimings)
 
@@ -90,10 +103,20 @@ class Security:
                 problems.append(f"gateway.persisted_manifest: {exc}")
         if gw.persisted_operations == "allowlist" and not gw.persisted_manifest:
             problems.append("gateway.persisted_manifest: required by the allowlist mode")
+        limiters: list[RateLimiter] = []
         try:
-            limiter = RateLimiter(gw.rate_limit, gw.rate_limit_storage)
+            store = CounterStore(gw.rate_limit_storage, key_prefix=gw.rate_limit_key_prefix)
         except ValueError as exc:
             problems.append(str(exc))
+            store = CounterStore()
+        for rate, setting, namespace in (
+            (gw.rate_limit, "gateway.rate_limit", ""),
+            (gw.auth_failure_limit, "gateway.auth_failure_limit", "auth-failure:"),
+        ):
+            try:
+                limiters.append(RateLimiter(rate, store, setting=setting, namespace=namespace))
+            except ValueError as exc:
+                problems.append(str(exc))
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -102,7 +125,8 @@ class Security:
             persisted=PersistedOperations(
                 gw.persisted_operations, manifest=manifest or {}, cache_size=gw.apq_cache_size
             ),
-            limiter=limiter,
+            limiter=limiters[0],
+            auth_failures=limiters[1],
             ledger=AccessLedger(gw.ledger_url or gw.index_url),
             rules=limit_rules(limits, introspection=introspection_allowed(settings)),
         )
@@ -110,19 +134,49 @@ class Security:
     async def open(self) -> None:
         """Open the stores the controls keep (ledger, rate-limit counters)."""
         await self.ledger.open()
-        await self.limiter.open()
+        if self.limiter.enabled or self.auth_failures.enabled:
+            await self.limiter.store.open()
 
     async def aclose(self) -> None:
         """Close what :meth:`open` opened."""
-        await self.limiter.aclose()
+        await self.limiter.store.aclose()
         await self.ledger.aclose()
+
+    @contextlib.asynccontextmanager
+    async def authenticating(self, request: Request) -> AsyncIterator[None]:
+        """Wrap token verification: a request carrying credentials from a client address over
+        its failed-authentication limit gets a 429 request error before any token is checked,
+        and an :class:`AuthError` raised inside counts one failure for the address."""
+        if not self.auth_failures.enabled or "authorization" not in request.headers:
+            yield
+            return
+        key = client_host(request) or "unknown"
+        wait = await self.auth_failures.check(key)
+        if wait is not None:
+            raise RequestError(
+                "too many failed authentications from this address: at most "
+                f"{self.auth_failures.rate}; retry in {int(wait)} s",
+                status=429,
+                code="RATE_LIMITED",
+                headers={"retry-after": str(int(wait))},
+            )
+        try:
+            yield
+        except AuthError:
+            await self.auth_failures.hit(key)
+            if await self.auth_failures.check(key) is not None:
+                log.warning(
+                    "failed authentications from %s reached %s; its tokens are refused",
+                    key,
+                    self.auth_failures.rate,
+                )
+            raise
 
     async def admit(self, principal: Any, request: Request) -> None:
         """Raise a 429 request error if the caller is over its rate limit."""
         if not self.limiter.enabled:
             return
-        host = request.client.host if request.client else None
-        wait = await self.limiter.hit(principal_key(principal, host))
+        wait = await self.limiter.hit(principal_key(principal, client_host(request)))
         if wait is not None:
             raise RequestError(
                 f"too many requests: at most {self.settings.gateway.rate_limit}; "

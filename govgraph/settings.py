@@ -106,6 +106,13 @@ class GatewaySettings(_Model):
     """Requests each principal may make, in ``limits`` notation (``none`` to disable)."""
     rate_limit_storage: str = "memory://"
     """Where rate-limit counters live: ``memory://`` or ``redis://host:port``."""
+    rate_limit_key_prefix: str = "govgraph"
+    """Prefix of the rate-limit counters' keys in Redis (separates deployments sharing one)."""
+    auth_failure_limit: str | None = "30/minute"
+    """Failed authentications each client address may cause, in ``limits`` notation (``none``
+    to disable); over it, requests carrying a token get 429 before the token is checked. The
+    address is the connection's peer, or the client a trusted proxy reports (uvicorn's
+    ``FORWARDED_ALLOW_IPS``)."""
     ledger_url: str | None = None
     """SQLAlchemy async URL of the access ledger; unset means the citizen index store."""
 

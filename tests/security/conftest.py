@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 
 from govgraph import demo
 from govgraph.idp import DemoIdentityProvider, idp_routes
+from govgraph.index import CitizenIndex
 from tests.security.support import BareFactory, BareGateway, bare_settings, serving
 
 
@@ -26,17 +27,18 @@ from tests.security.support import BareFactory, BareGateway, bare_settings, serv
 async def bare_gateway_factory(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[BareFactory]:
-    """Start source-less gateways with settings overrides; all stop at the test's end."""
+    """Start source-less gateways with settings overrides (``server`` holds uvicorn options);
+    all stop at the test's end."""
     stack = contextlib.AsyncExitStack()
 
-    async def start(**gateway: Any) -> BareGateway:
+    async def start(server: dict[str, Any] | None = None, **gateway: Any) -> BareGateway:
         from govgraph.app import create_app
 
         data_dir = tmp_path_factory.mktemp("bare")
         idp = demo.identity_provider(data_dir)
         settings = bare_settings(data_dir, **gateway)
         app = create_app(settings)
-        url = await stack.enter_async_context(serving(app))
+        url = await stack.enter_async_context(serving(app, **(server or {})))
         return BareGateway(base_url=url, settings=settings, idp=idp, app=app)
 
     async with stack:
@@ -64,7 +66,13 @@ async def bare_client(bare: BareGateway) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def idp_server(tmp_path: Path) -> AsyncIterator[tuple[DemoIdentityProvider, str]]:
-    """A stand-alone demo identity provider over HTTP (discovery, JWKS, tokens)."""
+    """A stand-alone demo identity provider over HTTP (discovery, JWKS, tokens) with an empty
+    citizen index of its own."""
     idp = demo.identity_provider(tmp_path)
-    async with serving(Starlette(routes=idp_routes(idp))) as url:
-        yield idp, url
+    index = CitizenIndex(f"sqlite+aiosqlite:///{tmp_path / 'index.sqlite'}")
+    await index.open()
+    try:
+        async with serving(Starlette(routes=idp_routes(idp, index))) as url:
+            yield idp, url
+    finally:
+        await index.aclose()

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+import redis
 import uvicorn
 from starlette.applications import Starlette
 
 from govgraph import demo
 from govgraph.idp import DemoIdentityProvider
+from govgraph.index import CitizenProfile, IndexChanges
 from govgraph.settings import Settings, settings_from_mapping
 
 
@@ -36,11 +42,17 @@ class BareGateway:
         return {"Authorization": f"Bearer {self.idp.token(role=role, citizen_id=citizen_id, **kw)}"}
 
 
-async def _serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+async def _serve(app: Any, **options: Any) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
     from govgraph.serve import wait_started
 
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", loop="asyncio"
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        loop="asyncio",
+        **options,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -49,9 +61,10 @@ async def _serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """Serve an ASGI app on an ephemeral loopback port; yield its base URL."""
-    server, task, port = await _serve(app)
+async def serving(app: Any, **options: Any) -> AsyncIterator[str]:
+    """Serve an ASGI app on an ephemeral loopback port (``options`` go to ``uvicorn.Config``);
+    yield its base URL."""
+    server, task, port = await _serve(app, **options)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -68,6 +81,7 @@ def bare_settings(data_dir: Path, **gateway: Any) -> Settings:
             "index_url": f"sqlite+aiosqlite:///{data_dir / 'index.sqlite'}",
             "data_dir": str(data_dir),
             "rate_limit": "none",
+            "auth_failure_limit": "none",
             **gateway,
         },
         "auth": {
@@ -82,3 +96,42 @@ def bare_settings(data_dir: Path, **gateway: Any) -> Settings:
 
 
 BareFactory = Callable[..., Awaitable[BareGateway]]
+
+
+async def add_citizen(gw: BareGateway, citizen_id: str) -> None:
+    """Put a synthetic citizen with ``citizen_id`` into the running gateway's citizen index."""
+    profile = CitizenProfile(
+        citizen_id,
+        "Ada",
+        "",
+        "Testperson",
+        date(1980, 1, 2),
+        ("1 Test Row",),
+        "Millbrook",
+        "MB1 1AA",
+        "passports",
+    )
+    await gw.app.state.gateway.index.apply(IndexChanges(new_citizens=[profile]))
+
+
+REDIS = "redis://127.0.0.1:6379"
+
+
+def redis_or_skip() -> str:
+    """The local Redis URL; the test is skipped when Redis is not running (failed under CI)."""
+    client = redis.Redis.from_url(REDIS, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        reason = f"Redis is not reachable at {REDIS} ({type(exc).__name__})"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    finally:
+        client.close()
+    return REDIS
+
+
+def unique_prefix() -> str:
+    """A Redis key prefix no other test run shares."""
+    return f"govgraph-test-{uuid.uuid4().hex}"

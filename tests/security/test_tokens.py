@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from govgraph.auth import AuthError, TokenVerifier
 from govgraph.idp import DemoIdentityProvider
 from govgraph.settings import AuthSettings
-from tests.security.support import BareFactory, BareGateway
+from tests.security.support import BareFactory, BareGateway, add_citizen
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -319,8 +319,10 @@ async def test_key_rotation_is_picked_up_from_the_jwks_url(
         assert await status(second) == 200
 
 
-async def test_demo_identity_provider_endpoints(bare: BareGateway) -> None:
+async def test_demo_identity_provider_endpoints(bare_gateway_factory: BareFactory) -> None:
     """The demo gateway serves OIDC discovery, its JWKS and a token endpoint it accepts."""
+    bare = await bare_gateway_factory()
+    await add_citizen(bare, "cz_bare")
     async with httpx.AsyncClient(base_url=bare.base_url, timeout=10) as client:
         config = (await client.get("/.well-known/openid-configuration")).json()
         assert config["issuer"] == bare.idp.issuer
