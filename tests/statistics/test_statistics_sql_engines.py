@@ -11,13 +11,10 @@ import pytest
 
 from fixtures.generate import generate
 from fixtures.model import Population
-from fixtures.sqldb import drop_database, load_source
 from fixtures.sqldb.testing import (
     ENGINES,
     Deployment,
-    engine_unavailable,
-    must_fail_when_unavailable,
-    source_urls,
+    deploy_population,
 )
 from legacy_connectors.sql import SqlConnector
 from legacy_connectors.sql.aggregate import GroupBy, Where, aggregate, distinct_keys
@@ -37,19 +34,10 @@ async def deployed(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Deployment]:
     engine: str = request.param
-    reason = engine_unavailable(engine)
-    if reason is not None:
-        if must_fail_when_unavailable():
-            pytest.fail(f"{reason} (CI requires every engine)")
-        pytest.skip(reason)
-    urls = source_urls(engine, engine_population, tmp_path_factory.mktemp(f"agg-{engine}"))
-    try:
-        for source, url in urls.items():
-            await load_source(source, engine_population, url)
-        yield Deployment(engine, urls, engine_population)
-    finally:
-        for url in urls.values():
-            await drop_database(url)
+    async with deploy_population(
+        engine, engine_population, tmp_path_factory.mktemp(f"agg-{engine}")
+    ) as d:
+        yield d
 
 
 def _month(value: Any) -> str:

@@ -11,14 +11,11 @@ import pytest
 
 from fixtures.generate import generate
 from fixtures.model import Population
-from fixtures.sqldb import drop_database, load_source
 from fixtures.sqldb.testing import (
     ENGINES,
     Deployment,
     add_shared_notices,
-    engine_unavailable,
-    must_fail_when_unavailable,
-    source_urls,
+    deploy_population,
 )
 from legacy_connectors.sql import SqlConnector
 
@@ -39,19 +36,10 @@ async def deployment(
 ) -> AsyncIterator[Deployment]:
     """The population's SQL sources created and seeded on one engine (each engine in turn)."""
     engine: str = request.param
-    reason = engine_unavailable(engine)
-    if reason is not None:
-        if must_fail_when_unavailable():
-            pytest.fail(f"{reason} (CI requires every engine)")
-        pytest.skip(reason)
-    urls = source_urls(engine, sql_population, tmp_path_factory.mktemp(f"sql-{engine}"))
-    try:
-        for source, url in urls.items():
-            await load_source(source, sql_population, url)
-        yield Deployment(engine, urls, sql_population)
-    finally:
-        for url in urls.values():
-            await drop_database(url)
+    async with deploy_population(
+        engine, sql_population, tmp_path_factory.mktemp(f"sql-{engine}")
+    ) as d:
+        yield d
 
 
 @pytest.fixture

@@ -12,15 +12,12 @@ from typing import Any
 import pytest
 
 from fixtures.generate import generate
-from fixtures.sqldb import drop_database, load_source
 from fixtures.sqldb.testing import (
     ENGINES,
     SHARED_VRM,
     Deployment,
     add_shared_notices,
-    engine_unavailable,
-    must_fail_when_unavailable,
-    source_urls,
+    deploy_population,
 )
 from fixtures.writes import commands
 from legacy_connectors.errors import (
@@ -41,21 +38,11 @@ async def writable(
 ) -> AsyncIterator[Deployment]:
     """A small population's SQL sources on one engine, for writing (dropped afterwards)."""
     engine: str = request.param
-    reason = engine_unavailable(engine)
-    if reason is not None:
-        if must_fail_when_unavailable():
-            pytest.fail(f"{reason} (CI requires every engine)")
-        pytest.skip(reason)
     population = generate(people=250, seed=5, noise="clean", as_of=date(2026, 1, 1))
     add_shared_notices(population)
-    urls = source_urls(engine, population, tmp_path_factory.mktemp(f"sql-write-{engine}"))
-    try:
-        for source, url in urls.items():
-            await load_source(source, population, url)
-        yield Deployment(engine, urls, population)
-    finally:
-        for url in urls.values():
-            await drop_database(url)
+    folder = tmp_path_factory.mktemp(f"sql-write-{engine}")
+    async with deploy_population(engine, population, folder) as deployment:
+        yield deployment
 
 
 @pytest.fixture
