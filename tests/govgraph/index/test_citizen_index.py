@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from govgraph.index import (
     CitizenIndex,
@@ -20,30 +17,15 @@ from govgraph.index import (
     Review,
     new_citizen_id,
 )
+from tests.index_stores import STORES, open_index
 
-PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=STORES)
 async def index(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CitizenIndex]:
-    if request.param == "sqlite":
-        idx = CitizenIndex(f"sqlite+aiosqlite:///{tmp_path / 'index.db'}")
-        await idx.open()
+    async with open_index(request.param, tmp_path, "index") as idx:
         yield idx
-        await idx.aclose()
-        return
-    schema = f"gg_index_test_{secrets.token_hex(4)}"
-    idx = CitizenIndex(PG_URL, schema=schema)
-    await idx.open()
-    try:
-        yield idx
-    finally:
-        await idx.aclose()
-        engine = create_async_engine(PG_URL)
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await engine.dispose()
 
 
 def _profile(cid: str, surname: str, source: str = "passports") -> CitizenProfile:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from fixtures.population.records import MemoryConnector
 from govgraph.index import CitizenIndex
 from govgraph.linkage import link
 from legacy_connectors.base import Connector, Record
 from legacy_connectors.errors import UpstreamUnavailableError
+from tests.index_stores import STORES, open_index
 
 DOB = date(1990, 5, 6)
 HOME = ("12 Mill Lane", "Northbridge", "NB4 2PQ")
@@ -115,28 +113,10 @@ def sources(**records: list[tuple[str, Record]]) -> dict[str, Connector]:
     return {name: MemoryConnector(name, rows) for name, rows in records.items()}
 
 
-PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=STORES)
 async def index(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CitizenIndex]:
-    if request.param == "sqlite":
-        idx = CitizenIndex(f"sqlite+aiosqlite:///{tmp_path / 'index.db'}")
-        await idx.open()
+    async with open_index(request.param, tmp_path, "linkage") as idx:
         yield idx
-        await idx.aclose()
-        return
-    schema = f"gg_linkage_test_{secrets.token_hex(4)}"
-    idx = CitizenIndex(PG_URL, schema=schema)
-    await idx.open()
-    try:
-        yield idx
-    finally:
-        await idx.aclose()
-        engine = create_async_engine(PG_URL)
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await engine.dispose()
 
 
 async def citizen(index: CitizenIndex, source: str, key: str) -> str | None:
