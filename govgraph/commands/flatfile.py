@@ -1,5 +1,8 @@
 """``govgraph flatfile decode|layout``: read a mainframe file by its copybook, as JSON lines.
 
+COPY statements in the copybook are expanded: members are looked up in the copybook's folder,
+then in each ``--copybook-dir``.
+
 ``decode`` writes one JSON object per record to stdout (groups as objects, OCCURS as arrays,
 ``-`` in names turned into ``_``, decimals as JSON numbers) and each failing record's error to
 stderr with its record number; the exit code is 1 when any record failed or the file is
@@ -44,6 +47,18 @@ def _tristate(text: str) -> bool | None:
     raise argparse.ArgumentTypeError(f"expected yes, no or auto, got {text!r}")
 
 
+def _copybook_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--copybook-dir",
+        dest="copybook_dirs",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="folder searched for COPY members after the copybook's own (repeatable)",
+    )
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("flatfile", help="decode mainframe flat files with a COBOL copybook")
     actions = p.add_subparsers(dest="flatfile_command", metavar="ACTION", required=True)
@@ -55,6 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dec.add_argument("--encoding", default="cp037", help="code page (cp037, cp285, ascii...)")
     dec.add_argument("--lrecl", type=int, help="record length for F/FB (default: layout size)")
     dec.add_argument("--copybook-format", default="auto", choices=["auto", "fixed", "free"])
+    _copybook_dir_option(dec)
     dec.add_argument("--layout", help="01-level record to use (default: the first)")
     dec.add_argument("--segment-field", help="field whose value picks each record's layout")
     dec.add_argument(
@@ -103,6 +119,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lay = actions.add_parser("layout", help="print each field's offset, length and type")
     lay.add_argument("--copybook", required=True, type=Path)
     lay.add_argument("--copybook-format", default="auto", choices=["auto", "fixed", "free"])
+    _copybook_dir_option(lay)
     lay.set_defaults(func=run_layout)
 
 
@@ -113,7 +130,9 @@ def _schema(args: argparse.Namespace) -> FileSchema:
     from legacy_connectors.flatfile.parser import load_copybook
     from legacy_connectors.flatfile.schema import FileSchema
 
-    copybook = load_copybook(args.copybook, source_format=args.copybook_format)
+    copybook = load_copybook(
+        args.copybook, source_format=args.copybook_format, copybook_dirs=args.copybook_dirs
+    )
     for warning in copybook.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for name, fmt in args.date_field:
@@ -234,7 +253,9 @@ def run_layout(args: argparse.Namespace) -> int:
     from legacy_connectors.flatfile.parser import load_copybook
 
     try:
-        copybook = load_copybook(args.copybook, source_format=args.copybook_format)
+        copybook = load_copybook(
+            args.copybook, source_format=args.copybook_format, copybook_dirs=args.copybook_dirs
+        )
     except (LegacyError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -15,11 +15,15 @@ __all__ = [
 class CopybookError(ConfigurationError):
     """The copybook cannot be parsed, or uses something the parser does not support."""
 
-    def __init__(self, message: str, *, line: int = 0, column: int = 0) -> None:
+    def __init__(self, message: str, *, line: int = 0, column: int = 0, source: str = "") -> None:
         where = f"line {line}, column {column}: " if line else ""
+        if source:
+            where = f"{source}, {where}" if where else f"{source}: "
         super().__init__(f"copybook {where}{message}")
         self.line = line
         self.column = column
+        self.source = source
+        """File the line and column refer to (the copybook or a COPY member); may be empty."""
 
 
 class FieldDecodeError(Exception):

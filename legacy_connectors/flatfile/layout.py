@@ -26,9 +26,13 @@ def _size(node: Field) -> int:
                     f"{node.name} has neither a PICTURE nor subordinate items",
                     line=node.line,
                     column=node.column,
+                    source=node.source,
                 )
             raise CopybookError(
-                f"{node.name} needs a PICTURE clause", line=node.line, column=node.column
+                f"{node.name} needs a PICTURE clause",
+                line=node.line,
+                column=node.column,
+                source=node.source,
             )
         usage = node.usage or Usage.DISPLAY
         if (
@@ -41,6 +45,7 @@ def _size(node: Field) -> int:
                 f"{node.picture.text}",
                 line=node.line,
                 column=node.column,
+                source=node.source,
             )
         if usage in (Usage.FLOAT, Usage.DOUBLE) and node.picture is not None:
             node.picture = None
@@ -61,6 +66,7 @@ def _size(node: Field) -> int:
                     f"{child.name} REDEFINES {base}, which is not the item before it",
                     line=child.line,
                     column=child.column,
+                    source=child.source,
                 )
             grow = child_size - alternatives[base]
             if grow > 0:
@@ -95,6 +101,7 @@ def _check_depending(root: Field) -> None:
                 f"record {root.name}",
                 line=node.line,
                 column=node.column,
+                source=node.source,
             )
 
 

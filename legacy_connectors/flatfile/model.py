@@ -58,6 +58,8 @@ class Field:
     line: int
     column: int
     picture: Picture | None = None
+    source: str = ""
+    """File the entry was read from (the copybook or a COPY member); may be empty."""
     usage: Usage | None = None
     sign_leading: bool | None = None
     sign_separate: bool = False

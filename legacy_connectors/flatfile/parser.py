@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from legacy_connectors.flatfile.copybooks import expand_copies, read_source
 from legacy_connectors.flatfile.errors import CopybookError
 from legacy_connectors.flatfile.layout import assign_offsets
 from legacy_connectors.flatfile.model import Copybook, Field, Usage
@@ -82,7 +84,10 @@ class _Sentence:
         if tok is None:
             last = self.tokens[-1]
             raise CopybookError(
-                f"expected {what} after {last.text!r}", line=last.line, column=last.column
+                f"expected {what} after {last.text!r}",
+                line=last.line,
+                column=last.column,
+                source=last.source,
             )
         self.i += 1
         return tok
@@ -92,7 +97,7 @@ class _Sentence:
             self.i += 1
 
 
-_DIRECTIVES = frozenset({"EJECT", "SKIP1", "SKIP2", "SKIP3", "TITLE", "COPY", "REPLACE"})
+_DIRECTIVES = frozenset({"EJECT", "SKIP1", "SKIP2", "SKIP3", "TITLE", "REPLACE"})
 
 
 def _sentences(tokens: list[Token], warnings: list[str]) -> list[list[Token]]:
@@ -108,17 +113,21 @@ def _sentences(tokens: list[Token], warnings: list[str]) -> list[list[Token]]:
         elif skipping:
             continue
         elif not current and not tok.literal and tok.upper in _DIRECTIVES:
-            if tok.upper in ("COPY", "REPLACE"):
+            if tok.upper == "REPLACE":
+                where = f"{tok.source}, " if tok.source else ""
                 warnings.append(
-                    f"line {tok.line}, column {tok.column}: {tok.upper} statement ignored "
-                    "(nested copybooks are not expanded)"
+                    f"{where}line {tok.line}, column {tok.column}: REPLACE statement ignored "
+                    "(use COPY ... REPLACING)"
                 )
             skipping = tok.upper not in ("EJECT", "SKIP1", "SKIP2", "SKIP3")
             if not skipping:
                 continue
         elif not current and not tok.literal and not tok.text.isdigit():
             raise CopybookError(
-                f"expected a level number, found {tok.text!r}", line=tok.line, column=tok.column
+                f"expected a level number, found {tok.text!r}",
+                line=tok.line,
+                column=tok.column,
+                source=tok.source,
             )
         else:
             current.append(tok)
@@ -134,7 +143,10 @@ def _literal(tok: Token) -> Any:
                 return bytes.fromhex(tok.text[2:]).decode("latin-1")
             except ValueError as exc:
                 raise CopybookError(
-                    f"bad hex literal {tok.text[2:]!r}", line=tok.line, column=tok.column
+                    f"bad hex literal {tok.text[2:]!r}",
+                    line=tok.line,
+                    column=tok.column,
+                    source=tok.source,
                 ) from exc
         return tok.text.split(":", 1)[1] if tok.text[1:2] == ":" else tok.text
     word = tok.upper
@@ -146,7 +158,10 @@ def _literal(tok: Token) -> Any:
         number = Decimal(word)
     except InvalidOperation as exc:
         raise CopybookError(
-            f"expected a literal, found {tok.text!r}", line=tok.line, column=tok.column
+            f"expected a literal, found {tok.text!r}",
+            line=tok.line,
+            column=tok.column,
+            source=tok.source,
         ) from exc
     return int(number) if number == number.to_integral_value() and "." not in word else number
 
@@ -177,23 +192,38 @@ def _entry(tokens: list[Token], warnings: list[str]) -> Field:
     level = int(level_tok.text)
     if level == 66:
         raise CopybookError(
-            "level 66 (RENAMES) is not supported", line=level_tok.line, column=level_tok.column
+            "level 66 (RENAMES) is not supported",
+            line=level_tok.line,
+            column=level_tok.column,
+            source=level_tok.source,
         )
     if not (1 <= level <= 49 or level in (77, 88)):
         raise CopybookError(
-            f"level number {level} is not valid", line=level_tok.line, column=level_tok.column
+            f"level number {level} is not valid",
+            line=level_tok.line,
+            column=level_tok.column,
+            source=level_tok.source,
         )
     name = "FILLER"
     name_tok = s.peek()
     if name_tok is not None and not name_tok.literal and name_tok.upper not in _CLAUSES:
         name = s.next("a name").text.upper()
-    node = Field(level=level, name=name, line=level_tok.line, column=level_tok.column)
+    node = Field(
+        level=level,
+        name=name,
+        line=level_tok.line,
+        column=level_tok.column,
+        source=level_tok.source,
+    )
     while (tok := s.peek()) is not None:
         word = tok.upper
         s.i += 1
         if tok.literal:
             raise CopybookError(
-                f"unexpected literal {tok.text!r}", line=tok.line, column=tok.column
+                f"unexpected literal {tok.text!r}",
+                line=tok.line,
+                column=tok.column,
+                source=tok.source,
             )
         if word in ("PIC", "PICTURE"):
             s.skip_noise("IS")
@@ -201,7 +231,9 @@ def _entry(tokens: list[Token], warnings: list[str]) -> Field:
             try:
                 node.picture = parse_picture(pic_tok.text)
             except PictureError as exc:
-                raise CopybookError(str(exc), line=pic_tok.line, column=pic_tok.column) from exc
+                raise CopybookError(
+                    str(exc), line=pic_tok.line, column=pic_tok.column, source=pic_tok.source
+                ) from exc
         elif word == "USAGE":
             s.skip_noise("IS")
             _usage(node, s.next("a usage"))
@@ -237,12 +269,15 @@ def _entry(tokens: list[Token], warnings: list[str]) -> Field:
         elif word in ("GLOBAL", "EXTERNAL"):
             continue
         elif word == "RENAMES":
-            raise CopybookError("RENAMES is not supported", line=tok.line, column=tok.column)
+            raise CopybookError(
+                "RENAMES is not supported", line=tok.line, column=tok.column, source=tok.source
+            )
         else:
             raise CopybookError(
                 f"unsupported or unknown clause {tok.text!r} in {name}",
                 line=tok.line,
                 column=tok.column,
+                source=tok.source,
             )
     return node
 
@@ -276,16 +311,23 @@ _CLAUSES = frozenset(
 def _usage(node: Field, tok: Token) -> None:
     word = tok.upper
     if word in _UNSUPPORTED_USAGES:
-        raise CopybookError(f"USAGE {word} is not supported", line=tok.line, column=tok.column)
+        raise CopybookError(
+            f"USAGE {word} is not supported", line=tok.line, column=tok.column, source=tok.source
+        )
     if word not in _USAGES:
-        raise CopybookError(f"unknown USAGE {tok.text!r}", line=tok.line, column=tok.column)
+        raise CopybookError(
+            f"unknown USAGE {tok.text!r}", line=tok.line, column=tok.column, source=tok.source
+        )
     node.usage = _USAGES[word]
 
 
 def _sign(node: Field, tok: Token, s: _Sentence) -> None:
     if tok.upper not in ("LEADING", "TRAILING"):
         raise CopybookError(
-            f"expected LEADING or TRAILING, found {tok.text!r}", line=tok.line, column=tok.column
+            f"expected LEADING or TRAILING, found {tok.text!r}",
+            line=tok.line,
+            column=tok.column,
+            source=tok.source,
         )
     node.sign_leading = tok.upper == "LEADING"
     nxt = s.peek()
@@ -304,7 +346,10 @@ def _skip_qualifiers(s: _Sentence) -> None:
 def _int(tok: Token, what: str) -> int:
     if not tok.text.isdigit():
         raise CopybookError(
-            f"expected {what}, found {tok.text!r}", line=tok.line, column=tok.column
+            f"expected {what}, found {tok.text!r}",
+            line=tok.line,
+            column=tok.column,
+            source=tok.source,
         )
     return int(tok.text)
 
@@ -359,7 +404,10 @@ def _build_tree(entries: list[Field]) -> list[Field]:
         if entry.level == 88:
             if last is None:
                 raise CopybookError(
-                    "level 88 without an item above it", line=entry.line, column=entry.column
+                    "level 88 without an item above it",
+                    line=entry.line,
+                    column=entry.column,
+                    source=entry.source,
                 )
             last.conditions[entry.name] = list(entry.value or [])
             continue
@@ -369,7 +417,15 @@ def _build_tree(entries: list[Field]) -> list[Field]:
             last = entry
             continue
         if not stack:
-            stack = [Field(level=0, name="RECORD", line=entry.line, column=entry.column)]
+            stack = [
+                Field(
+                    level=0,
+                    name="RECORD",
+                    line=entry.line,
+                    column=entry.column,
+                    source=entry.source,
+                )
+            ]
             roots.append(stack[0])
         while stack and stack[-1].level >= entry.level:
             stack.pop()
@@ -378,6 +434,7 @@ def _build_tree(entries: list[Field]) -> list[Field]:
                 f"level {entry.level:02d} {entry.name} has no group above it",
                 line=entry.line,
                 column=entry.column,
+                source=entry.source,
             )
         parent = stack[-1]
         if parent.picture is not None:
@@ -385,6 +442,7 @@ def _build_tree(entries: list[Field]) -> list[Field]:
                 f"{parent.name} has a PICTURE but {entry.name} is below it",
                 line=entry.line,
                 column=entry.column,
+                source=entry.source,
             )
         entry.parent = parent
         parent.children.append(entry)
@@ -393,25 +451,45 @@ def _build_tree(entries: list[Field]) -> list[Field]:
     return roots
 
 
-def parse_copybook(text: str, *, source_format: SourceFormat = "auto") -> Copybook:
-    """Parse copybook text into its records, with offsets and sizes computed."""
+def parse_copybook(
+    text: str,
+    *,
+    source_format: SourceFormat = "auto",
+    copybook_dirs: Sequence[Path] = (),
+    origin: Path | None = None,
+) -> Copybook:
+    """Parse copybook text into its records, with offsets and sizes computed.
+
+    COPY statements are expanded first (see :mod:`legacy_connectors.flatfile.copybooks`):
+    members are looked up in ``origin``'s folder (the copybook's file, when the text came from
+    one), then in ``copybook_dirs``; errors name ``origin``'s file name or the member's.
+    """
     warnings: list[str] = []
-    entries = [
-        _entry(tokens, warnings) for tokens in _sentences(tokenize(text, source_format), warnings)
-    ]
+    name = origin.name if origin is not None else ""
+    tokens = expand_copies(
+        tokenize(text, source_format, source=name), origin=origin, copybook_dirs=copybook_dirs
+    )
+    entries = [_entry(sentence, warnings) for sentence in _sentences(tokens, warnings)]
     if not entries:
-        raise CopybookError("no data description entries found")
+        raise CopybookError("no data description entries found", source=name)
     roots = _build_tree(entries)
     for root in roots:
         assign_offsets(root)
     return Copybook(records=roots, warnings=warnings)
 
 
-def load_copybook(path: str | Path, *, source_format: SourceFormat = "auto") -> Copybook:
-    """Read and parse a copybook file (any single-byte text encoding; UTF-8 tried first)."""
-    raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    return parse_copybook(text, source_format=source_format)
+def load_copybook(
+    path: str | Path,
+    *,
+    source_format: SourceFormat = "auto",
+    copybook_dirs: Sequence[Path] = (),
+) -> Copybook:
+    """Read and parse a copybook file, expanding its COPY statements (members are looked up in
+    its own folder, then in ``copybook_dirs``); any single-byte text encoding, UTF-8 first."""
+    origin = Path(path)
+    return parse_copybook(
+        read_source(origin),
+        source_format=source_format,
+        copybook_dirs=copybook_dirs,
+        origin=origin,
+    )

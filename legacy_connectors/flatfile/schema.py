@@ -162,7 +162,11 @@ class FileSchema:
 
 def schema_from_settings(settings: FlatFileSettings) -> FileSchema:
     """Load the copybook named in ``settings`` and compile its layouts."""
-    copybook = load_copybook(settings.copybook, source_format=settings.copybook_format)
+    copybook = load_copybook(
+        settings.copybook,
+        source_format=settings.copybook_format,
+        copybook_dirs=settings.copybook_dirs,
+    )
     options = DecodeOptions(
         encoding=settings.encoding,
         trim=settings.trim,

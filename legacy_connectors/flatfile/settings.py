@@ -59,6 +59,9 @@ class FlatFileSettings(ConnectorSettings):
     """COBOL copybook describing the records."""
     copybook_format: SourceFormat = "auto"
     """``fixed`` (columns 7-72), ``free``, or ``auto`` to detect it."""
+    copybook_dirs: list[Path] = Field(default_factory=list)
+    """Folders searched, in order, for the members of ``COPY`` statements, after the folder of
+    the copybook (or member) holding the statement; members may be fixed or free format."""
     file: Path | None = None
     """One file to serve (re-read when it is replaced or changes)."""
     directory: Path | None = None

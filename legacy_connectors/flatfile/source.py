@@ -28,6 +28,8 @@ class Token:
     line: int
     column: int
     literal: bool = False
+    source: str = ""
+    """File the token was read from (the copybook's or a COPY member's name); may be empty."""
 
     @property
     def upper(self) -> str:
@@ -80,8 +82,10 @@ def _code_lines(text: str, fmt: Literal["fixed", "free"]) -> list[tuple[int, int
     return out
 
 
-def tokenize(text: str, fmt: SourceFormat = "auto") -> list[Token]:
-    """Split copybook text into tokens; a period that ends a sentence is its own token ``.``."""
+def tokenize(text: str, fmt: SourceFormat = "auto", *, source: str = "") -> list[Token]:
+    """Split copybook text into tokens; a period that ends a sentence is its own token ``.``.
+
+    ``source`` names the file in each token and in errors (line numbers are that file's)."""
     chosen = detect_format(text) if fmt == "auto" else fmt
     tokens: list[Token] = []
     open_literal: list[str] | None = None
@@ -93,10 +97,12 @@ def tokenize(text: str, fmt: SourceFormat = "auto") -> list[Token]:
         if continued and open_literal is not None:
             start = code.find(quote)
             if start < 0:
-                raise CopybookError("continuation line has no quote", line=number, column=7)
+                raise CopybookError(
+                    "continuation line has no quote", line=number, column=7, source=source
+                )
             i = start + 1
         elif open_literal is not None:
-            raise CopybookError("literal not closed", line=lit_line, column=lit_col)
+            raise CopybookError("literal not closed", line=lit_line, column=lit_col, source=source)
         n = len(code)
         while i < n or open_literal is not None:
             if open_literal is not None:
@@ -109,7 +115,9 @@ def tokenize(text: str, fmt: SourceFormat = "auto") -> list[Token]:
                     open_literal.append(code[i:].ljust(n - i if chosen == "free" else 65 - i))
                     break
                 open_literal.append(code[i:end])
-                tokens.append(Token(lit_prefix + "".join(open_literal), lit_line, lit_col, True))
+                tokens.append(
+                    Token(lit_prefix + "".join(open_literal), lit_line, lit_col, True, source)
+                )
                 open_literal = None
                 i = end + 1
                 continue
@@ -138,9 +146,9 @@ def tokenize(text: str, fmt: SourceFormat = "auto") -> list[Token]:
             while word and word[-1] in ",;" and (j >= n or code[j] == " "):
                 word = word[:-1]
             if word:
-                tokens.append(Token(word, number, col))
+                tokens.append(Token(word, number, col, source=source))
             if trailing_period:
-                tokens.append(Token(".", number, col + len(word)))
+                tokens.append(Token(".", number, col + len(word), source=source))
     if open_literal is not None:
-        raise CopybookError("literal not closed", line=lit_line, column=lit_col)
+        raise CopybookError("literal not closed", line=lit_line, column=lit_col, source=source)
     return tokens
