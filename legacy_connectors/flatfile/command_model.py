@@ -25,6 +25,8 @@ class FlatFileCommand(BaseModel):
 
     copybook: Path
     """COBOL copybook of the input file (header, transaction and trailer layouts)."""
+    copybook_dirs: list[Path] = Field(default_factory=list)
+    """Folders searched for the copybook's ``COPY`` members after the copybook's own folder."""
     directory: Path
     """Folder of the daily input files (created when missing)."""
     file_prefix: str

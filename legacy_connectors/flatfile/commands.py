@@ -36,6 +36,7 @@ def input_settings(spec: FlatFileCommand, path: Path) -> FlatFileSettings:
     return FlatFileSettings.model_validate(
         {
             "copybook": spec.copybook,
+            "copybook_dirs": list(spec.copybook_dirs),
             "file": path,
             "recfm": spec.recfm,
             "encoding": spec.encoding,

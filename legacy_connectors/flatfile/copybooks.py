@@ -76,7 +76,10 @@ def read_statement(tokens: Sequence[Token], i: int) -> tuple[CopyStatement, int]
     while (tok := _next(tokens, i, "its period", at)).text != "." or tok.literal:
         word = "" if tok.literal else tok.upper
         if word in ("OF", "IN") and library is None and not pairs:
-            library = _next(tokens, i + 1, "a library name", at).text
+            lib_tok = _next(tokens, i + 1, "a library name", at)
+            if lib_tok.text == "." and not lib_tok.literal:
+                raise _error(f"COPY {name_tok.text} {word} needs a library name", lib_tok)
+            library = lib_tok.text
             i += 2
         elif word == "SUPPRESS" and not pairs:
             i += 1
@@ -156,7 +159,12 @@ class _Expander:
         self, stmt: CopyStatement, here: Path | None, chain: tuple[Path, ...]
     ) -> list[Token]:
         folders = self.folders(here)
-        path = find_member(stmt.member, stmt.library, folders)
+        try:
+            path = find_member(stmt.member, stmt.library, folders)
+        except OSError as exc:
+            raise _error(
+                f"COPY member {stmt.member!r} cannot be looked up: {exc.strerror}", stmt.at
+            ) from exc
         if path is None:
             looked = ", ".join(str(f) for f in folders) or "no folder (none configured)"
             raise _error(

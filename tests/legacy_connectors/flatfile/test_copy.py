@@ -14,7 +14,10 @@ from legacy_connectors.flatfile import (
     FlatFileConnector,
     load_copybook,
     parse_copybook,
+    schema_from_settings,
 )
+from legacy_connectors.flatfile.command_model import FlatFileCommand
+from legacy_connectors.flatfile.commands import input_settings
 
 COPY_DATA = Path(__file__).parents[2] / "data" / "flatfile" / "copy"
 MEMBERS = COPY_DATA / "members"
@@ -276,3 +279,48 @@ async def test_connector_settings_copybook_dirs(tmp_path: Path) -> None:
         assert missing is None
     finally:
         await conn.aclose()
+
+
+def test_replacing_pairs_apply_once_in_order(tmp_path: Path) -> None:
+    """The first matching pair wins and replaced text is not scanned again; TRAILING works."""
+    _write(tmp_path, {"M.cpy": "05 AA PIC X.\n05 BB PIC X(2).\n05 CC-IN PIC X(3).\n"})
+    cb = parse_copybook(
+        "01 R.\n   COPY M REPLACING AA BY BB BB BY CC TRAILING ==-IN== BY ==-OUT==.\n",
+        copybook_dirs=[tmp_path],
+    )
+    assert [(f.name, f.size) for f in cb.records[0].children] == [
+        ("BB", 1),
+        ("CC", 2),
+        ("CC-OUT", 3),
+    ]
+
+
+def test_write_command_copybook_dirs_reach_its_settings(tmp_path: Path) -> None:
+    """A write command's copybook_dirs are used to load its input file's copybook."""
+    _write(
+        tmp_path,
+        {
+            "cmd/TX.cpy": "01 TX-HDR.\n   05 TX-TYPE PIC X.\n01 TX-DTL.\n   COPY TXBODY.\n",
+            "shared/TXBODY.cpy": "   05 TX-TYPE PIC X.\n   05 TX-ID PIC X(8).\n",
+        },
+    )
+    spec = FlatFileCommand.model_validate(
+        {
+            "copybook": str(tmp_path / "cmd" / "TX.cpy"),
+            "copybook_dirs": [str(tmp_path / "shared")],
+            "directory": str(tmp_path / "in"),
+            "file_prefix": "TX.D",
+            "segment_field": "TX-TYPE",
+            "types": {"H": "TX-HDR", "D": "TX-DTL", "T": "TX-HDR"},
+            "trailer_count_field": "TX-TYPE",
+            "delivery_id_field": "TX-ID",
+        }
+    )
+    schema = schema_from_settings(input_settings(spec, tmp_path / "in" / "TX.D261127"))
+    assert schema.field("TX-DTL", "TX-ID").offset == 1
+
+
+def test_library_name_is_required_after_of() -> None:
+    """``COPY X OF.`` is an error pointing at the period, not a library called ``.``."""
+    with pytest.raises(CopybookError, match=r"line 2, column 13: COPY X OF needs a library"):
+        parse_copybook("01 R.\n   COPY X OF.\n")
