@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     bindparam,
-    event,
     func,
     insert,
     select,
@@ -42,6 +41,7 @@ from govgraph.index.types import (
     new_citizen_id,
 )
 from govgraph.index.writes import apply_changes, profile_values
+from govgraph.storedb import as_utc, on_sqlite_connect
 
 __all__ = ["CitizenIndex", "CitizenIndexError"]
 
@@ -52,12 +52,6 @@ _IN_LIMIT = 10_000
 
 class CitizenIndexError(RuntimeError):
     """The citizen index could not be read or written (the message names the operation)."""
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def _profile(row: Row[Any]) -> CitizenProfile:
@@ -71,7 +65,7 @@ def _profile(row: Row[Any]) -> CitizenProfile:
         town=row.town,
         postcode=row.postcode,
         source=row.profile_source,
-        created_at=_utc(row.created_at),
+        created_at=as_utc(row.created_at),
     )
 
 
@@ -82,7 +76,7 @@ def _link(row: Row[Any]) -> Link:
         key=row.key,
         method=row.method,
         score=row.score,
-        linked_at=_utc(row.linked_at) or datetime.now(UTC),
+        linked_at=as_utc(row.linked_at) or datetime.now(UTC),
         model_version=row.model_version,
         status=row.status,
     )
@@ -136,8 +130,7 @@ class CitizenIndex:
         # Every request reads the index; a pool smaller than the request concurrency makes
         # overflow connections, which for aiosqlite means a new thread per checkout.
         engine = create_async_engine(self.url, pool_size=_POOL_SIZE, max_overflow=_POOL_SIZE)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        on_sqlite_connect(engine, "synchronous=NORMAL", "cache_size=-65536")
         if self.schema is not None:
             engine = engine.execution_options(schema_translate_map={None: self.schema})
         self._engine = engine
@@ -304,11 +297,3 @@ class CitizenIndex:
                 return await decide_review(conn, review_id, REVIEW_REJECTED)
         except (SQLAlchemyError, OSError) as exc:
             raise CitizenIndexError(f"citizen index: write failed ({type(exc).__name__})") from exc
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA cache_size=-65536")
-    cursor.close()

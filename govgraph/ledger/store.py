@@ -14,12 +14,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from govgraph.ledger.chain import GENESIS, AccessEntry, LedgerRecord, entry_hash
 from govgraph.ledger.tables import entries, head, metadata
+from govgraph.storedb import on_sqlite_connect
 
 __all__ = ["CURRENT_LEDGER", "AccessLedger", "LedgerError", "VerifyReport"]
 
@@ -49,13 +50,6 @@ class VerifyReport:
 
 CURRENT_LEDGER: ContextVar[AccessLedger | None] = ContextVar("govgraph_ledger", default=None)
 """The ledger of the gateway answering the current request (set before execution)."""
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
 
 
 def _record(row: Any) -> LedgerRecord:
@@ -88,8 +82,7 @@ class AccessLedger:
     async def open(self) -> None:
         """Connect and create the tables if they do not exist."""
         engine = create_async_engine(self.url)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        on_sqlite_connect(engine, "busy_timeout=10000")
         try:
             async with engine.begin() as conn:
                 await conn.run_sync(metadata.create_all)

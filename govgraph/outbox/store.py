@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -30,6 +30,7 @@ from govgraph.outbox.types import (
     Delivery,
     NewDelivery,
 )
+from govgraph.storedb import as_utc, on_sqlite_connect
 
 __all__ = ["IdempotencyConflict", "Outbox", "OutboxError"]
 
@@ -44,19 +45,6 @@ class IdempotencyConflict(Exception):
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
 
 
 def new_id() -> str:
@@ -76,8 +64,8 @@ def _delivery(row: Any) -> Delivery:
         attempts=row.attempts,
         last_error=row.last_error,
         outcome=row.outcome,
-        next_attempt_at=_utc(row.next_attempt_at),
-        delivered_at=_utc(row.delivered_at),
+        next_attempt_at=as_utc(row.next_attempt_at),
+        delivered_at=as_utc(row.delivered_at),
     )
 
 
@@ -95,8 +83,7 @@ class Outbox:
     async def open(self) -> None:
         """Connect and create the tables if they do not exist."""
         engine = create_async_engine(self.url)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        on_sqlite_connect(engine, "busy_timeout=10000")
         try:
             async with engine.begin() as conn:
                 await conn.run_sync(metadata.create_all)
@@ -176,7 +163,7 @@ class Outbox:
                     raise IdempotencyConflict(key)
                 if row.status == DELIVERED:
                     return Claim(row.id, fresh=False, result=json.loads(row.result))
-                claimed = _utc(row.claimed_at)
+                claimed = as_utc(row.claimed_at)
                 assert claimed is not None
                 if claimed > _now() - timedelta(seconds=self.lease_s):
                     return None
@@ -280,7 +267,7 @@ class Outbox:
             id=row.id,
             citizen_id=row.citizen_id,
             address=json.loads(row.address),
-            created_at=_utc(row.created_at) or _now(),
+            created_at=as_utc(row.created_at) or _now(),
             deliveries=[_delivery(d) for d in found],
         )
 
