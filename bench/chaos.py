@@ -12,7 +12,7 @@ to what it was with everything healthy (must be 100%); the same for the slow sou
 latency against the request deadline; how long after the tax service comes back its data is
 served again (breaker recovery); and the gateway's resident memory at start and end.
 
-Run: python bench/chaos.py [--seconds 60] [--workers 16]
+Run: python bench/chaos.py [--seconds 60] [--workers 16] [--smoke]
 """
 
 from __future__ import annotations
@@ -181,9 +181,9 @@ async def set_tax(session: aiohttp.ClientSession, tax_url: str, mode: str) -> No
         response.raise_for_status()
 
 
-def run(seconds: float, workers: int, people: int) -> dict[str, Any]:
+def run(seconds: float, workers: int, people: int, citizens: int = 50) -> dict[str, Any]:
     data = data_dir(people=people)
-    cast = personas(data, 50)
+    cast = personas(data, citizens)
     index_path = data / f"chaos-index-{os.getpid()}.sqlite"
     index_url = f"sqlite+aiosqlite:///{index_path}"
     try:
@@ -334,8 +334,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, seconds: the script still runs",
+    )
     args = parser.parse_args()
-    result = run(args.seconds, args.workers, args.people)
+    if args.smoke:
+        result = run(seconds=2.0, workers=4, people=60, citizens=4)
+    else:
+        result = run(args.seconds, args.workers, args.people)
     print(json.dumps(result))
 
 

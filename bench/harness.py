@@ -5,6 +5,7 @@ Every benchmark starts what it measures itself, on loopback, and stops it afterw
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import socket
@@ -55,11 +56,17 @@ class Stack:
 
 
 def _link(settings: Settings) -> None:
+    """Link the sources into the citizen index, in a thread of its own.
+
+    ``stack`` is entered from async benchmarks too, whose event loop is already running, so
+    the linker gets a fresh loop in a worker thread rather than ``asyncio.run`` on this one.
+    """
     import asyncio
 
     from govgraph.commands.link import link_from_settings
 
-    asyncio.run(link_from_settings(settings))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, link_from_settings(settings)).result()
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 """Linkage benchmark: population generation, linking every source, quality against the truth.
 
 Run: /work/venv/bin/python bench/linkage.py [--people N] [--noise realistic|hard] [--seed S]
-     [--index-url URL]
+     [--index-url URL] [--smoke]
 Generates a population (timed; 10,000 people are also timed on their own), serves every
 source's records from memory in the connectors' record shapes (so the figures are linkage's
 own, without any legacy system's latency), links them into a fresh SQLite citizen index
@@ -63,9 +63,9 @@ async def read_latency(index: CitizenIndex, rounds: int = 200) -> dict[str, tupl
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
-    generate(10_000, args.seed, args.noise, AS_OF)
+    generate(min(10_000, args.people), args.seed, args.noise, AS_OF)
     gen_10k = time.perf_counter() - started
-    print(f"generate 10,000 people: {gen_10k:.2f} s")
+    print(f"generate {min(10_000, args.people):,} people: {gen_10k:.2f} s")
 
     started = time.perf_counter()
     population = generate(args.people, args.seed, args.noise, AS_OF)
@@ -123,7 +123,15 @@ def main() -> None:
     parser.add_argument("--noise", choices=("clean", "realistic", "hard"), default="realistic")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--index-url", default=None)
-    figures = asyncio.run(run(parser.parse_args()))
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, seconds: the script still runs",
+    )
+    args = parser.parse_args()
+    if args.smoke:
+        args.people = 300
+    figures = asyncio.run(run(args))
     print(json.dumps(figures))
 
 

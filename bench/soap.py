@@ -10,7 +10,7 @@
     and parsed through the connector (median over trials; ``worst_stall_ms`` the worst
     trial), next to the same ticker with nothing running (``idle_stall_ms``).
 
-Usage: /work/venv/bin/python bench/soap.py [--people 5300] [--latency-ms 10] [--repeat 5]
+Usage: python bench/soap.py [--people 5300] [--latency-ms 10] [--repeat 5] [--smoke]
 Ends with one JSON line: batched_calls, single_calls, lxml_ratio, max_stall_ms (and more).
 """
 
@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import httpx
@@ -56,13 +57,6 @@ def start_service(data_dir: Path, latency_ms: float) -> tuple[subprocess.Popen[s
         proc.kill()
         raise SystemExit(f"the tax service did not start: {line!r}")
     return proc, line.removeprefix("listening on ")
-
-
-def median(values: list[float]) -> float:
-    """The median (``bench/statistics.py`` shadows the standard library module here)."""
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def plain_lxml_walk(el: etree._Element) -> dict[str, Any]:
@@ -238,7 +232,14 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=5300, help="taxpayers in the store")
     parser.add_argument("--latency-ms", type=float, default=10.0, help="service latency per call")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, seconds: the script still runs",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.people, args.repeat = 200, 1
     r = asyncio.run(run(args))
     a, b = r["a"], r["b"]
     us = b["us_per_record"]

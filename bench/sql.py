@@ -7,8 +7,8 @@ run, by the raw driver (aiosqlite, asyncpg, aiomysql) executing the very same SQ
 fetching every row. Then a ``parkingFines``-style request for 1,000 citizens' vehicles goes to
 every council's database at once, counting the statements each council receives.
 
-Run: ``/work/venv/bin/python bench/sql.py`` (``--rounds N`` to change the repetitions). The last
-line is JSON: ``driver_ratio`` (connector rows/s over driver rows/s, by engine) and
+Run: ``python bench/sql.py`` (``--rounds N`` to change the repetitions, ``--smoke`` for tiny
+sizes). The last line is JSON: ``driver_ratio`` (connector rows/s over driver rows/s, by engine) and
 ``queries_per_council``.
 """
 
@@ -102,10 +102,12 @@ async def _paired(
     return statistics.median(times[0]), statistics.median(times[1])
 
 
-async def driver_ratio(deployment: Deployment, population: Population, rounds: int) -> float:
-    """Connector rows/s over raw-driver rows/s for a 1,000-passport batch on one engine."""
-    keys = [p.passport.passport_number for p in population.people if p.passport][:BATCH]
-    assert len(keys) == BATCH, f"population too small: {len(keys)} passports"
+async def driver_ratio(
+    deployment: Deployment, population: Population, rounds: int, batch: int = BATCH
+) -> float:
+    """Connector rows/s over raw-driver rows/s for a ``batch``-passport read on one engine."""
+    keys = [p.passport.passport_number for p in population.people if p.passport][:batch]
+    assert len(keys) == batch, f"population too small: {len(keys)} passports"
     connector = SqlConnector.from_options("passports", deployment.options("passports"))
     assert isinstance(connector, SqlConnector)
     db = connector.databases[0]
@@ -119,7 +121,7 @@ async def driver_ratio(deployment: Deployment, population: Population, rounds: i
 
         async def through_driver() -> None:
             master = await raw_query(main_sql, main_params)
-            assert len(master) == BATCH
+            assert len(master) == batch
             await raw_query(child_sql, child_params)
 
         async def through_connector() -> None:
@@ -131,15 +133,17 @@ async def driver_ratio(deployment: Deployment, population: Population, rounds: i
         await close()
         await connector.aclose()
     print(
-        f"  {deployment.engine:<10} connector {BATCH / ours:>9,.0f} rows/s   "
-        f"driver {BATCH / raw:>9,.0f} rows/s   ratio {raw / ours:.2f}"
+        f"  {deployment.engine:<10} connector {batch / ours:>9,.0f} rows/s   "
+        f"driver {batch / raw:>9,.0f} rows/s   ratio {raw / ours:.2f}"
     )
     return raw / ours
 
 
-async def queries_per_council(deployment: Deployment, population: Population) -> dict[str, int]:
-    """Statements each council receives for 1,000 citizens' vehicles in one request."""
-    citizens = population.people[:BATCH]
+async def queries_per_council(
+    deployment: Deployment, population: Population, batch: int = BATCH
+) -> dict[str, int]:
+    """Statements each council receives for ``batch`` citizens' vehicles in one request."""
+    citizens = population.people[:batch]
     vrms = sorted({v.vrm for person in citizens for v in person.vehicles})
     connector = SqlConnector.from_options("parking", deployment.options("parking"))
     assert isinstance(connector, SqlConnector)
@@ -156,7 +160,7 @@ async def queries_per_council(deployment: Deployment, population: Population) ->
     return counts
 
 
-async def main(rounds: int, people: int) -> None:
+async def main(rounds: int, people: int, batch: int = BATCH) -> None:
     population = generate(people=people, seed=42, noise="clean", as_of=date(2026, 1, 1))
     ratios: dict[str, float] = {}
     per_council: dict[str, int] = {}
@@ -172,10 +176,10 @@ async def main(rounds: int, people: int) -> None:
                 for source, url in urls.items():
                     await load_source(source, population, url)
                 deployment = Deployment(engine, urls, population)
-                print(f"{engine}: 1,000-passport batch read ({rounds} rounds, median)")
-                ratios[engine] = round(await driver_ratio(deployment, population, rounds), 3)
-                print(f"{engine}: parkingFines for 1,000 citizens across every council")
-                counts = await queries_per_council(deployment, population)
+                print(f"{engine}: {batch:,}-passport batch read ({rounds} rounds, median)")
+                ratios[engine] = round(await driver_ratio(deployment, population, rounds, batch), 3)
+                print(f"{engine}: parkingFines for {batch:,} citizens across every council")
+                counts = await queries_per_council(deployment, population, batch)
                 per_council[engine] = max(counts.values())
             finally:
                 for url in urls.values():
@@ -187,5 +191,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=60, help="timed repetitions per reader")
     parser.add_argument("--people", type=int, default=1500, help="population size")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, seconds: the script still runs",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.rounds, args.people))
+    if args.smoke:
+        args.rounds, args.people = 2, 200
+    asyncio.run(main(args.rounds, args.people, 50 if args.smoke else BATCH))

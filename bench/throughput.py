@@ -8,7 +8,7 @@ the citizen's keys, sources in parallel), by 32 concurrent workers. Same duratio
 A third run sends a query that reads one SOAP source only (`me { tax { ... } }`), the shape
 other gateways' SOAP figures are usually quoted for.
 
-Run: python bench/throughput.py [--seconds 10]
+Run: python bench/throughput.py [--seconds 10] [--smoke]
 """
 
 from __future__ import annotations
@@ -95,15 +95,15 @@ async def run_direct(settings, cids: list[str], seconds: float) -> tuple[int, li
     return done, latencies
 
 
-async def main(seconds: float) -> None:
-    data = data_dir()
+async def main(seconds: float, people: int = 1000) -> None:
+    data = data_dir(people)
     with stack(data) as s:
         cids = await citizens_with_all_sources(s.settings, 50)
         headers = [s.headers("citizen", cid) for cid in cids]
-        await run_gateway(s.base_url, headers, 2)  # warm-up
+        await run_gateway(s.base_url, headers, min(2.0, seconds))  # warm-up
         n, lat = await run_gateway(s.base_url, headers, seconds)
         rps = n / seconds
-        await run_direct(s.settings, cids, 1)  # warm-up
+        await run_direct(s.settings, cids, min(1.0, seconds))  # warm-up
         dn, dlat = await run_direct(s.settings, cids, seconds)
         direct_rps = dn / seconds
         # One SOAP source only: the shape of query other gateways are usually measured on.
@@ -139,4 +139,13 @@ async def main(seconds: float) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0)
-    asyncio.run(main(parser.parse_args().seconds))
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, seconds: the script still runs",
+    )
+    args = parser.parse_args()
+    if args.smoke:
+        asyncio.run(main(0.5, people=60))
+    else:
+        asyncio.run(main(args.seconds))

@@ -9,7 +9,7 @@ gateway store in a temporary folder):
 - ``Outbox.begin_mutation`` + ``finish_mutation`` per request, and 20 concurrent identical
   requests resolved by the unique constraint.
 
-    /work/venv/bin/python bench/writes.py [--n 300]
+    python bench/writes.py [--n 300] [--smoke]
 """
 
 from __future__ import annotations
@@ -119,8 +119,8 @@ async def outbox(work: Path, n: int) -> dict[str, float]:
     return {"idem_p50_ms": p50, "idem_p95_ms": p95, "concurrent20_ms": concurrent}
 
 
-async def main(n: int) -> None:
-    source = data_dir(people=1000, seed=0)
+async def main(n: int, people: int) -> None:
+    source = data_dir(people=people, seed=0)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         shutil.copytree(source / "parking", work / "parking")
@@ -134,4 +134,12 @@ async def main(n: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=300, help="operations per measurement")
-    asyncio.run(main(parser.parse_args().n))
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, seconds: the script still runs",
+    )
+    args = parser.parse_args()
+    if args.smoke:
+        args.n = 5
+    asyncio.run(main(args.n, 60 if args.smoke else 1000))

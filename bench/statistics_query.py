@@ -6,7 +6,7 @@ minutes), asks every statistics table as an analyst, then asks again. Upstream c
 difference in the gateway's ``govgraph_upstream_calls_total`` across the first answer
 (statements, scan pages and citizen-index reads the engine made); the cached answer makes none.
 
-Run: python bench/statistics.py [--people N]
+Run: python bench/statistics_query.py [--people N] [--smoke]
 """
 
 from __future__ import annotations
@@ -53,7 +53,14 @@ def ask(base: str, headers: dict[str, str]) -> tuple[float, dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, seconds: the script still runs",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.people = 60
     started = time.perf_counter()
     data = data_dir(people=args.people)
     print(f"population of {args.people} ready in {time.perf_counter() - started:.1f} s: {data}")
