@@ -33,7 +33,7 @@ from legacy_connectors.flatfile import (
     frame_records,
     schema_from_settings,
 )
-from legacy_connectors.flatfile.dataset import load_generation
+from legacy_connectors.flatfile.files.dataset import load_generation
 from legacy_connectors.flatfile.schema import decode_with_policy
 
 COPYBOOK = """\

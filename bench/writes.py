@@ -30,8 +30,8 @@ from bench.harness import data_dir  # noqa: E402
 from fixtures.sqldb.sources import source_options  # noqa: E402
 from fixtures.writes import commands  # noqa: E402
 from govgraph.outbox import Outbox  # noqa: E402
-from legacy_connectors.flatfile.command_model import FlatFileCommand  # noqa: E402
-from legacy_connectors.flatfile.commands import InputBatch  # noqa: E402
+from legacy_connectors.flatfile.writes.command_model import FlatFileCommand  # noqa: E402
+from legacy_connectors.flatfile.writes.commands import InputBatch  # noqa: E402
 from legacy_connectors.sql import SqlConnector  # noqa: E402
 
 ADDRESS = {"lines": ["1 Bench Row"], "town": "Testbury", "postcode": "TB1 1BR"}

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from legacy_connectors.flatfile.framing import Buffer
-    from legacy_connectors.flatfile.model import Field
+    from legacy_connectors.flatfile.copybook.model import Field
+    from legacy_connectors.flatfile.files.framing import Buffer
     from legacy_connectors.flatfile.schema import CorruptPolicy, FileSchema
 
 DATE_FORMAT_NAMES = "YYMMDD, CYYMMDD, YYYYMMDD, YYDDD, CYYDDD"
-"""``legacy_connectors.flatfile.dates.DATE_FORMATS`` for the help text, spelled out so that
+"""``legacy_connectors.flatfile.codec.dates.DATE_FORMATS`` for the help text, spelled out so that
 ``govgraph --help`` does not import the flat-file package (a test keeps them equal)."""
 
 
@@ -125,9 +125,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _schema(args: argparse.Namespace) -> FileSchema:
     from legacy_connectors.errors import LegacyError
-    from legacy_connectors.flatfile.dates import DATE_FORMATS
-    from legacy_connectors.flatfile.options import DecodeOptions
-    from legacy_connectors.flatfile.parser import load_copybook
+    from legacy_connectors.flatfile.codec.dates import DATE_FORMATS
+    from legacy_connectors.flatfile.codec.options import DecodeOptions
+    from legacy_connectors.flatfile.copybook.parser import load_copybook
     from legacy_connectors.flatfile.schema import FileSchema
 
     copybook = load_copybook(
@@ -186,8 +186,8 @@ def run_decode(args: argparse.Namespace) -> int:
 
 
 def _decode_all(args: argparse.Namespace, schema: FileSchema, data: Buffer) -> int:
-    from legacy_connectors.flatfile.jsonout import to_json
-    from legacy_connectors.flatfile.reader import FileReader
+    from legacy_connectors.flatfile.codec.jsonout import to_json
+    from legacy_connectors.flatfile.files.reader import FileReader
 
     reader = FileReader(
         data,
@@ -250,7 +250,7 @@ def _describe(node: Field) -> str:
 
 def run_layout(args: argparse.Namespace) -> int:
     from legacy_connectors.errors import LegacyError
-    from legacy_connectors.flatfile.parser import load_copybook
+    from legacy_connectors.flatfile.copybook.parser import load_copybook
 
     try:
         copybook = load_copybook(

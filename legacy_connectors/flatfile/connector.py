@@ -19,14 +19,19 @@ from legacy_connectors.errors import (
     LegacyError,
     UpstreamUnavailableError,
 )
-from legacy_connectors.flatfile.codepages import code_page
-from legacy_connectors.flatfile.commands import InputBatch
-from legacy_connectors.flatfile.convert import is_text
-from legacy_connectors.flatfile.dataset import Fingerprint, Generation, fingerprint, load_generation
+from legacy_connectors.flatfile.codec.codepages import code_page
+from legacy_connectors.flatfile.codec.convert import is_text
 from legacy_connectors.flatfile.errors import FileIntegrityError, RecordDecodeError
-from legacy_connectors.flatfile.keyindex import KeyNormaliser, key_normaliser
+from legacy_connectors.flatfile.files.dataset import (
+    Fingerprint,
+    Generation,
+    fingerprint,
+    load_generation,
+)
+from legacy_connectors.flatfile.files.keyindex import KeyNormaliser, key_normaliser
 from legacy_connectors.flatfile.schema import FileSchema, schema_from_settings
 from legacy_connectors.flatfile.settings import FlatFileSettings
+from legacy_connectors.flatfile.writes.commands import InputBatch
 
 __all__ = ["FlatFileConnector"]
 

@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from legacy_connectors.errors import ConfigurationError
-from legacy_connectors.flatfile.codepages import code_page
-from legacy_connectors.flatfile.convert import field_encoder, is_text
-from legacy_connectors.flatfile.decoder import RecordDecoder, compile_decoder
+from legacy_connectors.flatfile.codec.codepages import code_page
+from legacy_connectors.flatfile.codec.convert import field_encoder, is_text
+from legacy_connectors.flatfile.codec.decoder import RecordDecoder, compile_decoder
+from legacy_connectors.flatfile.codec.options import DecodeOptions, normal_name
+from legacy_connectors.flatfile.copybook.model import Copybook, Field
+from legacy_connectors.flatfile.copybook.parser import load_copybook
 from legacy_connectors.flatfile.errors import RecordDecodeError
-from legacy_connectors.flatfile.model import Copybook, Field
-from legacy_connectors.flatfile.options import DecodeOptions, normal_name
-from legacy_connectors.flatfile.parser import load_copybook
 from legacy_connectors.flatfile.settings import FlatFileSettings
 
 __all__ = ["CorruptPolicy", "FileSchema", "decode_with_policy", "schema_from_settings"]

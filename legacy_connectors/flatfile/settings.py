@@ -9,12 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from legacy_connectors.base import ConnectorSettings
 from legacy_connectors.errors import LegacyError
-from legacy_connectors.flatfile.codepages import code_page
-from legacy_connectors.flatfile.command_model import FlatFileCommand
-from legacy_connectors.flatfile.dates import DateFormat
-from legacy_connectors.flatfile.framing import RecordFormat
-from legacy_connectors.flatfile.options import TrimPolicy
-from legacy_connectors.flatfile.source import SourceFormat
+from legacy_connectors.flatfile.codec.codepages import code_page
+from legacy_connectors.flatfile.codec.dates import DateFormat
+from legacy_connectors.flatfile.codec.options import TrimPolicy
+from legacy_connectors.flatfile.copybook.source import SourceFormat
+from legacy_connectors.flatfile.files.framing import RecordFormat
+from legacy_connectors.flatfile.writes.command_model import FlatFileCommand
 
 __all__ = ["FlatFileSettings", "RecordTypes", "TrailerCheck"]
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from govgraph.commands.flatfile import DATE_FORMAT_NAMES
-from legacy_connectors.flatfile.dates import DATE_FORMATS
+from legacy_connectors.flatfile.codec.dates import DATE_FORMATS
 
 HEAVY = (
     "zeep",

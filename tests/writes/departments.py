@@ -8,8 +8,8 @@ from typing import Any
 
 from fixtures.writes import commands, input_dir
 from legacy_connectors.flatfile import FlatFileConnector
-from legacy_connectors.flatfile.command_model import FlatFileCommand
-from legacy_connectors.flatfile.commands import input_settings
+from legacy_connectors.flatfile.writes.command_model import FlatFileCommand
+from legacy_connectors.flatfile.writes.commands import input_settings
 from legacy_connectors.soap import SoapConnector
 from tests.writes.support import notices, passport
 

@@ -18,7 +18,7 @@ from legacy_connectors.flatfile import (
     append_records,
     write_batch,
 )
-from legacy_connectors.flatfile.writer import frame_records
+from legacy_connectors.flatfile.writes.writer import frame_records
 
 COPYBOOK = """\
       * ACCOUNTS FILE: H HEADER, D DETAIL, T TRAILER

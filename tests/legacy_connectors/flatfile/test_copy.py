@@ -16,8 +16,8 @@ from legacy_connectors.flatfile import (
     parse_copybook,
     schema_from_settings,
 )
-from legacy_connectors.flatfile.command_model import FlatFileCommand
-from legacy_connectors.flatfile.commands import input_settings
+from legacy_connectors.flatfile.writes.command_model import FlatFileCommand
+from legacy_connectors.flatfile.writes.commands import input_settings
 
 COPY_DATA = Path(__file__).parents[2] / "data" / "flatfile" / "copy"
 MEMBERS = COPY_DATA / "members"

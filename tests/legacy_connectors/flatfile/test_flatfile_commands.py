@@ -12,8 +12,8 @@ import pytest
 from fixtures.writes import ADDRESS_COPYBOOK, commands
 from legacy_connectors.errors import InvalidInputError
 from legacy_connectors.flatfile import FlatFileConnector, write_batch
-from legacy_connectors.flatfile.command_model import FlatFileCommand
-from legacy_connectors.flatfile.commands import InputBatch, input_settings
+from legacy_connectors.flatfile.writes.command_model import FlatFileCommand
+from legacy_connectors.flatfile.writes.commands import InputBatch, input_settings
 
 ADDRESS = {"lines": ["21 Caña Street", "Ünit 4"], "town": "Lowmoor", "postcode": "LM3 2CS"}
 

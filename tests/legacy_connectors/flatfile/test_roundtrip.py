@@ -17,7 +17,7 @@ from legacy_connectors.flatfile import (
     encode_record,
     parse_copybook,
 )
-from legacy_connectors.flatfile.hfp import float_to_hfp, hfp_to_float
+from legacy_connectors.flatfile.codec.hfp import float_to_hfp, hfp_to_float
 
 COPYBOOK = parse_copybook(
     """\

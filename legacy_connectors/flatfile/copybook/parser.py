@@ -7,12 +7,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from legacy_connectors.flatfile.copybooks import expand_copies, read_source
+from legacy_connectors.flatfile.copybook.copies import expand_copies, read_source
+from legacy_connectors.flatfile.copybook.layout import assign_offsets
+from legacy_connectors.flatfile.copybook.model import Copybook, Field, Usage
+from legacy_connectors.flatfile.copybook.picture import PictureError, parse_picture
+from legacy_connectors.flatfile.copybook.source import SourceFormat, Token, tokenize
 from legacy_connectors.flatfile.errors import CopybookError
-from legacy_connectors.flatfile.layout import assign_offsets
-from legacy_connectors.flatfile.model import Copybook, Field, Usage
-from legacy_connectors.flatfile.picture import PictureError, parse_picture
-from legacy_connectors.flatfile.source import SourceFormat, Token, tokenize
 
 __all__ = ["load_copybook", "parse_copybook"]
 
@@ -460,7 +460,7 @@ def parse_copybook(
 ) -> Copybook:
     """Parse copybook text into its records, with offsets and sizes computed.
 
-    COPY statements are expanded first (see :mod:`legacy_connectors.flatfile.copybooks`):
+    COPY statements are expanded first (see :mod:`legacy_connectors.flatfile.copybook.copies`):
     members are looked up in ``origin``'s folder (the copybook's file, when the text came from
     one), then in ``copybook_dirs``; errors name ``origin``'s file name or the member's.
     """

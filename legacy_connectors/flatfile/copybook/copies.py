@@ -15,9 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from legacy_connectors.flatfile.copybook.replacing import (
+    Replacement,
+    apply_replacing,
+    pair,
+    read_operand,
+)
+from legacy_connectors.flatfile.copybook.source import Token, tokenize
 from legacy_connectors.flatfile.errors import CopybookError
-from legacy_connectors.flatfile.replacing import Replacement, apply_replacing, pair, read_operand
-from legacy_connectors.flatfile.source import Token, tokenize
 
 __all__ = [
     "MEMBER_SUFFIXES",

@@ -18,15 +18,15 @@ from typing import Any
 
 from legacy_connectors.base import Record
 from legacy_connectors.errors import ConfigurationError, InvalidInputError, LegacyError
-from legacy_connectors.flatfile.codepages import code_page
-from legacy_connectors.flatfile.command_model import FlatFileCommand
-from legacy_connectors.flatfile.convert import field_encoder, is_text
-from legacy_connectors.flatfile.framing import detect_framing, record_spans
-from legacy_connectors.flatfile.model import Field
-from legacy_connectors.flatfile.options import DecodeOptions
+from legacy_connectors.flatfile.codec.codepages import code_page
+from legacy_connectors.flatfile.codec.convert import field_encoder, is_text
+from legacy_connectors.flatfile.codec.options import DecodeOptions
+from legacy_connectors.flatfile.copybook.model import Field
+from legacy_connectors.flatfile.files.framing import detect_framing, record_spans
 from legacy_connectors.flatfile.schema import FileSchema, schema_from_settings
 from legacy_connectors.flatfile.settings import FlatFileSettings
-from legacy_connectors.flatfile.writer import append_records, write_batch
+from legacy_connectors.flatfile.writes.command_model import FlatFileCommand
+from legacy_connectors.flatfile.writes.writer import append_records, write_batch
 
 __all__ = ["InputBatch", "input_settings"]
 

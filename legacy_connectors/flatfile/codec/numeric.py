@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from legacy_connectors.flatfile.codepages import CodePage
+from legacy_connectors.flatfile.codec.codepages import CodePage
 from legacy_connectors.flatfile.errors import FieldDecodeError
 
 __all__ = [

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from legacy_connectors.flatfile.dates import DateFormat
-from legacy_connectors.flatfile.framing import RecordFormat
+from legacy_connectors.flatfile.codec.dates import DateFormat
+from legacy_connectors.flatfile.files.framing import RecordFormat
 
 __all__ = ["FlatFileCommand"]
 

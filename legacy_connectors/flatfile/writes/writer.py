@@ -13,8 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from legacy_connectors.flatfile.encoder import RecordEncoder
-from legacy_connectors.flatfile.framing import Framing, RecordFormat, detect_framing, record_spans
+from legacy_connectors.flatfile.codec.encoder import RecordEncoder
+from legacy_connectors.flatfile.files.framing import (
+    Framing,
+    RecordFormat,
+    detect_framing,
+    record_spans,
+)
 from legacy_connectors.flatfile.schema import FileSchema, schema_from_settings
 from legacy_connectors.flatfile.settings import FlatFileSettings
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from legacy_connectors.flatfile.picture import Picture
+from legacy_connectors.flatfile.copybook.picture import Picture
 
 __all__ = ["Copybook", "Field", "Usage", "storage_size"]
 

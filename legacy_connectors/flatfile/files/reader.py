@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from legacy_connectors.flatfile.errors import RecordDecodeError
-from legacy_connectors.flatfile.framing import (
+from legacy_connectors.flatfile.files.framing import (
     Buffer,
     Framing,
     RecordFormat,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from legacy_connectors.flatfile.copybook.picture import Picture
 from legacy_connectors.flatfile.errors import FieldDecodeError
-from legacy_connectors.flatfile.picture import Picture
 
 __all__ = ["format_edited", "parse_edited"]
 

@@ -17,15 +17,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from legacy_connectors.flatfile.codepages import code_page
-from legacy_connectors.flatfile.convert import is_text
+from legacy_connectors.flatfile.codec.codepages import code_page
+from legacy_connectors.flatfile.codec.convert import is_text
+from legacy_connectors.flatfile.copybook.model import Field
 from legacy_connectors.flatfile.errors import FileIntegrityError
-from legacy_connectors.flatfile.framing import Framing, Spans, detect_framing, record_spans
-from legacy_connectors.flatfile.keyindex import KeyIndex, raw_to_number_keys
-from legacy_connectors.flatfile.model import Field
+from legacy_connectors.flatfile.files.framing import Framing, Spans, detect_framing, record_spans
+from legacy_connectors.flatfile.files.keyindex import KeyIndex, raw_to_number_keys
+from legacy_connectors.flatfile.files.trailer import check_file, pick, static_offset
 from legacy_connectors.flatfile.schema import FileSchema
 from legacy_connectors.flatfile.settings import FlatFileSettings
-from legacy_connectors.flatfile.trailer import check_file, pick, static_offset
 
 __all__ = ["Fingerprint", "Generation", "fingerprint", "load_generation"]
 

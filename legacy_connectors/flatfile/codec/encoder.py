@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from legacy_connectors.flatfile.codepages import code_page
-from legacy_connectors.flatfile.convert import field_encoder
-from legacy_connectors.flatfile.model import Field
-from legacy_connectors.flatfile.options import DecodeOptions
+from legacy_connectors.flatfile.codec.codepages import code_page
+from legacy_connectors.flatfile.codec.convert import field_encoder
+from legacy_connectors.flatfile.codec.options import DecodeOptions
+from legacy_connectors.flatfile.copybook.model import Field
 
 __all__ = ["RecordEncoder", "encode_record"]
 

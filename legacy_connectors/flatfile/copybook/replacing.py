@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from legacy_connectors.flatfile.copybook.source import Token
 from legacy_connectors.flatfile.errors import CopybookError
-from legacy_connectors.flatfile.source import Token
 
 __all__ = ["Replacement", "apply_replacing", "pair", "read_operand"]
 

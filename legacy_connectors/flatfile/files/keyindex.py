@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from legacy_connectors.flatfile.codepages import code_page
-from legacy_connectors.flatfile.convert import field_decoder, is_text
-from legacy_connectors.flatfile.model import Field
-from legacy_connectors.flatfile.options import DecodeOptions
+from legacy_connectors.flatfile.codec.codepages import code_page
+from legacy_connectors.flatfile.codec.convert import field_decoder, is_text
+from legacy_connectors.flatfile.codec.options import DecodeOptions
+from legacy_connectors.flatfile.copybook.model import Field
 
 __all__ = ["KeyIndex", "KeyNormaliser", "key_normaliser"]
 

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from legacy_connectors.flatfile.convert import field_decoder
+from legacy_connectors.flatfile.codec.convert import field_decoder
+from legacy_connectors.flatfile.copybook.model import Field
 from legacy_connectors.flatfile.errors import FieldDecodeError, FileIntegrityError
-from legacy_connectors.flatfile.framing import Spans
-from legacy_connectors.flatfile.model import Field
+from legacy_connectors.flatfile.files.framing import Spans
 from legacy_connectors.flatfile.schema import FileSchema
 from legacy_connectors.flatfile.settings import FlatFileSettings
 
 if TYPE_CHECKING:
-    from legacy_connectors.flatfile.dataset import Generation
+    from legacy_connectors.flatfile.files.dataset import Generation
 
 __all__ = ["check_file", "pick", "static_offset"]
 

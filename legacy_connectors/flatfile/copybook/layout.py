@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from legacy_connectors.flatfile.copybook.model import Field, Usage, storage_size
 from legacy_connectors.flatfile.errors import CopybookError
-from legacy_connectors.flatfile.model import Field, Usage, storage_size
 
 __all__ = ["assign_offsets"]
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from legacy_connectors.flatfile.codepages import code_page
-from legacy_connectors.flatfile.conditions import condition_matcher
-from legacy_connectors.flatfile.convert import is_text, raw_field_decoder
-from legacy_connectors.flatfile.dates import date_converter
+from legacy_connectors.flatfile.codec.codepages import code_page
+from legacy_connectors.flatfile.codec.conditions import condition_matcher
+from legacy_connectors.flatfile.codec.convert import is_text, raw_field_decoder
+from legacy_connectors.flatfile.codec.dates import date_converter
+from legacy_connectors.flatfile.codec.options import DecodeOptions
+from legacy_connectors.flatfile.copybook.model import Field
 from legacy_connectors.flatfile.errors import FieldDecodeError
-from legacy_connectors.flatfile.model import Field
-from legacy_connectors.flatfile.options import DecodeOptions
 
 __all__ = ["BadField", "RecordDecoder", "compile_decoder"]
 

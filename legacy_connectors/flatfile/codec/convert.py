@@ -7,13 +7,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from legacy_connectors.flatfile.codepages import CodePage, code_page
-from legacy_connectors.flatfile.dates import date_converter, date_to_number
-from legacy_connectors.flatfile.edited import format_edited, parse_edited
-from legacy_connectors.flatfile.errors import FieldDecodeError
-from legacy_connectors.flatfile.hfp import float_to_hfp, hfp_to_float
-from legacy_connectors.flatfile.model import Field, Usage
-from legacy_connectors.flatfile.numeric import (
+from legacy_connectors.flatfile.codec.codepages import CodePage, code_page
+from legacy_connectors.flatfile.codec.dates import date_converter, date_to_number
+from legacy_connectors.flatfile.codec.edited import format_edited, parse_edited
+from legacy_connectors.flatfile.codec.hfp import float_to_hfp, hfp_to_float
+from legacy_connectors.flatfile.codec.numeric import (
     Decoder,
     binary_decoder,
     encode_binary,
@@ -23,7 +21,9 @@ from legacy_connectors.flatfile.numeric import (
     unscaled,
     zoned_decoder,
 )
-from legacy_connectors.flatfile.options import DecodeOptions, TrimPolicy
+from legacy_connectors.flatfile.codec.options import DecodeOptions, TrimPolicy
+from legacy_connectors.flatfile.copybook.model import Field, Usage
+from legacy_connectors.flatfile.errors import FieldDecodeError
 
 __all__ = [
     "field_decoder",

@@ -1,0 +1,1 @@
+"""Stored files: record framing, loaded generations, the key index, trailers and readers."""
