@@ -26,6 +26,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from govgraph.departments import all_departments, department_problems
 from govgraph.logs import LogSettings
 from govgraph.outbox.worker import WorkerSettings
 from govgraph.resilience.policy import BreakerSettings, RetrySettings
@@ -85,15 +86,12 @@ class GatewaySettings(_Model):
     """Highest estimated cost of one operation (see ``cost_weights``)."""
     cost_weights: dict[str, int] = Field(
         default_factory=lambda: {
-            "tax": 10,
-            "benefits": 4,
-            "passports": 3,
-            "vehicles": 3,
-            "parking": 5,
+            **{d.source_name: d.cost for d in all_departments()},
             "index": 1,
         }
     )
-    """Cost of a field that reads a source, by source; other object fields cost 1."""
+    """Cost of a field that reads a source, by source (default: each department's declared
+    cost); other object fields cost 1."""
     list_size_estimate: int = Field(default=10, ge=1)
     """Items assumed in a list field that takes no page size, when estimating cost."""
     persisted_operations: Literal["off", "automatic", "allowlist"] = "automatic"
@@ -322,6 +320,7 @@ def settings_from_mapping(
         problems.extend(_format_errors(exc, model=Settings))
         settings = None
     if check_sources:
+        problems.extend(department_problems())
         for name, raw in (merged.get("sources") or {}).items():
             if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
                 continue

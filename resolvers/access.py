@@ -10,19 +10,11 @@ from resolvers.authz import check_group
 from resolvers.context import RequestContext
 from resolvers.errors import ApiError, Forbidden, InvalidInput
 from schema.access import AccessorRole, AccessRecord
-from schema.common import Department
+from schema.common import department_of
 
 __all__ = ["MAX_ACCESS_LOG", "LedgerUnavailable", "access_log"]
 
 MAX_ACCESS_LOG = 200
-
-_DEPARTMENTS = {
-    "tax": Department.TAX,
-    "benefits": Department.BENEFITS,
-    "passports": Department.PASSPORTS,
-    "vehicles": Department.VEHICLES,
-    "parking": Department.PARKING,
-}
 
 
 class LedgerUnavailable(ApiError):
@@ -38,7 +30,7 @@ def _record(rec: Any) -> AccessRecord:
         accessor=entry.actor,
         role=AccessorRole(entry.role.upper()),
         purpose=entry.purpose,
-        departments=[_DEPARTMENTS[s] for s in entry.sources if s in _DEPARTMENTS],
+        departments=[d for s in entry.sources if (d := department_of(s)) is not None],
         field_groups=list(entry.field_groups),
         request_id=entry.request_id,
     )

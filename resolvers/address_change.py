@@ -1,10 +1,11 @@
 """Tell us once: a change of address recorded in the outbox, then delivered to each department.
 
-The change and one delivery per department that holds the citizen (each tax and benefits
-record by NINO, each passport, each council that holds notices for a vehicle they keep) are
-written to the outbox in one transaction with the mutation's result; the delivery worker does
-the rest. A council that cannot be read just now is told anyway (its update changes only the
-citizen's vehicles' notices, so it is harmless where it holds none).
+The change and one delivery per department that holds the citizen and declares an
+address-change command (one per key, or one per council holding notices, as the declaration's
+``WriteCommand`` says) are written to the outbox in one transaction with the mutation's
+result; the delivery worker does the rest. A member of a source that cannot be read just now
+is told anyway (its update changes only the citizen's own records, so it is harmless where it
+holds none).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
+from govgraph.departments import all_departments
 from govgraph.outbox import NewDelivery, new_id
 from govgraph.outbox.types import AddressChange as ChangeRecord
 from legacy_connectors.base import PartialRecords
@@ -33,13 +35,7 @@ __all__ = ["address_change", "change_address", "normal_postcode", "reported_addr
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _COMMAND = "change_address"
-_DEPARTMENTS = {
-    "tax": "TAX",
-    "benefits": "BENEFITS",
-    "passports": "PASSPORTS",
-    "vehicles": "VEHICLES",
-    "parking": "PARKING",
-}
+_ENUM_VALUES = {d.source_name: d.enum_value for d in all_departments()}
 
 
 def normal_postcode(text: str) -> str | None:
@@ -88,15 +84,16 @@ def _accepts(ctx: RequestContext, source: str) -> bool:
     return _COMMAND in commands
 
 
-async def _councils(ctx: RequestContext, citizen_id: str) -> list[str]:
-    """Councils holding notices for the citizen's vehicles, and any that could not answer."""
+async def _groups(ctx: RequestContext, citizen_id: str, source: str, field: str) -> list[str]:
+    """Distinct values of ``field`` in the citizen's records of ``source`` (e.g. the councils
+    holding notices), and the members of the source that could not answer."""
     found: list[str] = []
-    for result in await fetch.load_source(ctx, citizen_id, "parking"):
+    for result in await fetch.load_source(ctx, citizen_id, source):
         rows = result.records if isinstance(result, PartialRecords) else result
         for row in rows if isinstance(rows, list) else [rows]:
-            authority = row.get("authority") if isinstance(row, dict) else None
-            if authority and authority not in found:
-                found.append(str(authority))
+            value = row.get(field) if isinstance(row, dict) else None
+            if value and value not in found:
+                found.append(str(value))
         if isinstance(result, PartialRecords):
             for error in result.errors:
                 member = (error.service or "").partition("/")[2]
@@ -106,6 +103,8 @@ async def _councils(ctx: RequestContext, citizen_id: str) -> list[str]:
 
 
 async def _plan(ctx: RequestContext, citizen_id: str, address: dict[str, Any]) -> list[NewDelivery]:
+    """One delivery per key (or per ``per`` value) of every declared department whose source
+    accepts the change-of-address command."""
     links = await ctx.links.load(citizen_id)
     planned: list[NewDelivery] = []
 
@@ -113,21 +112,25 @@ async def _plan(ctx: RequestContext, citizen_id: str, address: dict[str, Any]) -
         planned.append(
             NewDelivery(
                 id=new_id(),
-                department=_DEPARTMENTS.get(source, source.upper()),
+                department=_ENUM_VALUES.get(source, source.upper()),
                 source=source,
                 command=_COMMAND,
                 payload={**payload, "address": address, "keys": keys},
             )
         )
 
-    for source, field in (("tax", "nino"), ("benefits", "nino"), ("passports", "passport_number")):
-        if _accepts(ctx, source):
-            for key in links.get(source, []):
-                add(source, {field: key}, [key])
-    vrms = links.get("parking", [])
-    if vrms and _accepts(ctx, "parking"):
-        for council in await _councils(ctx, citizen_id):
-            add("parking", {"council": council, "vrms": list(vrms)}, list(vrms))
+    for department in all_departments():
+        source = department.source_name
+        command = next((w for w in department.writes if w.address_change), None)
+        keys = links.get(source, [])
+        if command is None or not keys or not _accepts(ctx, source):
+            continue
+        if not command.per:
+            for key in keys:
+                add(source, {command.key_field: key}, [key])
+            continue
+        for value in await _groups(ctx, citizen_id, source, command.per):
+            add(source, {command.per_field: value, command.key_field: list(keys)}, list(keys))
     return planned
 
 

@@ -24,6 +24,7 @@ from graphql import (
     is_abstract_type,
 )
 
+from govgraph.departments import VIEWS, Department, all_departments
 from resolvers.errors import ApiError, Forbidden, Unauthenticated
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "VALUE_TYPES",
     "FieldGroup",
     "analyst_types",
+    "camel",
     "check_citizen_access",
     "check_coordinate",
     "check_group",
@@ -58,21 +60,35 @@ class FieldGroup:
     """Roles that may read the group at all."""
 
 
+def camel(name: str) -> str:
+    """A snake_case field name as the schema spells it (``driving_licence`` ->
+    ``drivingLicence``)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _department_group(d: Department) -> FieldGroup:
+    policy = d.policy
+    return FieldGroup(policy.group, (d.source_name,), policy.confidence, policy.roles)
+
+
+def _view_groups(view: str) -> tuple[str, ...]:
+    return tuple(
+        d.policy.group for d in all_departments() if any(v == view for v, _, _ in d.item_kinds())
+    )
+
+
 GROUPS: dict[str, FieldGroup] = {
     g.name: g
     for g in (
         FieldGroup("identity", ("index",), "P1"),
-        FieldGroup("tax", ("tax",), "P2"),
-        FieldGroup("benefits", ("benefits",), "P2"),
-        FieldGroup("passport", ("passports",), "P1"),
-        FieldGroup("licensing", ("vehicles",), "P1"),
-        FieldGroup("parking", ("parking",), "P1"),
-        FieldGroup("property", ("property",), "P2"),
+        *(_department_group(d) for d in all_departments()),
         FieldGroup("access_log", (), "P1", frozenset({"citizen"})),
         FieldGroup("linkage", ("linkage",), "P1", frozenset({"caseworker"})),
     )
 }
-"""Field groups by name."""
+"""Field groups by name: the gateway's own, and one per declared department (its declared
+access policy, or the default: citizens and caseworkers, identity confidence P2)."""
 
 CITIZEN_FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "id": (),
@@ -80,30 +96,17 @@ CITIZEN_FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "dateOfBirth": ("identity",),
     "address": ("identity",),
     "departments": ("identity",),
-    "tax": ("tax",),
-    "benefits": ("benefits",),
-    "passport": ("passport",),
-    "drivingLicence": ("licensing",),
-    "vehicles": ("licensing",),
-    "parkingFines": ("parking",),
-    "applications": ("passport",),
-    "properties": ("property",),
-    "obligations": ("tax", "benefits", "parking"),
-    "entitlements": ("tax", "benefits"),
-    "documents": ("passport", "licensing"),
-    "tasks": ("tax", "passport", "licensing", "parking"),
+    **{camel(f): (d.policy.group,) for d in all_departments() for f in d.citizen_fields},
+    **{camel(view): _view_groups(view) for view in VIEWS},
     "accessLog": ("access_log",),
     "links": ("linkage",),
 }
-"""The groups each ``Citizen`` field reads; a field missing here is closed to everyone."""
+"""The groups each ``Citizen`` field reads (a department's fields its group; a view the groups
+of every department contributing to it); a field missing here is closed to everyone."""
 
 NODE_TYPE_GROUPS: dict[str, str | None] = {
     "Citizen": None,
-    "Passport": "passport",
-    "DrivingLicence": "licensing",
-    "Vehicle": "licensing",
-    "BenefitClaim": "benefits",
-    "PenaltyNotice": "parking",
+    **{t: d.policy.group for d in all_departments() for t in d.node_types},
 }
 """The group a ``node(id:)`` look-up reads, by the id's type (checked before the fetch)."""
 

@@ -138,7 +138,7 @@ async def applications(ctx: RequestContext, citizen_id: str) -> list[Application
                 Application(
                     kind=ApplicationKind.PASSPORT_RENEWAL,
                     reference=str(item.get("reference") or ""),
-                    department=Department.PASSPORTS,
+                    department=Department["PASSPORTS"],
                     received=as_date(item.get("received")),
                     status=str(item.get("status") or ""),
                 )

@@ -96,8 +96,8 @@ async def obligations(
         for p in tax.payments_due:
             items.append(
                 Obligation(
-                    kind=ObligationKind.TAX_PAYMENT,
-                    department=Department.TAX,
+                    kind=ObligationKind["TAX_PAYMENT"],
+                    department=Department["TAX"],
                     reference=p.reference,
                     description=p.description or "Tax payment",
                     amount=p.amount,
@@ -108,8 +108,8 @@ async def obligations(
         if n.amount_due.amount > 0:
             items.append(
                 Obligation(
-                    kind=ObligationKind.PENALTY_NOTICE,
-                    department=Department.PARKING,
+                    kind=ObligationKind["PENALTY_NOTICE"],
+                    department=Department["PARKING"],
                     reference=n.pcn,
                     description=f"Penalty charge: {n.contravention} ({n.authority})",
                     amount=n.amount_due,
@@ -120,8 +120,8 @@ async def obligations(
         if c.overpayment.amount > 0:
             items.append(
                 Obligation(
-                    kind=ObligationKind.BENEFIT_OVERPAYMENT,
-                    department=Department.BENEFITS,
+                    kind=ObligationKind["BENEFIT_OVERPAYMENT"],
+                    department=Department["BENEFITS"],
                     reference=c.reference,
                     description="Benefit overpayment to repay",
                     amount=c.overpayment,
@@ -144,8 +144,8 @@ async def entitlements(
         if c.status.value == "ACTIVE" and c.next_payment_date is not None:
             items.append(
                 Entitlement(
-                    kind=EntitlementKind.BENEFIT_PAYMENT,
-                    department=Department.BENEFITS,
+                    kind=EntitlementKind["BENEFIT_PAYMENT"],
+                    department=Department["BENEFITS"],
                     reference=c.reference,
                     description=f"Next {c.benefit.value.replace('_', ' ').lower()} payment",
                     amount=c.award_amount,
@@ -155,8 +155,8 @@ async def entitlements(
     if tax is not None and tax.refund_due.amount > Decimal("0"):
         items.append(
             Entitlement(
-                kind=EntitlementKind.TAX_REFUND,
-                department=Department.TAX,
+                kind=EntitlementKind["TAX_REFUND"],
+                department=Department["TAX"],
                 reference="tax-refund",
                 description="Tax refund",
                 amount=tax.refund_due,
@@ -191,8 +191,8 @@ async def documents(ctx: RequestContext, cid: str, path: list[str | int] | None)
     if passport is not None:
         items.append(
             _document(
-                DocumentKind.PASSPORT,
-                Department.PASSPORTS,
+                DocumentKind["PASSPORT"],
+                Department["PASSPORTS"],
                 passport.number,
                 passport.expiry_date,
                 today,
@@ -201,8 +201,8 @@ async def documents(ctx: RequestContext, cid: str, path: list[str | int] | None)
     if licence is not None:
         items.append(
             _document(
-                DocumentKind.DRIVING_LICENCE,
-                Department.VEHICLES,
+                DocumentKind["DRIVING_LICENCE"],
+                Department["VEHICLES"],
                 licence.number,
                 licence.expiry_date,
                 today,
@@ -211,11 +211,17 @@ async def documents(ctx: RequestContext, cid: str, path: list[str | int] | None)
     for v in vehicles or []:
         items.append(
             _document(
-                DocumentKind.VEHICLE_TAX, Department.VEHICLES, v.registration, v.tax_expiry, today
+                DocumentKind["VEHICLE_TAX"],
+                Department["VEHICLES"],
+                v.registration,
+                v.tax_expiry,
+                today,
             )
         )
         items.append(
-            _document(DocumentKind.MOT, Department.VEHICLES, v.registration, v.mot_expiry, today)
+            _document(
+                DocumentKind["MOT"], Department["VEHICLES"], v.registration, v.mot_expiry, today
+            )
         )
     items.sort(key=lambda d: (d.expiry_date is None, d.expiry_date or date.max))
     return items
@@ -239,8 +245,8 @@ async def tasks(ctx: RequestContext, cid: str, path: list[str | int] | None) -> 
     if passport is not None and _within(passport.expiry_date, today, _RENEW_PASSPORT_DAYS):
         items.append(
             Task(
-                kind=TaskKind.RENEW_PASSPORT,
-                department=Department.PASSPORTS,
+                kind=TaskKind["RENEW_PASSPORT"],
+                department=Department["PASSPORTS"],
                 title="Renew your passport",
                 reference=passport.number,
                 due_date=passport.expiry_date,
@@ -249,8 +255,8 @@ async def tasks(ctx: RequestContext, cid: str, path: list[str | int] | None) -> 
     if licence is not None and _within(licence.expiry_date, today, _RENEW_LICENCE_DAYS):
         items.append(
             Task(
-                kind=TaskKind.RENEW_LICENCE,
-                department=Department.VEHICLES,
+                kind=TaskKind["RENEW_LICENCE"],
+                department=Department["VEHICLES"],
                 title="Renew your driving licence photocard",
                 reference=licence.number,
                 due_date=licence.expiry_date,
@@ -260,8 +266,8 @@ async def tasks(ctx: RequestContext, cid: str, path: list[str | int] | None) -> 
         if _within(v.tax_expiry, today, _VEHICLE_REMINDER_DAYS):
             items.append(
                 Task(
-                    kind=TaskKind.TAX_VEHICLE,
-                    department=Department.VEHICLES,
+                    kind=TaskKind["TAX_VEHICLE"],
+                    department=Department["VEHICLES"],
                     title=f"Tax vehicle {v.registration}",
                     reference=v.registration,
                     due_date=v.tax_expiry,
@@ -270,8 +276,8 @@ async def tasks(ctx: RequestContext, cid: str, path: list[str | int] | None) -> 
         if _within(v.mot_expiry, today, _VEHICLE_REMINDER_DAYS):
             items.append(
                 Task(
-                    kind=TaskKind.BOOK_MOT,
-                    department=Department.VEHICLES,
+                    kind=TaskKind["BOOK_MOT"],
+                    department=Department["VEHICLES"],
                     title=f"Book an MOT for {v.registration}",
                     reference=v.registration,
                     due_date=v.mot_expiry,
@@ -288,8 +294,8 @@ async def tasks(ctx: RequestContext, cid: str, path: list[str | int] | None) -> 
             )
             items.append(
                 Task(
-                    kind=TaskKind.PAY_PENALTY,
-                    department=Department.PARKING,
+                    kind=TaskKind["PAY_PENALTY"],
+                    department=Department["PARKING"],
                     title=title,
                     reference=n.pcn,
                     due_date=penalty_due_date(n, today),
@@ -300,8 +306,8 @@ async def tasks(ctx: RequestContext, cid: str, path: list[str | int] | None) -> 
             if _within(p.due_date, today, _TAX_REMINDER_DAYS):
                 items.append(
                     Task(
-                        kind=TaskKind.PAY_TAX,
-                        department=Department.TAX,
+                        kind=TaskKind["PAY_TAX"],
+                        department=Department["TAX"],
                         title=f"Pay {p.amount.formatted()} tax",
                         reference=p.reference,
                         due_date=p.due_date,
@@ -311,8 +317,8 @@ async def tasks(ctx: RequestContext, cid: str, path: list[str | int] | None) -> 
             deadline = date(today.year + (1 if today.month > 1 else 0), 1, 31)
             items.append(
                 Task(
-                    kind=TaskKind.FILE_TAX_RETURN,
-                    department=Department.TAX,
+                    kind=TaskKind["FILE_TAX_RETURN"],
+                    department=Department["TAX"],
                     title="File your self-assessment tax return",
                     reference="self-assessment",
                     due_date=deadline,

@@ -15,7 +15,7 @@ from resolvers import property as land
 from resolvers.access import access_log as read_access_log
 from resolvers.ids import encode_id
 from schema.access import AccessRecord
-from schema.common import Address, Department, Node, PageInfo, PersonName
+from schema.common import DEPARTMENT_BY_SOURCE, Address, Department, Node, PageInfo, PersonName
 from schema.departments import (
     BenefitClaim,
     DrivingLicence,
@@ -30,14 +30,6 @@ from schema.views import Document, Entitlement, Obligation, Task
 from schema.writes import Application
 
 __all__ = ["Citizen", "CitizenConnection", "CitizenEdge"]
-
-_DEPARTMENTS = {
-    "tax": Department.TAX,
-    "benefits": Department.BENEFITS,
-    "passports": Department.PASSPORTS,
-    "vehicles": Department.VEHICLES,
-    "parking": Department.PARKING,
-}
 
 
 @strawberry.type(
@@ -88,7 +80,7 @@ class Citizen(Node):
     @strawberry.field(description="Which parts of government hold records about the citizen.")
     async def departments(self, info: Info) -> list[Department]:
         links = await info.context.links.load(self.citizen_id)
-        return [dept for source, dept in _DEPARTMENTS.items() if links.get(source)]
+        return [dept for source, dept in DEPARTMENT_BY_SOURCE.items() if links.get(source)]
 
     @strawberry.field(
         description="How each department's record was linked to the citizen: department, "

@@ -4,19 +4,51 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import strawberry
 
-__all__ = ["Address", "Department", "Money", "Node", "PageInfo", "PersonName"]
+from govgraph.departments import all_departments
+
+__all__ = [
+    "DEPARTMENT_BY_SOURCE",
+    "Address",
+    "Department",
+    "Money",
+    "Node",
+    "PageInfo",
+    "PersonName",
+    "department_of",
+]
 
 
-@strawberry.enum(description="A part of government that holds records about citizens.")
-class Department(Enum):
-    TAX = strawberry.enum_value("TAX", description="Revenue and customs.")
-    BENEFITS = strawberry.enum_value("BENEFITS", description="Work and pensions.")
-    PASSPORTS = strawberry.enum_value("PASSPORTS", description="The passport office.")
-    VEHICLES = strawberry.enum_value("VEHICLES", description="Driver and vehicle licensing.")
-    PARKING = strawberry.enum_value("PARKING", description="Local councils' parking services.")
+if TYPE_CHECKING:
+
+    class Department(Enum):
+        """A part of government (one value per declared department)."""
+
+else:
+    Department = strawberry.enum(
+        Enum(
+            "Department",
+            {
+                d.enum_value: strawberry.enum_value(d.enum_value, description=d.description)
+                for d in all_departments()
+            },
+        ),
+        description="A part of government that holds records about citizens (one value per "
+        "declared department).",
+    )
+
+DEPARTMENT_BY_SOURCE: dict[str, Department] = {
+    d.source_name: Department[d.enum_value] for d in all_departments()
+}
+"""Each declared department's enum value, by the name of the source that serves it."""
+
+
+def department_of(source: str) -> Department | None:
+    """The department a source serves (``None`` for any other source, e.g. ``index``)."""
+    return DEPARTMENT_BY_SOURCE.get(source)
 
 
 @strawberry.interface(description="An object with a globally unique, opaque id.")

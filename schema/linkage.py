@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from resolvers import linkage as rl
 from resolvers.ids import encode_id
-from schema.common import Department, PageInfo
+from schema.common import Department, PageInfo, department_of
 
 __all__ = [
     "CitizenLink",
@@ -29,19 +29,6 @@ __all__ = [
     "department_of",
     "link_review_page",
 ]
-
-_DEPARTMENTS = {
-    "tax": Department.TAX,
-    "benefits": Department.BENEFITS,
-    "passports": Department.PASSPORTS,
-    "vehicles": Department.VEHICLES,
-    "parking": Department.PARKING,
-}
-
-
-def department_of(source: str) -> Department | None:
-    """The department a linkage source belongs to (``None`` for any other source)."""
-    return _DEPARTMENTS.get(source)
 
 
 def _utc(value: datetime) -> datetime:

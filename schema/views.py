@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
+from govgraph.departments import all_departments
 from schema.common import Department, Money
 
 __all__ = [
@@ -21,13 +23,41 @@ __all__ = [
 ]
 
 
-@strawberry.enum(description="Kind of money the citizen owes.")
-class ObligationKind(Enum):
-    TAX_PAYMENT = strawberry.enum_value("TAX_PAYMENT", description="A tax payment due.")
-    PENALTY_NOTICE = strawberry.enum_value("PENALTY_NOTICE", description="An unpaid penalty.")
-    BENEFIT_OVERPAYMENT = strawberry.enum_value(
-        "BENEFIT_OVERPAYMENT", description="Benefit paid in error that must be repaid."
+def _kinds(name: str, view: str, description: str) -> Any:
+    """The kinds of items in ``view``, as every declared department names them."""
+    values = {
+        kind: strawberry.enum_value(kind, description=text)
+        for d in all_departments()
+        for v, kind, text in d.item_kinds()
+        if v == view
+    }
+    members: Any = Enum(name, values)  # type: ignore[misc]
+    return strawberry.enum(members, description=description)
+
+
+if TYPE_CHECKING:
+
+    class ObligationKind(Enum):
+        """Kind of money the citizen owes."""
+
+    class EntitlementKind(Enum):
+        """Kind of money the citizen is owed."""
+
+    class DocumentKind(Enum):
+        """Kind of document or certificate with an expiry date."""
+
+    class TaskKind(Enum):
+        """Kind of action the citizen should take."""
+
+else:
+    ObligationKind = _kinds("ObligationKind", "obligations", "Kind of money the citizen owes.")
+    EntitlementKind = _kinds(
+        "EntitlementKind", "entitlements", "Kind of money the citizen is owed."
     )
+    DocumentKind = _kinds(
+        "DocumentKind", "documents", "Kind of document or certificate with an expiry date."
+    )
+    TaskKind = _kinds("TaskKind", "tasks", "Kind of action the citizen should take.")
 
 
 @strawberry.type(description="Something the citizen owes, to any part of government.")
@@ -40,12 +70,6 @@ class Obligation:
     due_date: date | None = strawberry.field(description="When it is due, if there is a date.")
 
 
-@strawberry.enum(description="Kind of money the citizen is owed.")
-class EntitlementKind(Enum):
-    BENEFIT_PAYMENT = strawberry.enum_value("BENEFIT_PAYMENT", description="Next benefit payment.")
-    TAX_REFUND = strawberry.enum_value("TAX_REFUND", description="Tax to be repaid.")
-
-
 @strawberry.type(description="Money the citizen is owed, by any part of government.")
 class Entitlement:
     kind: EntitlementKind = strawberry.field(description="What sort of payment it is.")
@@ -54,14 +78,6 @@ class Entitlement:
     description: str = strawberry.field(description="A plain-language description.")
     amount: Money = strawberry.field(description="Amount to be paid.")
     expected_on: date | None = strawberry.field(description="When it is expected, if known.")
-
-
-@strawberry.enum(description="Kind of document or certificate with an expiry date.")
-class DocumentKind(Enum):
-    PASSPORT = strawberry.enum_value("PASSPORT", description="Passport.")
-    DRIVING_LICENCE = strawberry.enum_value("DRIVING_LICENCE", description="Licence photocard.")
-    VEHICLE_TAX = strawberry.enum_value("VEHICLE_TAX", description="Vehicle tax.")
-    MOT = strawberry.enum_value("MOT", description="MOT test certificate.")
 
 
 @strawberry.type(description="A document or certificate the citizen holds, with its expiry.")
@@ -73,17 +89,6 @@ class Document:
     days_until_expiry: int | None = strawberry.field(
         description="Days from today to expiry; negative once expired."
     )
-
-
-@strawberry.enum(description="Kind of action the citizen should take.")
-class TaskKind(Enum):
-    RENEW_PASSPORT = strawberry.enum_value("RENEW_PASSPORT", description="Renew the passport.")
-    RENEW_LICENCE = strawberry.enum_value("RENEW_LICENCE", description="Renew the photocard.")
-    TAX_VEHICLE = strawberry.enum_value("TAX_VEHICLE", description="Tax a vehicle.")
-    BOOK_MOT = strawberry.enum_value("BOOK_MOT", description="Book an MOT test.")
-    PAY_PENALTY = strawberry.enum_value("PAY_PENALTY", description="Pay a penalty notice.")
-    PAY_TAX = strawberry.enum_value("PAY_TAX", description="Pay tax due.")
-    FILE_TAX_RETURN = strawberry.enum_value("FILE_TAX_RETURN", description="File a tax return.")
 
 
 @strawberry.type(description="Something the citizen should do next, across government.")

@@ -1,0 +1,59 @@
+"""Departments as declarations: who each one is, where its records are, how they join a citizen.
+
+The service layer's vocabulary of departments (:class:`Department` and its parts), the registry
+that finds them (built-ins, then the ``govgraph.departments`` entry points) and the checks of a
+set of declarations. Nothing here imports the API layer or the server.
+"""
+
+from __future__ import annotations
+
+from govgraph.departments.identifiers import BUILTIN_IDENTIFIERS, Identifier
+from govgraph.departments.model import (
+    VIEWS,
+    AccessPolicy,
+    CitizenField,
+    Department,
+    EnumType,
+    FieldSpec,
+    IdentityMapping,
+    Item,
+    ItemRule,
+    Level,
+    RecordType,
+    StatisticsSpec,
+    WriteCommand,
+)
+from govgraph.departments.paths import first_at, values_at
+from govgraph.departments.registry import (
+    ENTRY_POINT_GROUP,
+    all_departments,
+    department_problems,
+    departments,
+)
+from govgraph.departments.validate import DepartmentError, check_departments
+
+__all__ = [
+    "BUILTIN_IDENTIFIERS",
+    "ENTRY_POINT_GROUP",
+    "VIEWS",
+    "AccessPolicy",
+    "CitizenField",
+    "Department",
+    "DepartmentError",
+    "EnumType",
+    "FieldSpec",
+    "Identifier",
+    "IdentityMapping",
+    "Item",
+    "ItemRule",
+    "Level",
+    "RecordType",
+    "StatisticsSpec",
+    "WriteCommand",
+    "all_departments",
+    "check_departments",
+    "department_problems",
+    "departments",
+    "first_at",
+    "values_at",
+]

@@ -1,0 +1,1 @@
+"""The built-in departments, one module each, declared like any other."""
