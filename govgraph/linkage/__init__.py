@@ -9,7 +9,6 @@ result against the generator's truth.
 
 from __future__ import annotations
 
-from govgraph.linkage.clusters import SOURCE_TRUST
 from govgraph.linkage.evaluate import Evaluation, PairQuality, evaluate
 from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
@@ -18,7 +17,6 @@ from govgraph.linkage.run import MODEL_VERSION, link
 
 __all__ = [
     "MODEL_VERSION",
-    "SOURCE_TRUST",
     "Evaluation",
     "FSModel",
     "Identity",

@@ -1,7 +1,9 @@
 """Nodes to link and the candidate pairs among them.
 
-A *node* is what one person has at most one of: a NINO (the ``tax`` record and the ``benefits``
-claims that share it, joined by the exact NINO rule), a passport, or a driving licence.
+A *node* is what one person has at most one of: one value of the identifier a department's
+records are keyed by (a NINO, shared by every department keyed by NINO and joined by that
+exact rule; a passport number; a driving licence number; ...). The node *kinds* are those
+identifiers, numbered in the order the departments are declared.
 Candidates are pairs of nodes of different kinds that share the blocking key: the date of birth
 with day and month unordered (so swaps meet). Each candidate carries its best comparison vector
 over the nodes' identity variants (a NINO node has one per source when they differ).
@@ -14,7 +16,7 @@ repeatable) is compared in full and counted ``VETO_SAMPLE`` times, to fit the mo
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from govgraph.linkage.compare import Pattern, compare, conflict, vetoed
@@ -22,8 +24,6 @@ from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
 
 __all__ = [
-    "KINDS",
-    "SOURCE_KIND",
     "VETO_SAMPLE",
     "Candidate",
     "Node",
@@ -31,17 +31,17 @@ __all__ = [
     "candidates",
 ]
 
-KINDS = ("nino", "passport", "licence")
-SOURCE_KIND = {"tax": 0, "benefits": 0, "passports": 1, "vehicles": 2}
-"""Which node kind each identity-bearing source's records belong to."""
 VETO_SAMPLE = 10
 
 
 @dataclass(slots=True)
 class Node:
-    """One NINO, passport or licence: its source keys and its identity variants."""
+    """One identifier value (a NINO, passport, licence, ...): its source keys and its identity
+    variants."""
 
     kind: int
+    name: str
+    """The identifier's name (``nino``)."""
     members: list[tuple[str, str]] = field(default_factory=list)
     variants: list[Identity] = field(default_factory=list)
 
@@ -73,14 +73,15 @@ def _signature(i: Identity) -> tuple[object, ...]:
     return (i.sn, i.gn, i.mids, i.date_of_birth, i.sex, i.pc, i.line1, i.licence_number)
 
 
-def build_nodes(identities: Iterable[Identity]) -> list[Node]:
-    """Group identities into nodes: one per NINO (tax and benefits), passport and licence."""
+def build_nodes(identities: Iterable[Identity], kinds: Mapping[str, tuple[int, str]]) -> list[Node]:
+    """Group identities into nodes: one per value of each source's key identifier (``kinds``
+    gives, per source, the kind's number and identifier name)."""
     by_key: dict[tuple[int, str], Node] = {}
     for identity in identities:
-        kind = SOURCE_KIND[identity.source]
+        kind, name = kinds[identity.source]
         node = by_key.get((kind, identity.key))
         if node is None:
-            node = by_key[(kind, identity.key)] = Node(kind)
+            node = by_key[(kind, identity.key)] = Node(kind, name)
         node.add(identity)
     return sorted(by_key.values(), key=lambda n: (n.kind, n.members[0]))
 

@@ -1,29 +1,21 @@
 """Turn decided node clusters into citizens' members: each source key with its method and score.
 
 Within a cluster the most trusted node is the root; every other node's keys carry the method
-and score of the edge that reached it (breadth first from the root). Parking keys (VRMs) join
-the cluster of the licence whose vehicles list them.
+and score of the edge that reached it (breadth first from the root). Attached records (e.g.
+notices by VRM) join the cluster of the node whose records carry their identifier.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from govgraph.linkage.candidates import Node
 from govgraph.linkage.decide import Edge, Outcome
 from govgraph.linkage.identity import Identity
 
-__all__ = ["SOURCE_TRUST", "Cluster", "Member", "build_clusters"]
-
-SOURCE_TRUST = ("passports", "tax", "vehicles", "benefits")
-"""Sources in the order their identity is trusted for a citizen's display profile."""
-_ROOT_METHOD = {
-    "tax": "exact:nino",
-    "benefits": "exact:nino",
-    "passports": "exact:passport",
-    "vehicles": "exact:licence",
-}
+__all__ = ["Cluster", "Member", "build_clusters"]
 
 
 @dataclass(slots=True)
@@ -45,35 +37,35 @@ class Cluster:
     nodes: list[int] = field(default_factory=list)
 
 
-_TRUST = {source: rank for rank, source in enumerate(SOURCE_TRUST)}
+_UNRANKED = 1_000_000
 
 
-def _trust(source: str) -> int:
-    return _TRUST.get(source, len(SOURCE_TRUST))
-
-
-def _profile(nodes: list[Node], members: list[int]) -> Identity | None:
+def _profile(nodes: list[Node], members: list[int], trust: Mapping[str, int]) -> Identity | None:
     variants = [v for i in members for v in nodes[i].variants]
-    return min(variants, key=lambda v: _trust(v.source)) if variants else None
+    return min(variants, key=lambda v: trust.get(v.source, _UNRANKED)) if variants else None
 
 
-def _node_trust(node: Node) -> int:
-    return min(_TRUST.get(source, len(SOURCE_TRUST)) for source, _ in node.members)
+def _node_trust(node: Node, trust: Mapping[str, int]) -> int:
+    return min(trust.get(source, _UNRANKED) for source, _ in node.members)
 
 
 def build_clusters(
-    nodes: list[Node], outcome: Outcome, parking: dict[int, list[str]]
+    nodes: list[Node],
+    outcome: Outcome,
+    attached: Mapping[int, list[tuple[str, str, str]]],
+    trust: Mapping[str, int],
 ) -> list[Cluster]:
-    """One :class:`Cluster` per node cluster, with parking keys attached by licence node."""
+    """One :class:`Cluster` per node cluster, with attached (source, key, identifier) records
+    by node; ``trust`` ranks sources for the display profile and the root (lowest first)."""
     adjacency: dict[int, list[tuple[int, Edge]]] = defaultdict(list)
     for e in outcome.links:
         adjacency[e.a].append((e.b, e))
         adjacency[e.b].append((e.a, e))
     clusters: list[Cluster] = []
-    trust = [_node_trust(node) for node in nodes]
+    ranks = [_node_trust(node, trust) for node in nodes]
     for group in outcome.clusters:
-        root = min(group, key=lambda i: (trust[i], i))
-        cluster = Cluster(profile=_profile(nodes, group), nodes=group)
+        root = min(group, key=lambda i: (ranks[i], i))
+        cluster = Cluster(profile=_profile(nodes, group, trust), nodes=group)
         reached: dict[int, Edge | None] = {root: None}
         queue = deque([root])
         while queue:
@@ -82,15 +74,15 @@ def build_clusters(
                 if j not in reached:
                     reached[j] = edge
                     queue.append(j)
-        for i in sorted(reached, key=lambda i: (trust[i], i)):
+        for i in sorted(reached, key=lambda i: (ranks[i], i)):
             via = reached[i]
             for n, (source, key) in enumerate(nodes[i].members):
                 if via is None or n > 0:
-                    cluster.members.append(Member(source, key, _ROOT_METHOD[source], 1.0))
+                    cluster.members.append(Member(source, key, f"exact:{nodes[i].name}", 1.0))
                 else:
                     score = 1.0 if via.method.startswith("exact:") else via.probability
                     cluster.members.append(Member(source, key, via.method, round(score, 6)))
-            for vrm_key in parking.get(i, ()):
-                cluster.members.append(Member("parking", vrm_key, "exact:vrm", 1.0))
+            for source, key, identifier in attached.get(i, ()):
+                cluster.members.append(Member(source, key, f"exact:{identifier}", 1.0))
         clusters.append(cluster)
     return clusters

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from govgraph.linkage.candidates import KINDS, Candidate, Node
+from govgraph.linkage.candidates import Candidate, Node
 from govgraph.linkage.compare import conflict
 from govgraph.linkage.model import FSModel
 
@@ -70,7 +70,8 @@ class _Clusters:
         kinds = {self.nodes[i].kind for i in left}
         clash = kinds & {self.nodes[i].kind for i in right}
         if clash:
-            return f"would give one citizen two {KINDS[min(clash)]} records"
+            name = next(self.nodes[i].name for i in left if self.nodes[i].kind == min(clash))
+            return f"would give one citizen two {name} records"
         for i in left:
             for j in right:
                 for x in self.nodes[i].variants:
@@ -122,7 +123,7 @@ def decide(nodes: list[Node], found: list[Candidate], model: FSModel) -> Outcome
     linkable: list[Edge] = []
     for k, e in enumerate(edges):
         if k in ambiguous:
-            e.reason = f"another {KINDS[nodes[e.b].kind]} candidate scores within {GAP_BITS:g} bits"
+            e.reason = f"another {nodes[e.b].name} candidate scores within {GAP_BITS:g} bits"
             out.reviews.append(e)
         elif e.probability >= P_LINK:
             linkable.append(e)

@@ -5,6 +5,11 @@ For each pair of sources, a *pair* is two keys (one in each) that belong to one 
 recall the share of true pairs the index has. Ambiguous counts are open reviews by the pair
 of sources they concern. ``split`` counts people whose keys are spread over several citizens,
 ``merged`` citizens holding keys of several people.
+
+The truth is ``truth.jsonl`` (one row per person: ``pid`` and each source's key or keys) and any
+``truth.*.jsonl`` beside it (rows of ``pid`` and further sources' keys, e.g. written by the
+generator of an added department's data). Sources are compared in the order the departments
+are declared, then any others.
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from govgraph.departments import all_departments
 from govgraph.index import CitizenIndex
 
 __all__ = ["Evaluation", "PairQuality", "evaluate"]
 
-SOURCES = ("tax", "benefits", "passports", "vehicles", "parking")
+_NOT_SOURCES = frozenset({"pid", "twin_of"})
 
 
 @dataclass(slots=True)
@@ -108,26 +114,36 @@ def _pairs(groups: list[dict[str, list[str]]], s1: str, s2: str) -> set[tuple[st
     return {(a, b) for g in groups for a in g.get(s1, ()) for b in g.get(s2, ())}
 
 
-def _truth(path: Path) -> list[dict[str, list[str]]]:
-    people: list[dict[str, list[str]]] = []
+def _rows(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            people.append(
-                {
-                    s: ([row[s]] if isinstance(row[s], str) else list(row[s]))
-                    for s in SOURCES
-                    if s in row
-                }
-            )
-    return people
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _truth(path: Path) -> tuple[list[dict[str, list[str]]], list[str]]:
+    """Each person's keys by source, and the sources in order."""
+    extra: dict[Any, dict[str, Any]] = defaultdict(dict)
+    for more in sorted(path.parent.glob(f"{path.stem}.*{path.suffix}")):
+        for row in _rows(more):
+            extra[row.get("pid")].update(row)
+    people: list[dict[str, list[str]]] = []
+    seen: set[str] = set()
+    for row in _rows(path):
+        row = {**row, **extra.get(row.get("pid"), {})}
+        keys = {
+            s: ([v] if isinstance(v, str) else list(v))
+            for s, v in row.items()
+            if s not in _NOT_SOURCES
+        }
+        seen.update(keys)
+        people.append(keys)
+    declared = [d.source_name for d in all_departments()]
+    order = [s for s in declared if s in seen] + sorted(seen - set(declared))
+    return people, order
 
 
 async def evaluate(index: CitizenIndex, truth_path: Path) -> Evaluation:
     """Compare the index's active links with ``truth_path`` (one JSON object per person)."""
-    people = _truth(truth_path)
+    people, sources = _truth(truth_path)
     by_citizen: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for link in await index.all_links():
         if link.status == "active":
@@ -144,7 +160,7 @@ async def evaluate(index: CitizenIndex, truth_path: Path) -> Evaluation:
         after = batch[-1].id or after + len(batch)
     result = Evaluation(people=len(people), citizens=len(citizens))
     result.ambiguous = sum(ambiguous.values())
-    for s1, s2 in combinations(SOURCES, 2):
+    for s1, s2 in combinations(sources, 2):
         truth = _pairs(people, s1, s2)
         predicted = _pairs(citizens, s1, s2)
         if not truth and not predicted:

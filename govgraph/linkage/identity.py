@@ -58,7 +58,8 @@ class Identity:
     address_lines: tuple[str, ...]
     town: str
     licence_number: str = ""
-    vrms: tuple[str, ...] = ()
+    held: tuple[tuple[str, str], ...] = ()
+    """Other identifiers the record carries, as (identifier, normalised value) pairs."""
     sn: str = field(init=False)
     gn: str = field(init=False)
     forms: frozenset[str] = field(init=False)

@@ -19,15 +19,20 @@ class LinkReport:
     errors: dict[str, str] = field(default_factory=dict)
     """Sources that could not be read (their existing links were left as they were)."""
     ignored_sources: list[str] = field(default_factory=list)
-    """Configured sources whose records linkage does not know how to read."""
+    """Configured sources that no declared department is served by."""
+    unlinked: list[str] = field(default_factory=list)
+    """Declared departments (with a configured source) that declare no identity mapping, so
+    their records are linked by caseworkers only."""
     nodes: int = 0
     candidate_pairs: int = 0
     linked_exact: int = 0
     linked_probabilistic: int = 0
     rejected: int = 0
     reviews: int = 0
-    parking_linked: int = 0
-    parking_unmatched: int = 0
+    attached: dict[str, int] = field(default_factory=dict)
+    """Per source linking by another's identifier (``attach_by``): records attached."""
+    unattached: dict[str, int] = field(default_factory=dict)
+    """Per such source: records whose identifier no citizen holds."""
     citizens: dict[str, int] = field(default_factory=dict)
     links: dict[str, int] = field(default_factory=dict)
     model: dict[str, Any] = field(default_factory=dict)
@@ -47,8 +52,9 @@ class LinkReport:
             "linked_probabilistic": self.linked_probabilistic,
             "rejected": self.rejected,
             "reviews": self.reviews,
-            "parking_linked": self.parking_linked,
-            "parking_unmatched": self.parking_unmatched,
+            "attached": self.attached,
+            "unattached": self.unattached,
+            "unlinked": self.unlinked,
             "citizens": self.citizens,
             "links": self.links,
             "model": self.model,
@@ -66,9 +72,12 @@ class LinkReport:
             "citizens: " + ", ".join(f"{k} {v}" for k, v in sorted(self.citizens.items())),
             "links: " + ", ".join(f"{k} {v}" for k, v in sorted(self.links.items())),
         ]
-        if self.parking_linked or self.parking_unmatched:
+        for source in sorted(set(self.attached) | set(self.unattached)):
             lines.append(
-                f"parking: {self.parking_linked} VRMs linked, {self.parking_unmatched} unmatched"
+                f"{source}: {self.attached.get(source, 0)} attached by identifier, "
+                f"{self.unattached.get(source, 0)} unmatched"
             )
+        if self.unlinked:
+            lines.append("not linked (no identity mapping declared): " + ", ".join(self.unlinked))
         lines += [f"error: {name}: {message}" for name, message in self.errors.items()]
         return "\n".join(lines)

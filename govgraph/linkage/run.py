@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from govgraph.departments import Department, all_departments
 from govgraph.index import CitizenIndex, CitizenProfile, IndexChanges, Link, Review
 from govgraph.linkage.assign import assign
 from govgraph.linkage.candidates import Node, build_nodes, candidates
@@ -18,7 +19,7 @@ from govgraph.linkage.decide import decide
 from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
 from govgraph.linkage.report import LinkReport
-from govgraph.linkage.sources import MAPPERS, ParkingNotice, map_parking
+from govgraph.linkage.sources import Attachment, RecordMapper, mappers
 from legacy_connectors.base import Connector
 from legacy_connectors.errors import LegacyError
 
@@ -34,35 +35,37 @@ _PROFILE_CHUNK = 5000
 @dataclass(slots=True)
 class _Scanned:
     identities: list[Identity] = field(default_factory=list)
-    notices: list[ParkingNotice] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
     ok: set[str] = field(default_factory=set)
+    kinds: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Per identity-bearing source: its node kind's number and identifier name."""
+    trust: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class _SourceScan:
     identities: list[Identity] = field(default_factory=list)
-    notices: list[ParkingNotice] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
     records: int = 0
     skipped: int = 0
     error: str | None = None
 
 
-async def _scan_one(name: str, connector: Connector, batch_size: int) -> _SourceScan:
+async def _scan_one(mapper: RecordMapper, connector: Connector, batch_size: int) -> _SourceScan:
     out = _SourceScan()
-    mapper = MAPPERS.get(name)
     try:
         async for batch in connector.scan(batch_size):
             out.records += len(batch)
             for key, record in batch:
-                if mapper is None:
-                    notice = map_parking(key, record)
-                    if notice is None:
+                if mapper.attaches:
+                    attachment = mapper.attachment(key, record)
+                    if attachment is None:
                         out.skipped += 1
                     else:
-                        out.notices.append(notice)
+                        out.attachments.append(attachment)
                     continue
-                identity = mapper(key, record)
-                if identity is None or identity.date_of_birth is None:
+                identity = mapper.identity(key, record)
+                if identity is None:
                     out.skipped += 1
                 else:
                     out.identities.append(identity)
@@ -73,57 +76,73 @@ async def _scan_one(name: str, connector: Connector, batch_size: int) -> _Source
     return out
 
 
+def _kinds(declared: tuple[Department, ...]) -> dict[str, tuple[int, str]]:
+    """Node kind per identity-bearing source: its key identifier, numbered in declared order."""
+    numbers: dict[str, int] = {}
+    out: dict[str, tuple[int, str]] = {}
+    for d in declared:
+        if d.identity is None or d.identity.attach_by is not None:
+            continue
+        number = numbers.setdefault(d.identity.key, len(numbers))
+        out[d.source_name] = (number, d.identity.key)
+    return out
+
+
 async def _scan(
-    connectors: Mapping[str, Connector], batch_size: int, report: LinkReport
+    connectors: Mapping[str, Connector],
+    batch_size: int,
+    report: LinkReport,
+    declared: tuple[Department, ...],
 ) -> _Scanned:
-    """Scan every known source concurrently; a failed source contributes nothing."""
-    names = [n for n in connectors if n in MAPPERS or n == "parking"]
-    report.ignored_sources += [n for n in connectors if n not in names]
-    results = await asyncio.gather(*(_scan_one(n, connectors[n], batch_size) for n in names))
-    out = _Scanned()
+    """Scan every declared department's source concurrently; a failed source contributes
+    nothing. Sources no department declares are listed as ignored, departments without an
+    identity mapping as unlinked."""
+    by_source = mappers(declared)
+    served = {d.source_name for d in declared}
+    report.unlinked += [
+        d.id for d in declared if d.identity is None and d.source_name in connectors
+    ]
+    names = [n for n in connectors if n in by_source]
+    report.ignored_sources += [n for n in connectors if n not in served]
+    results = await asyncio.gather(
+        *(_scan_one(by_source[n], connectors[n], batch_size) for n in names)
+    )
+    out = _Scanned(kinds=_kinds(declared))
+    out.trust = {d.source_name: d.identity.trust for d in declared if d.identity is not None}
     for name, result in zip(names, results, strict=True):
         if result.error is not None:
             report.errors[name] = result.error
             continue
         out.identities += result.identities
-        out.notices += result.notices
+        out.attachments += result.attachments
         out.ok.add(name)
         report.sources[name] = {"records": result.records, "skipped": result.skipped}
     return out
 
 
-def _attach_parking(
-    nodes: list[Node], notices: list[ParkingNotice], report: LinkReport
-) -> tuple[dict[int, list[str]], list[tuple[str, int, str]]]:
-    """Parking keys by licence node; and (parking key, node, reason) pairs left for review."""
-    by_vrm: dict[str, int] = {}
+def _attach(
+    nodes: list[Node], attachments: list[Attachment], report: LinkReport
+) -> tuple[dict[int, list[tuple[str, str, str]]], list[tuple[Attachment, int, str]]]:
+    """Attached (source, key, identifier) by node; and (attachment, node, reason) for review."""
+    holders: dict[tuple[str, str], int] = {}
     for i, node in enumerate(nodes):
         for v in node.variants:
-            for vrm in v.vrms:
-                by_vrm[vrm] = i
-    attached: dict[int, list[str]] = {}
-    reviews: list[tuple[str, int, str]] = []
-    seen: set[str] = set()
-    for notice in notices:
-        if notice.key in seen:
+            for held in v.held:
+                holders[held] = i
+    attached: dict[int, list[tuple[str, str, str]]] = {}
+    reviews: list[tuple[Attachment, int, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for item in attachments:
+        if (item.source, item.key) in seen:
             continue
-        seen.add(notice.key)
-        found = by_vrm.get(notice.vrm)
+        seen.add((item.source, item.key))
+        found = holders.get((item.identifier, item.value))
         if found is None:
-            report.parking_unmatched += 1
+            report.unattached[item.source] = report.unattached.get(item.source, 0) + 1
             continue
         i = found
         keeper = Identity(
-            "parking",
-            notice.key,
-            notice.surname,
-            notice.forenames,
-            "",
-            None,
-            "",
-            notice.postcode,
-            (),
-            "",
+            item.source, item.key, item.surname, item.forenames, "", None, "", item.postcode, (), ""
         )
         agrees = any(
             (keeper.sn and (keeper.sn == v.sn or one_edit(keeper.sn, v.sn)))
@@ -131,10 +150,10 @@ def _attach_parking(
             for v in nodes[i].variants
         )
         if agrees or not (keeper.sn or keeper.pc):
-            attached.setdefault(i, []).append(notice.key)
-            report.parking_linked += 1
+            attached.setdefault(i, []).append((item.source, item.key, item.identifier))
+            report.attached[item.source] = report.attached.get(item.source, 0) + 1
         else:
-            reviews.append((notice.key, i, "keeper surname and postcode differ from the licence"))
+            reviews.append((item, i, "surname and postcode differ from the identifier's holder"))
     return attached, reviews
 
 
@@ -164,7 +183,7 @@ def _plan(
     report: LinkReport,
 ) -> IndexChanges:
     started = time.perf_counter()
-    nodes = build_nodes(scanned.identities)
+    nodes = build_nodes(scanned.identities, scanned.kinds)
     model = FSModel()
     found, compared = candidates(nodes, model)
     report.timings["candidates"] = time.perf_counter() - started
@@ -175,8 +194,8 @@ def _plan(
         model.fit(vectors)
     outcome = decide(nodes, found, model)
     report.timings["decide"] = time.perf_counter() - started - report.timings["candidates"]
-    attached, parking_reviews = _attach_parking(nodes, scanned.notices, report)
-    clusters = build_clusters(nodes, outcome, attached)
+    attached, attach_reviews = _attach(nodes, scanned.attachments, report)
+    clusters = build_clusters(nodes, outcome, attached, scanned.trust)
     assignment = assign(clusters, existing, profiles, scanned.ok, model_version)
     node_citizen: dict[int, str | None] = {}
     for c in clusters:
@@ -198,12 +217,12 @@ def _plan(
                 model_version,
             )
         )
-    for key, i, reason in parking_reviews:
+    for item, i, reason in attach_reviews:
         node = nodes[i]
         reviews.append(
             Review(
-                "parking",
-                key,
+                item.source,
+                item.key,
                 node.members[0][0],
                 node.members[0][1],
                 node_citizen.get(i),
@@ -237,17 +256,20 @@ async def link(
     *,
     model_version: str = MODEL_VERSION,
     batch_size: int = 1000,
+    departments: tuple[Department, ...] | None = None,
 ) -> LinkReport:
     """Link every source's records into citizens and write the changes to ``index``.
 
-    ``connectors`` are open connectors by source name; the names select the record shape
-    (``tax``, ``benefits``, ``passports``, ``vehicles``, ``parking``) and other sources are
-    listed in ``ignored_sources``. A source whose scan fails is reported in ``errors`` and its
+    ``connectors`` are open connectors by source name; each declared department's identity
+    mapping reads its source's records (``departments`` defaults to every declared one).
+    Sources no department declares are listed in ``ignored_sources``, departments without an
+    identity mapping in ``unlinked``. A source whose scan fails is reported in ``errors`` and its
     existing links are kept as they were. The CPU-bound work runs in a worker thread.
     """
     started = time.perf_counter()
     report = LinkReport(model_version=model_version)
-    scanned = await _scan(connectors, batch_size, report)
+    declared = all_departments() if departments is None else departments
+    scanned = await _scan(connectors, batch_size, report, declared)
     report.timings["scan"] = time.perf_counter() - started
     existing = await index.all_links()
     ids = sorted({x.citizen_id for x in existing})

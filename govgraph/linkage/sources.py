@@ -1,17 +1,24 @@
-"""One small function per source: a scanned (key, record) to the common :class:`Identity`.
+"""A scanned (key, record) to the common :class:`Identity`, by the department's declaration.
 
-The record shapes are the connectors' contract (field names exactly as each source returns
-them). A record that lacks what linkage needs gives ``None`` and is counted as skipped.
+Every department declares where its records keep the person's identity
+(:class:`~govgraph.departments.IdentityMapping`); nothing here knows any department. A record
+that lacks what linkage needs gives ``None`` and is counted as skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from govgraph.departments import BUILTIN_IDENTIFIERS, Department, Identifier, first_at, values_at
 from govgraph.linkage.identity import Identity, parse_date, split_forenames
 
-__all__ = ["MAPPERS", "ParkingNotice", "map_parking"]
+__all__ = ["Attachment", "RecordMapper", "mappers"]
+
+LICENCE = "licence"
+"""The driving licence identifier, whose layout encodes the holder's surname, date of birth and
+sex (compared as such)."""
 
 
 def _text(value: Any) -> str:
@@ -26,112 +33,104 @@ def _lines(value: Any) -> tuple[str, ...]:
     return ()
 
 
-def map_tax(key: str, r: Mapping[str, Any]) -> Identity | None:
-    """``tax``: ``Nino``, ``Name{GivenName, MiddleNames, FamilyName}``, ``DateOfBirth``,
-    ``Sex``, ``Address{Line[], Town, PostCode}``."""
-    name = r.get("Name") or {}
-    address = r.get("Address") or {}
-    return Identity(
-        source="tax",
-        key=key,
-        surname=_text(name.get("FamilyName")),
-        given_name=_text(name.get("GivenName")),
-        middle_names=_text(name.get("MiddleNames")),
-        date_of_birth=parse_date(r.get("DateOfBirth")),
-        sex=_text(r.get("Sex")),
-        postcode=_text(address.get("PostCode")),
-        address_lines=_lines(address.get("Line")),
-        town=_text(address.get("Town")),
-    )
+@dataclass(slots=True)
+class Attachment:
+    """A record that joins the citizen holding an identifier (e.g. a notice, by its VRM), with
+    the names and postcode to check against that citizen."""
+
+    source: str
+    key: str
+    identifier: str
+    value: str
+    surname: str
+    forenames: str
+    postcode: str
 
 
-def map_benefits(key: str, r: Mapping[str, Any]) -> Identity | None:
-    """``benefits`` (one record per claim): ``SURNAME``, ``FORENAMES``, ``DATE_OF_BIRTH``,
-    ``SEX``, ``ADDRESS_LINE[]``, ``POST_TOWN``, ``POSTCODE``."""
-    given, middle = split_forenames(_text(r.get("FORENAMES")))
-    return Identity(
-        source="benefits",
-        key=key,
-        surname=_text(r.get("SURNAME")),
-        given_name=given,
-        middle_names=middle,
-        date_of_birth=parse_date(r.get("DATE_OF_BIRTH")),
-        sex=_text(r.get("SEX")),
-        postcode=_text(r.get("POSTCODE")),
-        address_lines=_lines(r.get("ADDRESS_LINE")),
-        town=_text(r.get("POST_TOWN")),
-    )
+class RecordMapper:
+    """Maps one department's records, as its identity mapping says."""
+
+    def __init__(self, department: Department, identifiers: Mapping[str, Identifier]) -> None:
+        mapping = department.identity
+        assert mapping is not None
+        self.department = department
+        self.source = department.source_name
+        self.mapping = mapping
+        self.key_identifier = mapping.key
+        self.attaches = mapping.attach_by is not None
+        self._identifiers = identifiers
+
+    def _held(self, record: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        out: list[tuple[str, str]] = []
+        for name, path in self.mapping.identifiers.items():
+            if name == LICENCE:
+                continue
+            identifier = self._identifiers[name]
+            for raw in values_at(record, path):
+                value = identifier.clean(raw)
+                if value is not None:
+                    out.append((name, value))
+        return tuple(out)
+
+    def identity(self, key: str, record: Mapping[str, Any]) -> Identity | None:
+        """The record's identity (``None`` if it has no date of birth)."""
+        m = self.mapping
+        if m.forenames:
+            given, middle = split_forenames(_text(first_at(record, m.forenames)))
+        else:
+            given = _text(first_at(record, m.given_name))
+            middle = _text(first_at(record, m.middle_names))
+        licence = ""
+        if LICENCE in m.identifiers:
+            licence = _text(first_at(record, m.identifiers[LICENCE]))
+        if not licence and m.key == LICENCE:
+            licence = key
+        identity = Identity(
+            source=self.source,
+            key=key,
+            surname=_text(first_at(record, m.surname)),
+            given_name=given,
+            middle_names=middle,
+            date_of_birth=parse_date(first_at(record, m.date_of_birth)),
+            sex=_text(first_at(record, m.sex)),
+            postcode=_text(first_at(record, m.postcode)),
+            address_lines=_lines(first_at(record, m.address_lines)),
+            town=_text(first_at(record, m.town)),
+            licence_number=licence,
+            held=self._held(record),
+        )
+        return identity if identity.date_of_birth is not None else None
+
+    def attachment(self, key: str, record: Mapping[str, Any]) -> Attachment | None:
+        """The record as an attachment by its ``attach_by`` identifier (``None`` without one)."""
+        m = self.mapping
+        name = m.attach_by
+        assert name is not None
+        identifier = self._identifiers[name]
+        path = m.identifiers.get(name)
+        raw = first_at(record, path) if path else None
+        value = identifier.clean(raw or key)
+        if value is None:
+            return None
+        forenames = first_at(record, m.forenames) if m.forenames else None
+        return Attachment(
+            source=self.source,
+            key=key.strip() or value,
+            identifier=name,
+            value=value,
+            surname=_text(first_at(record, m.surname)),
+            forenames=_text(forenames if forenames is not None else first_at(record, m.given_name)),
+            postcode=_text(first_at(record, m.postcode)),
+        )
 
 
-def _flat(source: str, key: str, r: Mapping[str, Any]) -> Identity:
-    given, middle = split_forenames(_text(r.get("forenames")))
-    return Identity(
-        source=source,
-        key=key,
-        surname=_text(r.get("surname")),
-        given_name=given,
-        middle_names=middle,
-        date_of_birth=parse_date(r.get("date_of_birth")),
-        sex=_text(r.get("sex")),
-        postcode=_text(r.get("postcode")),
-        address_lines=_lines(r.get("address_line1")),
-        town=_text(r.get("town")),
-    )
-
-
-def map_passports(key: str, r: Mapping[str, Any]) -> Identity | None:
-    """``passports``: ``surname``, ``forenames``, ``date_of_birth``, ``sex``,
-    ``address_line1``, ``town``, ``postcode``."""
-    return _flat("passports", key, r)
-
-
-def map_vehicles(key: str, r: Mapping[str, Any]) -> Identity | None:
-    """``vehicles``: as passports, plus ``licence_number`` and ``vehicles[{vrm}]``."""
-    identity = _flat("vehicles", key, r)
-    identity.licence_number = _text(r.get("licence_number")) or key
-    identity.vrms = tuple(
-        _vrm(v.get("vrm")) for v in (r.get("vehicles") or ()) if isinstance(v, Mapping)
-    )
-    return identity
-
-
-def _vrm(value: Any) -> str:
-    compact = _text(value).upper().replace(" ", "")
-    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
-
-
-class ParkingNotice:
-    """A penalty notice's link-relevant fields: the VRM and the keeper as the council has them."""
-
-    __slots__ = ("forenames", "key", "postcode", "surname", "vrm")
-
-    def __init__(self, key: str, vrm: str, surname: str, forenames: str, postcode: str) -> None:
-        self.key = key
-        self.vrm = vrm
-        self.surname = surname
-        self.forenames = forenames
-        self.postcode = postcode
-
-
-def map_parking(key: str, r: Mapping[str, Any]) -> ParkingNotice | None:
-    """``parking`` (one record per notice, keyed by VRM): ``vrm``, ``keeper_surname``,
-    ``keeper_forenames``, ``keeper_postcode``."""
-    vrm = _vrm(r.get("vrm") or key)
-    if not vrm:
-        return None
-    return ParkingNotice(
-        key=key.strip() or vrm,
-        vrm=vrm,
-        surname=_text(r.get("keeper_surname")),
-        forenames=_text(r.get("keeper_forenames")),
-        postcode=_text(r.get("keeper_postcode")),
-    )
-
-
-MAPPERS: dict[str, Callable[[str, Mapping[str, Any]], Identity | None]] = {
-    "tax": map_tax,
-    "benefits": map_benefits,
-    "passports": map_passports,
-    "vehicles": map_vehicles,
-}
-"""The identity-bearing sources, by source name (``parking`` links through VRMs instead)."""
+def mappers(departments: Iterable[Department]) -> dict[str, RecordMapper]:
+    """A mapper per source of every department that declares an identity mapping."""
+    out: dict[str, RecordMapper] = {}
+    for department in departments:
+        if department.identity is None:
+            continue
+        known = dict(BUILTIN_IDENTIFIERS)
+        known.update({i.name: i for i in department.identifiers})
+        out[department.source_name] = RecordMapper(department, known)
+    return out

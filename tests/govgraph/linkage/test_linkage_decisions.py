@@ -269,7 +269,7 @@ async def test_exact_rule_and_parking_through_vrm(index: CitizenIndex) -> None:
     links = {x.source: x for x in (await index.links_for([cid]))[cid]}
     assert links["vehicles"].method == "exact:surname_dob_postcode"
     assert links["parking"].method == "exact:vrm"
-    assert (report.parking_linked, report.parking_unmatched) == (1, 1)
+    assert (report.attached["parking"], report.unattached["parking"]) == (1, 1)
 
 
 async def test_rerun_keeps_ids_and_withdraws_unsupported_links(index: CitizenIndex) -> None:
