@@ -105,8 +105,7 @@ def test_a_colliding_field_group_is_refused() -> None:
     taken = replace(_bill(), access=AccessPolicy(group="tax"))
     problems = check_departments([("builtin", departments()["tax"]), ("example", taken)])
     assert problems == [
-        "departments.bills: group 'tax' is also department 'tax''s; fix: choose another group "
-        "name"
+        "departments.bills: group 'tax' is also department 'tax''s; fix: choose another group name"
     ]
 
 
