@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 from graphql import GraphQLError, OperationType
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.types import Receive, Scope, Send
 
 from govgraph.auth import AuthError, Principal, TokenVerifier
 from govgraph.demo import identity_provider
@@ -44,6 +46,9 @@ from govgraph.statistics import StatisticsService
 from govgraph.statistics.graphiql import graphiql_html
 from govgraph.telemetry import CONTENT_TYPE_LATEST, Metrics
 from govgraph.tracing import Tracing, annotate_request
+from govgraph.webapp.app import BASE_PATH, create_webapp
+from govgraph.webapp.persona_page import PersonaPage
+from govgraph.webapp.render import Renderer
 from resolvers.context import build_context
 from schema import build_schema
 
@@ -285,19 +290,40 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
             return JSONResponse({"keys": []}, status_code=404)
         return Response(jwks_body, media_type="application/json")
 
+    async def itself(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, send)
+
+    web = settings.webapp
+    demo = settings.gateway.profile == "demo"
+    webapp_routes: list[Mount] = []
+    webapp = None
+    if web.enabled:
+        webapp = create_webapp(
+            web,
+            api_url=web.api_url or "http://gateway/graphql",
+            transport=httpx.ASGITransport(app=itself),
+            secure_cookies=web.secure_cookies if web.secure_cookies is not None else not demo,
+        )
+        webapp_routes.append(Mount(BASE_PATH, webapp))
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await gateway.open()
         try:
             yield
         finally:
+            if webapp is not None:
+                await webapp.state.api.aclose()
             await gateway.aclose()
             tracing.shutdown()
 
     identity_routes = [Route("/.well-known/jwks.json", jwks)]
-    if settings.gateway.profile == "demo" and settings.gateway.data_dir:
+    if demo and settings.gateway.data_dir:
+        data_dir = Path(settings.gateway.data_dir)
         identity_routes = idp_routes(
-            identity_provider(Path(settings.gateway.data_dir)), gateway.index
+            identity_provider(data_dir),
+            gateway.index,
+            PersonaPage(Renderer(BASE_PATH), data_dir, gateway.index),
         )
     app = Starlette(
         routes=[
@@ -306,6 +332,7 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             *identity_routes,
+            *webapp_routes,
         ],
         lifespan=lifespan,
     )

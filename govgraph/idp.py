@@ -2,8 +2,10 @@
 
 Production points ``[auth]`` at a real OpenID Connect issuer; the demo runs this one so that
 the gateway validates tokens exactly as it would in production. The demo gateway serves it at
-``/.well-known/openid-configuration``, ``/.well-known/jwks.json`` and ``POST /idp/token``;
-the token endpoint mints citizen tokens only for citizens the citizen index knows.
+``/.well-known/openid-configuration``, ``/.well-known/jwks.json``, ``/idp/authorize`` (a page
+to pick a demo persona: authorization code flow with PKCE, ``govgraph.idp_authorize``) and
+``POST /idp/token``; the token endpoint mints citizen tokens only for citizens the citizen index
+knows.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from govgraph.idp_authorize import DEMO_CLIENT_ID, AuthorizationCodes, authorize_endpoint
 from govgraph.index import CitizenIndexError
+from govgraph.personas import Persona
 
-__all__ = ["CitizenDirectory", "DemoIdentityProvider", "idp_routes"]
+__all__ = ["DEMO_CLIENT_ID", "CitizenDirectory", "DemoIdentityProvider", "SignIn", "idp_routes"]
 
 log = logging.getLogger("govgraph.idp")
 
@@ -45,6 +49,14 @@ class CitizenDirectory(Protocol):
     async def profiles(self, citizen_ids: Sequence[str]) -> Mapping[str, Any]:
         """The known citizens among ``citizen_ids`` (unknown ids absent)."""
         ...
+
+
+class SignIn(Protocol):
+    """What the authorization endpoint needs: the personas and a page renderer."""
+
+    async def personas(self) -> list[Persona]: ...
+
+    def render(self, template: str, context: dict[str, object]) -> str: ...
 
 
 class DemoIdentityProvider:
@@ -128,6 +140,23 @@ class DemoIdentityProvider:
             claims, self._key, algorithm="RS256", headers={"kid": self.kid, "typ": "at+jwt"}
         )
 
+    def id_token(
+        self, *, citizen_id: str, client_id: str, nonce: str | None, lifetime_s: int = 3600
+    ) -> str:
+        """A signed OpenID Connect ID token for the client that signed a persona in."""
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": client_id,
+            "sub": f"urn:demo:citizen:{citizen_id}",
+            "iat": now,
+            "exp": now + lifetime_s,
+            "vot": "P2",
+        }
+        if nonce:
+            claims["nonce"] = nonce
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
+
 
 async def _form(request: Request) -> dict[str, str] | None:
     body = await request.body()
@@ -151,9 +180,13 @@ def _error(message: str, error: str = "invalid_request", status: int = 400) -> R
     return JSONResponse({"error": error, "error_description": message}, status)
 
 
-def idp_routes(idp: DemoIdentityProvider, citizens: CitizenDirectory) -> list[Route]:
+def idp_routes(
+    idp: DemoIdentityProvider, citizens: CitizenDirectory, sign_in: SignIn | None = None
+) -> list[Route]:
     """Discovery, key set and a token endpoint for demo personas (demo profile only); citizen
-    tokens are issued only for ids ``citizens`` knows."""
+    tokens are issued only for ids ``citizens`` knows. With ``sign_in``, also the
+    authorization endpoint (code flow with PKCE) where a person picks a persona."""
+    codes = AuthorizationCodes()
 
     async def unknown_citizen(citizen_id: str) -> Response | None:
         if len(citizen_id) > _MAX_CITIZEN_ID:
@@ -176,8 +209,11 @@ def idp_routes(idp: DemoIdentityProvider, citizens: CitizenDirectory) -> list[Ro
                 "issuer": idp.issuer,
                 "jwks_uri": f"{base}/.well-known/jwks.json",
                 "token_endpoint": f"{base}/idp/token",
-                "response_types_supported": ["token"],
-                "grant_types_supported": ["urn:govgraph:demo-persona"],
+                "authorization_endpoint": f"{base}/idp/authorize",
+                "response_types_supported": ["code"],
+                "grant_types_supported": ["authorization_code", "urn:govgraph:demo-persona"],
+                "code_challenge_methods_supported": ["S256"],
+                "scopes_supported": ["openid"],
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "token_endpoint_auth_methods_supported": ["none"],
@@ -192,6 +228,8 @@ def idp_routes(idp: DemoIdentityProvider, citizens: CitizenDirectory) -> list[Ro
         form = await _form(request)
         if form is None:
             return _error("send a JSON object or a form of at most 4 KiB")
+        if form.get("grant_type") == "authorization_code":
+            return code_token(form)
         role = form.get("role", "")
         if role not in _ROLES:
             return _error(f"`role` must be one of {', '.join(_ROLES)}")
@@ -221,8 +259,38 @@ def idp_routes(idp: DemoIdentityProvider, citizens: CitizenDirectory) -> list[Ro
             headers={"cache-control": "no-store"},
         )
 
-    return [
+    def code_token(form: dict[str, str]) -> Response:
+        grant = codes.redeem(
+            form.get("code", ""),
+            client_id=form.get("client_id", ""),
+            redirect_uri=form.get("redirect_uri", ""),
+            code_verifier=form.get("code_verifier", ""),
+        )
+        if grant is None:
+            return _error(
+                "the code is unknown, used, expired or does not match the client, "
+                "redirect_uri or code_verifier",
+                "invalid_grant",
+            )
+        access = idp.token(role="citizen", citizen_id=grant.citizen_id, lifetime_s=_MAX_LIFETIME_S)
+        return JSONResponse(
+            {
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": _MAX_LIFETIME_S,
+                "id_token": idp.id_token(
+                    citizen_id=grant.citizen_id, client_id=grant.client_id, nonce=grant.nonce
+                ),
+            },
+            headers={"cache-control": "no-store"},
+        )
+
+    routes = [
         Route("/.well-known/openid-configuration", configuration),
         Route("/.well-known/jwks.json", jwks),
         Route("/idp/token", token, methods=["POST"]),
     ]
+    if sign_in is not None:
+        endpoint = authorize_endpoint(codes, sign_in.personas, sign_in.render)
+        routes.append(Route("/idp/authorize", endpoint, methods=["GET", "POST"]))
+    return routes

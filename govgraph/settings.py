@@ -33,6 +33,7 @@ from govgraph.resilience.policy import BreakerSettings, RetrySettings
 from govgraph.resilience.stale import StaleSettings
 from govgraph.statistics.settings import StatisticsSettings
 from govgraph.tracing import TracingSettings
+from govgraph.webapp.settings import WebAppSettings
 from legacy_connectors.errors import ConfigurationError, LegacyError
 from legacy_connectors.registry import load_kind
 
@@ -201,6 +202,8 @@ class Settings(_Model):
     """Log format and level."""
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     """Where traces go (OpenTelemetry)."""
+    webapp: WebAppSettings = Field(default_factory=WebAppSettings)
+    """The citizen app at ``/app``: its API, OpenID provider and session cookie."""
 
 
 class ConfigError(ConfigurationError):

@@ -38,6 +38,8 @@ _RENEW_PASSPORT_DAYS = 270
 _RENEW_LICENCE_DAYS = 90
 _VEHICLE_REMINDER_DAYS = 30
 _TAX_REMINDER_DAYS = 60
+_APPLICATION_UNDER_WAY = frozenset({"RECEIVED", "IN_PROGRESS", "APPROVED"})
+"""Passport application statuses that mean a renewal is already under way (no task then)."""
 
 
 def report_error(ctx: RequestContext, path: list[str | int] | None, exc: BaseException) -> None:
@@ -242,7 +244,14 @@ async def tasks(ctx: RequestContext, cid: str, path: list[str | int] | None) -> 
     )
     today = ctx.today
     items: list[Task] = []
-    if passport is not None and _within(passport.expiry_date, today, _RENEW_PASSPORT_DAYS):
+    renewing = passport is not None and any(
+        a.status in _APPLICATION_UNDER_WAY for a in passport.applications
+    )
+    if (
+        passport is not None
+        and not renewing
+        and _within(passport.expiry_date, today, _RENEW_PASSPORT_DAYS)
+    ):
         items.append(
             Task(
                 kind=TaskKind["RENEW_PASSPORT"],

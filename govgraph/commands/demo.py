@@ -44,7 +44,9 @@ async def _serve(settings, data_dir: Path, relink: bool) -> None:  # type: ignor
                 pass
             await asyncio.sleep(0.1)
     print(
-        f"\ngovgraph is ready: GraphiQL at {base}/graphql\n\n"
+        f"\ngovgraph is ready: the citizen app at {base}/app (sign in as a demo persona),\n"
+        f"GraphiQL at {base}/graphql\n\n"
+        f"A persona's token: govgraph token --data {data_dir} --persona parking-fine\n"
         f"A citizen token:    govgraph token --data {data_dir} --role citizen\n"
         f"A caseworker token: govgraph token --data {data_dir} --role caseworker\n"
         f"Then send it as `Authorization: Bearer <token>` (GraphiQL: Headers tab).\n"

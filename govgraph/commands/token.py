@@ -7,12 +7,27 @@ import asyncio
 import sys
 from pathlib import Path
 
+_PERSONA_NAMES = [
+    "parking-fine",
+    "parking-fine-discount",
+    "passport-renewal",
+    "benefit-overpayment",
+    "tax-refund",
+    "moving-home",
+]
+"""``govgraph.personas.PERSONAS`` by name (listed here so the parser imports nothing heavy)."""
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("token", help="print a signed demo bearer token")
     p.add_argument("--data", default="demo-data", help="demo data folder (default: demo-data)")
-    p.add_argument("--role", choices=["citizen", "caseworker", "analyst"], required=True)
+    p.add_argument("--role", choices=["citizen", "caseworker", "analyst"], default=None)
     p.add_argument("--citizen", help="citizen id (citizen role; default: a demo persona)")
+    p.add_argument(
+        "--persona",
+        choices=_PERSONA_NAMES,
+        help="a demo persona, as on the demo sign-in page (implies --role citizen)",
+    )
     p.add_argument("--purpose", default=None, help="stated purpose (caseworker role)")
     p.add_argument(
         "--confidence",
@@ -41,12 +56,37 @@ async def _persona(data_dir: Path) -> str | None:
     return min(sources, key=lambda cid: (-len(sources[cid]), cid))
 
 
+async def _named_persona(data_dir: Path, name: str) -> str | None:
+    from govgraph.index import CitizenIndex
+    from govgraph.personas import find_personas
+
+    index = CitizenIndex(f"sqlite+aiosqlite:///{(data_dir / 'index.sqlite').resolve()}")
+    await index.open()
+    try:
+        found = {p.name: p.citizen_id for p in await find_personas(data_dir, index)}
+    finally:
+        await index.aclose()
+    return found.get(name)
+
+
 def run(args: argparse.Namespace) -> int:
     from govgraph.demo import identity_provider
 
     data_dir = Path(args.data)
     if not (data_dir / "manifest.json").exists():
         print(f"no demo data in {data_dir}: run `govgraph demo` first", file=sys.stderr)
+        return 2
+    if args.persona:
+        if args.role not in (None, "citizen"):
+            print("--persona is a citizen: leave out --role or use --role citizen", file=sys.stderr)
+            return 2
+        args.role = "citizen"
+        args.citizen = asyncio.run(_named_persona(data_dir, args.persona))
+        if args.citizen is None:
+            print(f"nobody in {data_dir} fits the persona {args.persona}", file=sys.stderr)
+            return 2
+    if args.role is None:
+        print("give --role ROLE or --persona NAME", file=sys.stderr)
         return 2
     citizen = args.citizen
     if args.role == "citizen" and not citizen:
