@@ -24,6 +24,8 @@ from starlette.types import Receive, Scope, Send
 
 from govgraph.auth import AuthError, Principal, TokenVerifier
 from govgraph.demo import identity_provider
+from govgraph.explorer import CSP as GRAPHIQL_CSP
+from govgraph.explorer import explorer_html, explorer_routes
 from govgraph.graphql_http import (
     GRAPHQL_RESPONSE_JSON,
     OperationCache,
@@ -43,7 +45,6 @@ from govgraph.security import Security
 from govgraph.settings import Settings
 from govgraph.sources import REQUEST_DEADLINE, Source, build_sources
 from govgraph.statistics import StatisticsService
-from govgraph.statistics.graphiql import graphiql_html
 from govgraph.telemetry import CONTENT_TYPE_LATEST, Metrics
 from govgraph.tracing import Tracing, annotate_request
 from govgraph.webapp.app import BASE_PATH, create_webapp
@@ -119,7 +120,7 @@ class GraphQLEndpoint:
         self.gw = gateway
         self.schema = gateway.operations.schema
         self.graphiql = graphiql
-        self._ide = graphiql_html() if graphiql else ""
+        self._ide = explorer_html() if graphiql else ""
 
     async def _principal(self, request: Request) -> Principal | None:
         header = request.headers.get("authorization")
@@ -142,7 +143,13 @@ class GraphQLEndpoint:
         ):
             if not self.graphiql:
                 return _json({"errors": [{"message": "GraphiQL is disabled"}]}, 404)
-            return HTMLResponse(self._ide)
+            return HTMLResponse(
+                self._ide,
+                headers={
+                    "content-security-policy": GRAPHIQL_CSP,
+                    "x-content-type-options": "nosniff",
+                },
+            )
         started = time.perf_counter()
         operation_label = "invalid"
         try:
@@ -333,6 +340,7 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
             Route("/metrics", metrics_endpoint),
             *identity_routes,
             *webapp_routes,
+            *(explorer_routes() if graphiql else []),
         ],
         lifespan=lifespan,
     )

@@ -109,20 +109,24 @@ async def test_a_form_without_its_csrf_token_is_refused(
 
 
 async def test_an_expired_session_signs_in_again_then_returns(
-    page: Any, app_gateway: RunningGateway
+    browser: Any, app_gateway: RunningGateway
 ) -> None:
-    """When the session has gone, the page asked for leads to sign-in and then back to it."""
+    """A session cookie the app no longer knows (as after expiry) leads from the page asked for
+    to sign-in, then back to that page."""
     base = app_gateway.base_url
-    await sign_in(page, base, "tax-refund")
-    await page.context.clear_cookies()
-    await page.context.add_cookies(
-        [{"name": "govgraph_app", "value": "expired-session", "url": base + "/app/"}]
+    context = await browser.new_context()
+    await context.add_cookies(
+        [{"name": "govgraph_app", "value": "an-expired-session", "url": base + "/app/"}]
     )
-    await page.goto(base + "/app/access")
-    assert "/idp/authorize" in page.url
-    await page.check("input[name=persona][value=tax-refund]")
-    await submit(page, "Sign in")
-    assert page.url == base + "/app/access"
+    page = await context.new_page()
+    try:
+        await page.goto(base + "/app/access")
+        assert "/idp/authorize" in page.url
+        await page.check("input[name=persona][value=tax-refund]")
+        await submit(page, "Sign in")
+        assert page.url == base + "/app/access"
+    finally:
+        await context.close()
 
 
 async def test_errors_show_no_internal_detail(page: Any, app_gateway: RunningGateway) -> None:
