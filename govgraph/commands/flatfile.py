@@ -6,8 +6,8 @@ then in each ``--copybook-dir``.
 ``decode`` writes one JSON object per record to stdout (groups as objects, OCCURS as arrays,
 ``-`` in names turned into ``_``, decimals as JSON numbers) and each failing record's error to
 stderr with its record number; the exit code is 1 when any record failed or the file is
-truncated, 2 for a bad copybook or option. ``layout`` prints every field's offset, length and
-type.
+truncated, 2 for a bad copybook or option, 141 (quietly) when the reader closes the pipe
+(``| head -1``). ``layout`` prints every field's offset, length and type.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import mmap
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -177,12 +178,25 @@ def run_decode(args: argparse.Namespace) -> int:
         return 2
     try:
         return _decode_all(args, schema, data)
+    except BrokenPipeError:
+        return _closed_pipe()
     except LegacyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
         if isinstance(data, mmap.mmap):
             data.close()
+
+
+def _closed_pipe() -> int:
+    """The reader of stdout went away (``| head -1``): stop quietly with 128 + SIGPIPE, as
+    Unix tools do, pointing stdout at /dev/null so that the final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 def _decode_all(args: argparse.Namespace, schema: FileSchema, data: Buffer) -> int:

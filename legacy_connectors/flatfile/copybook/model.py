@@ -9,7 +9,7 @@ from typing import Any
 
 from legacy_connectors.flatfile.copybook.picture import Picture
 
-__all__ = ["Copybook", "Field", "Usage", "storage_size"]
+__all__ = ["Copybook", "Field", "Usage", "storage_size", "wide_binary_size"]
 
 
 class Usage(StrEnum):
@@ -46,7 +46,17 @@ def storage_size(usage: Usage, picture: Picture | None, sign_separate: bool) -> 
         return 4
     if digits <= 18:
         return 8
-    return 16
+    return wide_binary_size(digits)
+
+
+def wide_binary_size(digits: int) -> int:
+    """Bytes of a binary item of more than 18 digits: the fewest whose two's complement holds
+    every value of that many digits, as Micro Focus COBOL and Cobrix store them (19-21 digits
+    in 9 bytes, 22-23 in 10, ... 27-28 in 12, ... 37-38 in 16)."""
+    size = 1
+    while 2 ** (8 * size - 1) < 10**digits:
+        size += 1
+    return size
 
 
 @dataclass(eq=False)

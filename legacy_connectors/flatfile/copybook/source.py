@@ -2,8 +2,10 @@
 
 Fixed format: columns 1-6 are a sequence area, column 7 the indicator (``*`` or ``/`` comment,
 ``-`` continuation, ``D`` debugging line), columns 8-72 the code, 73-80 ignored. Free format:
-the whole line is code, ``*>`` starts a comment. ``detect_format`` picks one by looking at the
-lines when the format is not stated.
+the whole line is code, ``*>`` starts a comment, and a line whose first non-blank character is
+``*`` or ``/`` is a comment (fixed-format comment lines such as a licence header's, kept in a
+free-format copybook). ``detect_format`` picks one by looking at the lines when the format is
+not stated.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def _code_lines(text: str, fmt: Literal["fixed", "free"]) -> list[tuple[int, int
             out.append((number, 8, code, indicator == "-"))
         else:
             stripped = line.lstrip()
-            if stripped.startswith("*>") or line.startswith("*") or line.startswith("/"):
+            if stripped.startswith(("*", "/")):
                 continue
             cut = line.find("*>")
             code = line if cut < 0 else line[:cut]

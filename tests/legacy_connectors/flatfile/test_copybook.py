@@ -62,7 +62,7 @@ def test_free_format_with_level_88_conditions() -> None:
         ("S9(9)", "BINARY", 4),
         ("S9(10)", "COMP-4", 8),
         ("S9(18)", "COMP-0", 8),
-        ("9(20)", "COMP", 16),
+        ("9(20)", "COMP", 9),
         ("S9(4)", "COMP-5", 2),
         ("S9(7)", "COMP-3", 4),
         ("S9(6)", "PACKED-DECIMAL", 4),

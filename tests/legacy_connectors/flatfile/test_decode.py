@@ -35,7 +35,7 @@ def _decode(pic_clause: str, data: bytes, encoding: str = "cp037", **opts: Any) 
         ("PIC 9(4) COMP", "FFFE", 65534),
         ("PIC S9(9) BINARY", "00BC614E", 12345678),
         ("PIC S9(18) COMP-4", "FFFFFFFFFFFFFFFF", -1),
-        ("PIC S9(20) COMP", "00000000000000010000000000000000", 2**64),
+        ("PIC S9(20) COMP", "010000000000000000", 2**64),
         ("PIC S9(5)V99 COMP", "FFFFFF85", Decimal("-1.23")),
         ("PIC S9(4) COMP-5", "7FFF", 32767),
         ("PIC S9(4) COMP-9", "3412", 0x1234),
@@ -66,7 +66,7 @@ def _decode(pic_clause: str, data: bytes, encoding: str = "cp037", **opts: Any) 
         ("PIC 99V99 SIGN IS LEADING SEPARATE CHARACTER", "60F1F2F3F4", Decimal("-12.34")),
         ("PIC 9(37)", "F1" + "F0" * 36, 10**36),
         ("PIC S9(37) COMP-3", "00" * 18 + "1D", -1),
-        ("PIC 9(18)V9(10) COMP", "00" * 15 + "01", Decimal("1E-10")),
+        ("PIC 9(18)V9(10) COMP", "00" * 11 + "01", Decimal("1E-10")),
     ],
 )
 def test_value_from_hand_computed_bytes(clause: str, hexdata: str, expected: Any) -> None:
