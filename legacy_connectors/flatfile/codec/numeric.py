@@ -223,7 +223,7 @@ def packed_decoder(size: int, scale: int, signed: bool, decimal: bool) -> Decode
                 if s in positive:
                     return dec(d).scaleb(-scale)
                 if s and s in negative:
-                    return dec("-" + d).scaleb(-scale)
+                    return dec(-int(d)).scaleb(-scale)
             return slow(b, s)
 
         return decode_decimal
