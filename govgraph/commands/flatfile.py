@@ -4,8 +4,9 @@ COPY statements in the copybook are expanded: members are looked up in the copyb
 then in each ``--copybook-dir``.
 
 ``decode`` writes one JSON object per record to stdout (groups as objects, OCCURS as arrays,
-``-`` in names turned into ``_``, decimals as JSON numbers) and each failing record's error to
-stderr with its record number; the exit code is 1 when any record failed or the file is
+``-`` in names turned into ``_``, decimals as JSON numbers), or with ``--format csv|parquet`` one
+flat row per record (see :mod:`legacy_connectors.flatfile.files.export`), and each failing
+record's error to stderr with its record number; the exit code is 1 when any record failed or the file is
 truncated, 2 for a bad copybook or option, 141 (quietly) when the reader closes the pipe
 (``| head -1``). ``layout`` prints every field's offset, length and type.
 """
@@ -18,7 +19,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from legacy_connectors.flatfile.copybook.model import Field
@@ -115,6 +116,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="add <FIELD>_CONDITION with the matching level-88 name",
     )
+    dec.add_argument(
+        "--format",
+        default="jsonl",
+        choices=["jsonl", "csv", "parquet"],
+        help="jsonl (nested, default), or flat csv / parquet with one column per field",
+    )
+    dec.add_argument(
+        "--output", type=Path, help="file to write (default stdout; required for parquet)"
+    )
     dec.set_defaults(func=run_decode)
 
     lay = actions.add_parser("layout", help="print each field's offset, length and type")
@@ -168,6 +178,9 @@ def _schema(args: argparse.Namespace) -> FileSchema:
 def run_decode(args: argparse.Namespace) -> int:
     from legacy_connectors.errors import LegacyError
 
+    if args.format == "parquet" and args.output is None:
+        print("error: --format parquet needs --output FILE (Parquet is binary)", file=sys.stderr)
+        return 2
     try:
         schema = _schema(args)
         with open(args.file, "rb") as fh:
@@ -200,8 +213,8 @@ def _closed_pipe() -> int:
 
 
 def _decode_all(args: argparse.Namespace, schema: FileSchema, data: Buffer) -> int:
-    from legacy_connectors.flatfile.codec.jsonout import to_json
-    from legacy_connectors.flatfile.files.reader import FileReader
+    from legacy_connectors.flatfile.files.export import export
+    from legacy_connectors.flatfile.files.reader import DecodedRecord, FileReader
 
     reader = FileReader(
         data,
@@ -215,24 +228,28 @@ def _decode_all(args: argparse.Namespace, schema: FileSchema, data: Buffer) -> i
     )
     failed = 0
     policy: CorruptPolicy = "null_fields" if args.keep_corrupt else "fail_record"
-    show_layout = len(schema.roots) > 1
-    out = sys.stdout
-    for rec in reader.records(policy):
+
+    def report(rec: DecodedRecord) -> None:
+        nonlocal failed
+        failed += 1
         if rec.error is not None:
-            failed += 1
             print(f"error: {rec.error}", file=sys.stderr)
-            continue
-        values: dict[str, Any] = rec.values or {}
-        if "_corrupt_fields" in values:
-            failed += 1
-            print(
-                f"error: record {rec.number} (byte offset {rec.offset}): corrupt fields "
-                f"{', '.join(values['_corrupt_fields'])}",
-                file=sys.stderr,
-            )
-        if show_layout:
-            values = {"_layout": rec.layout, **values}
-        out.write(to_json(values) + "\n")
+            return
+        corrupt = (rec.values or {}).get("_corrupt_fields", [])
+        print(
+            f"error: record {rec.number} (byte offset {rec.offset}): corrupt fields "
+            f"{', '.join(corrupt)}",
+            file=sys.stderr,
+        )
+
+    if args.output is not None:
+        mode = "w" if args.format == "jsonl" else "wb"
+        with open(args.output, mode, encoding="utf-8" if mode == "w" else None) as out:
+            export(reader, out, args.format, policy, report)
+    else:
+        out = sys.stdout if args.format == "jsonl" else sys.stdout.buffer
+        export(reader, out, args.format, policy, report)
+        out.flush()
     for damage in reader.spans.damaged:
         failed += 1
         print(

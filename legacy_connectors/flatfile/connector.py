@@ -20,6 +20,7 @@ from legacy_connectors.errors import (
     UpstreamUnavailableError,
 )
 from legacy_connectors.flatfile.codec.codepages import code_page
+from legacy_connectors.flatfile.codec.columnar import ColumnarDecoder
 from legacy_connectors.flatfile.codec.convert import is_text
 from legacy_connectors.flatfile.errors import FileIntegrityError, RecordDecodeError
 from legacy_connectors.flatfile.files.dataset import (
@@ -66,6 +67,7 @@ class FlatFileConnector(Connector):
         self._poller: asyncio.Task[None] | None = None
         self._refresh_lock = asyncio.Lock()
         self._batches: dict[str, InputBatch] = {}
+        self._columnar: dict[str, ColumnarDecoder] = {}
 
     async def open(self) -> None:
         """Parse the copybook, index the newest valid file and start watching for new ones."""
@@ -274,7 +276,8 @@ class FlatFileConnector(Connector):
         )
 
     async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
-        """Every data record with its key, in file order, in batches."""
+        """Every data record with its key, in file order, in batches decoded by the columnar
+        path (the statistics pass reads the file this way)."""
         gen = self._generation()
         gen.users += 1
         try:
@@ -290,17 +293,43 @@ class FlatFileConnector(Connector):
                 gen.close()
 
     def _scan_chunk(self, gen: Generation, positions: list[int]) -> list[tuple[str, Record]]:
+        """Decode a chunk of the scan by the columnar path, layout by layout (records that fail
+        are counted as bad and left out, as in ``load_many``)."""
         assert self.schema is not None
+        index = gen.index
+        records = [gen.read(int(index.offsets[pos]), int(index.lengths[pos])) for pos in positions]
+        by_layout: dict[str | None, list[int]] = {}
+        for i, record in enumerate(records):
+            by_layout.setdefault(self.schema.layout_of(record), []).append(i)
+        decoded: dict[int, Record] = {}
+        for layout, members in by_layout.items():
+            if layout is None:
+                for i in members:
+                    result = self._decode(gen, positions[i])
+                    if not isinstance(result, LegacyError):
+                        decoded[i] = result
+                continue
+            decoder = self._columnar.get(layout)
+            if decoder is None:
+                decoder = self._columnar[layout] = ColumnarDecoder(self.schema.decoders[layout])
+            block = decoder.decode([records[i] for i in members], self.cfg.corrupt_policy)
+            for i, outcome in zip(members, block.records(), strict=True):
+                number = int(index.numbers[positions[i]])
+                if isinstance(outcome, RecordDecodeError):
+                    gen.bad_records.add(number)
+                    continue
+                if "_corrupt_fields" in outcome:
+                    gen.bad_records.add(number)
+                decoded[i] = outcome
         out: list[tuple[str, Record]] = []
         text_key = self._text_key
         cp = code_page(self.schema.options.encoding)
-        for pos in positions:
-            result = self._decode(gen, pos)
-            if isinstance(result, LegacyError):
+        for i, pos in enumerate(positions):
+            if i not in decoded:
                 continue
-            raw = bytes(gen.index.keys[pos])
+            raw = bytes(index.keys[pos])
             key = cp.decode(raw).strip() if text_key else raw.decode("ascii")
-            out.append((key, result))
+            out.append((key, decoded[i]))
         return out
 
     async def aclose(self) -> None:

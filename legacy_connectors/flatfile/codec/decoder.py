@@ -19,7 +19,7 @@ from legacy_connectors.flatfile.codec.options import DecodeOptions
 from legacy_connectors.flatfile.copybook.model import Field
 from legacy_connectors.flatfile.errors import FieldDecodeError
 
-__all__ = ["BadField", "RecordDecoder", "compile_decoder"]
+__all__ = ["BadField", "RecordDecoder", "branch_scope", "compile_decoder"]
 
 BadField = Callable[[str, int, str], None]
 """Called as ``bad(field_path, offset_in_record, reason)`` for each field that fails."""
@@ -223,10 +223,13 @@ class RecordDecoder:
         options: DecodeOptions,
         source: str,
         fn: Callable[[bytes, BadField], dict[str, Any]],
+        branch: Field | None = None,
     ) -> None:
         self.root = root
         self.options = options
         self.source = source
+        self.branch = branch
+        """The REDEFINES branch this layout decodes alone, if it is one."""
         self._fn = fn
 
     def decode(self, record: bytes, bad: BadField) -> dict[str, Any]:
@@ -234,18 +237,26 @@ class RecordDecoder:
         return self._fn(record, bad)
 
 
-def _select_branch(g: _Gen, branch: Field) -> None:
-    """Decode only ``branch`` among the REDEFINES alternatives on its way up to the 01."""
-    g.active = {id(n) for n in branch.walk()}
+def branch_scope(branch: Field) -> tuple[set[int], set[int]]:
+    """(ids of the items of ``branch`` and its way up to the 01, ids of the REDEFINES
+    alternatives left out on that way): a layout that is one branch decodes only it."""
+    active = {id(n) for n in branch.walk()}
+    skip: set[int] = set()
     node = branch
     while node.parent is not None:
         parent = node.parent
-        g.active.add(id(node))
+        active.add(id(node))
         group = node.redefines or node.name
         for sibling in parent.children:
             if sibling is not node and (sibling.redefines or sibling.name) == group:
-                g.skip.add(id(sibling))
+                skip.add(id(sibling))
         node = parent
+    return active, skip
+
+
+def _select_branch(g: _Gen, branch: Field) -> None:
+    """Decode only ``branch`` among the REDEFINES alternatives on its way up to the 01."""
+    g.active, g.skip = branch_scope(branch)
 
 
 def _generate(
@@ -294,4 +305,4 @@ def compile_decoder(
     """
     _, checked = _generate(root, options, branch, True, {})
     source, fast = _generate(root, options, branch, False, {"CHECKED": checked})
-    return RecordDecoder(root, options, source, fast)
+    return RecordDecoder(root, options, source, fast, branch)

@@ -132,7 +132,7 @@ def test_decode_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
     book.write_text("       01 R.\n           05 ID PIC 9(6).\n           05 NAME PIC X(94).\n")
     record = bytes.fromhex("F0F0F0F0F4F2") + "NAME".encode("cp037").ljust(94, b"\x40")
     data = tmp_path / "R.DAT"
-    data.write_bytes(record * 20_000)
+    data.write_bytes(record * 200_000)
     exe = shutil.which("govgraph", path=str(Path(sys.executable).parent))
     assert exe is not None
     with subprocess.Popen(
