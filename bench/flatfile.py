@@ -1,10 +1,14 @@
-"""Flat-file connector benchmark: decode rate, index build, 100-key lookups, index memory.
+"""Flat-file connector benchmark: decode rates, Parquet export, memory, index, lookups.
 
-Run: python bench/flatfile.py [--records N] [--smoke]
+Run: python bench/flatfile.py [--records N] [--memory-records M] [--smoke]
 Generates a synthetic file of about 100 bytes a record (text, zoned, overpunched, COMP, COMP-3
 and date fields) in a temporary directory, then measures:
-- full decode rate (records per CPU second, so that other load on a shared machine does not
-  distort it; wall-clock rate printed too) and its ratio to plain ``bytes.decode('cp037')``;
+- full decode rate of the per-record path and of the columnar path (records to typed columns,
+  in blocks), in records per CPU second so that other load on a shared machine does not distort
+  them (wall-clock rates printed too), and each one's ratio to plain ``bytes.decode('cp037')``;
+- Parquet export of the whole file (``govgraph flatfile decode --format parquet``'s code path);
+- peak memory (max RSS of a child process) while decoding a file of ``--memory-records``
+  records by the columnar path, streamed in blocks from a memory-mapped file;
 - index build time for the RECFM=VB file (framing walk, key gather, sort);
 - ``load_many`` latency for 100 random keys (p50, p99);
 - index memory per million records.
@@ -19,6 +23,8 @@ import gc
 import json
 import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import date
@@ -34,7 +40,29 @@ from legacy_connectors.flatfile import (
     schema_from_settings,
 )
 from legacy_connectors.flatfile.files.dataset import load_generation
+from legacy_connectors.flatfile.files.export import export
+from legacy_connectors.flatfile.files.reader import FileReader
 from legacy_connectors.flatfile.schema import decode_with_policy
+
+MEMORY_CHILD = """
+import mmap, resource, sys, time
+from legacy_connectors.flatfile import FlatFileSettings, schema_from_settings
+from legacy_connectors.flatfile.files.reader import FileReader
+settings = FlatFileSettings.model_validate(
+    {"copybook": sys.argv[1], "file": sys.argv[2], "recfm": "FB", "lrecl": 100,
+     "key_field": "ACCOUNT-KEY",
+     "date_fields": {"OPENED": "YYYYMMDD", "LAST-ACTIVITY": "CYYMMDD"}})
+schema = schema_from_settings(settings)
+with open(sys.argv[2], "rb") as fh:
+    data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    reader = FileReader(data, schema, recfm="FB", lrecl=100)
+    c0 = time.process_time()
+    count = sum(len(block.numbers) for block in reader.blocks())
+    cpu = time.process_time() - c0
+    del reader
+    data.close()
+print(count, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
 
 COPYBOOK = """\
        01  BENCH-REC.
@@ -104,11 +132,13 @@ def generate(folder: Path, n: int) -> tuple[list[bytes], list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--memory-records", type=int, default=10_000_000)
     parser.add_argument(
         "--smoke", action="store_true", help="2,000 records: checks the script runs, in seconds"
     )
     args = parser.parse_args()
     n = 2000 if args.smoke else args.records
+    memory_n = 20_000 if args.smoke else args.memory_records
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
@@ -140,6 +170,50 @@ def main() -> None:
             f"{decode_rps:,.0f} records per CPU second ({n / wall_s:,.0f}/s wall)"
         )
         print("sample:", decode_with_policy(decoder, records[1], "fail_record"))
+
+        reader = FileReader(fb, schema, recfm="FB", lrecl=100)
+        t0, c0 = time.perf_counter(), time.process_time()
+        decoded = sum(len(block.numbers) for block in reader.blocks())
+        wall_s, columnar_s = time.perf_counter() - t0, time.process_time() - c0
+        assert decoded == n
+        columnar_rps = n / columnar_s
+        print(
+            f"columnar decode to typed columns: {columnar_s:.2f} CPU s ({wall_s:.2f} s wall), "
+            f"{columnar_rps:,.0f} records per CPU second ({n / wall_s:,.0f}/s wall)"
+        )
+
+        parquet = folder / "BENCH.parquet"
+        t0, c0 = time.perf_counter(), time.process_time()
+        with open(parquet, "wb") as out:
+            export(reader, out, "parquet", "fail_record", lambda rec: None)
+        parquet_s, parquet_cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(
+            f"parquet export: {parquet_s:.2f} s wall ({parquet_cpu:.2f} CPU s), "
+            f"{parquet.stat().st_size / 1e6:.1f} MB"
+        )
+        del reader
+        parquet.unlink()
+
+        big = folder / "BIG.FB"
+        with open(big, "wb") as out:
+            whole, rest = divmod(memory_n, n)
+            for _ in range(whole):
+                out.write(fb)
+            out.write(fb[: rest * 100])
+        child = subprocess.run(
+            [sys.executable, "-c", MEMORY_CHILD, str(folder / "BENCH.cpy"), str(big)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        )
+        big.unlink()
+        count_s, cpu_s, rss_kb = child.stdout.split()
+        memory_mb = int(rss_kb) / 1024
+        print(
+            f"columnar decode of {int(count_s):,} records from a mapped file: peak RSS "
+            f"{memory_mb:,.0f} MB, {float(cpu_s):.1f} CPU s"
+        )
 
         vb = FlatFileSettings.model_validate(_options(folder, "VB", "BENCH.VB"))
         vb_schema = schema_from_settings(vb)
@@ -190,12 +264,19 @@ def main() -> None:
         "records": n,
         "decode_rps": round(decode_rps),
         "codec_ratio": round(decode_rps / codec_rps, 4),
+        "decode_columnar_rps": round(columnar_rps),
+        "codec_ratio_columnar": round(columnar_rps / codec_rps, 4),
+        "parquet_export_s": round(parquet_s, 3),
+        "parquet_export_cpu_s": round(parquet_cpu, 3),
+        "memory_records": memory_n,
+        "memory_peak_mb": round(memory_mb, 1),
         "index_build_s": round(build_vb, 3),
         "index_build_fb_s": round(build_fb, 3),
         "lookup100_p50_ms": round(p50, 3),
         "lookup100_p99_ms": round(p99, 3),
         "lookup100_p99_cpu_ms": round(p99_cpu, 3),
         "index_mb_per_million": round(index_mb, 1),
+        "load_average": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(figures))
 

@@ -148,12 +148,14 @@ def binary_column(
 
 
 @cache
-def _text_luts(cp: CodePage) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
-    """(code point of each byte as Python decodes it, whether that character is whitespace)."""
+def _text_luts(cp: CodePage) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_], int]:
+    """(code point of each byte as Python decodes it, whether that character is not
+    whitespace, the one byte that decodes to NUL or -1)."""
     chars = bytes(range(256)).decode(cp.codec, "replace")
     points = np.array([ord(c) for c in chars], dtype=np.uint32)
-    space = np.array([c.isspace() for c in chars], dtype=np.bool_)
-    return points, space
+    nonspace = np.array([not c.isspace() for c in chars], dtype=np.bool_)
+    nuls = [i for i, c in enumerate(chars) if c == "\x00"]
+    return points, nonspace, nuls[0] if len(nuls) == 1 else -1
 
 
 def text_column(
@@ -163,20 +165,22 @@ def text_column(
     rows with a NUL character (which numpy and Arrow do not keep) or a left trim to make are
     not ok."""
     field = rows[:, offset : offset + size]
-    points, space_of = _text_luts(cp)
+    points, nonspace, nul = _text_luts(cp)
+    n = field.shape[0]
     codes = points[field]
-    zeros = codes == 0
-    nulls: Mask = zeros.all(axis=1)
-    ok: Mask = ~zeros.any(axis=1)
+    zero_count = np.count_nonzero(field == nul if nul >= 0 else codes == 0, axis=1)
+    nulls: Mask = zero_count == size
+    ok: Mask = zero_count == 0
     if trim in ("both", "right"):
-        keep = ~space_of[field]
-        last = size - np.argmax(keep[:, ::-1], axis=1)
-        last[~keep.any(axis=1)] = 0
-        codes[np.arange(size)[None, :] >= last[:, None]] = 0
-    if trim in ("both", "left"):
-        lead = space_of[field[:, 0]]
-        ok &= ~lead | (codes == 0).all(axis=1)
-    text = np.ascontiguousarray(codes).view(f"<U{size}").reshape(-1)
+        keep = nonspace[field][:, ::-1]
+        back = np.argmax(keep, axis=1)
+        last = np.where(keep[np.arange(n), back], size - back, 0)
+        codes *= np.arange(size, dtype=np.uint32)[None, :] < last[:, None]
+        if trim == "both":
+            ok &= nonspace[field[:, 0]] | (last == 0)
+    elif trim == "left":
+        ok &= nonspace[field[:, 0]]
+    text = codes.view(f"<U{size}").reshape(-1)
     return text, nulls, ok | nulls
 
 
