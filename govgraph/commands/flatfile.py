@@ -4,11 +4,11 @@ COPY statements in the copybook are expanded: members are looked up in the copyb
 then in each ``--copybook-dir``.
 
 ``decode`` writes one JSON object per record to stdout (groups as objects, OCCURS as arrays,
-``-`` in names turned into ``_``, decimals as JSON numbers), or with ``--format csv|parquet`` one
-flat row per record (see :mod:`legacy_connectors.flatfile.files.export`), and each failing
-record's error to stderr with its record number; the exit code is 1 when any record failed or the file is
-truncated, 2 for a bad copybook or option, 141 (quietly) when the reader closes the pipe
-(``| head -1``). ``layout`` prints every field's offset, length and type.
+``-`` in names turned into ``_``, decimals as JSON numbers), or with ``--format csv|parquet``
+one flat row per record (see :mod:`legacy_connectors.flatfile.files.export`), and each failing
+record's error to stderr with its record number; the exit code is 1 when any record failed or
+the file is truncated, 2 for a bad copybook or option, 141 (quietly) when the reader closes the
+pipe (``| head -1``). ``layout`` prints every field's offset, length and type.
 """
 
 from __future__ import annotations
