@@ -21,7 +21,7 @@ from govgraph.outbox.types import AddressChange as ChangeRecord
 from legacy_connectors.base import PartialRecords
 from resolvers import citizen as fetch
 from resolvers.context import RequestContext
-from resolvers.errors import NotFound
+from resolvers.errors import InvalidId, NotFound
 from resolvers.idempotency import (
     InputRefused,
     acting_citizen,
@@ -30,12 +30,22 @@ from resolvers.idempotency import (
     raise_refusals,
     run_once,
 )
+from resolvers.ids import decode_id, encode_id
 
-__all__ = ["address_change", "change_address", "normal_postcode", "reported_address"]
+__all__ = [
+    "address_change",
+    "change_address",
+    "change_global_id",
+    "is_change_id",
+    "normal_postcode",
+    "reported_address",
+]
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _COMMAND = "change_address"
 _ENUM_VALUES = {d.source_name: d.enum_value for d in all_departments()}
+_TYPE = "AddressChange"
+_OUTBOX_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def normal_postcode(text: str) -> str | None:
@@ -166,10 +176,34 @@ async def change_address(
     return await address_change(ctx, str(result["id"]))
 
 
+def change_global_id(change: ChangeRecord) -> str:
+    """A change's global id (``AddressChange:citizen:outbox-id``), usable with ``node(id:)``."""
+    return encode_id(_TYPE, change.citizen_id, change.id)
+
+
+def _outbox_id(change_id: str, citizen_id: str) -> str | None:
+    """The outbox id a change id names for ``citizen_id``: a global id, or the bare outbox id
+    ``changeAddress`` gave before ids were global (still accepted); ``None`` for another
+    citizen's change."""
+    if _OUTBOX_ID.match(change_id):
+        return change_id
+    type_name, owner, local = decode_id(change_id)
+    if type_name != _TYPE or local is None or not _OUTBOX_ID.match(local):
+        raise InvalidId("the id is not a change of address's id")
+    return local if owner == citizen_id else None
+
+
+def is_change_id(change_id: str) -> bool:
+    """Whether ``change_id`` has the form of a change's id from before ids were global."""
+    return bool(_OUTBOX_ID.match(change_id))
+
+
 async def address_change(ctx: RequestContext, change_id: str) -> ChangeRecord:
-    """A change the signed-in citizen reported (another citizen's is not found)."""
+    """A change the signed-in citizen reported, by its global or former bare id (another
+    citizen's is not found)."""
     citizen_id = acting_citizen(ctx)
-    change = await outbox_of(ctx).address_change(change_id)
+    outbox_id = _outbox_id(change_id, citizen_id)
+    change = None if outbox_id is None else await outbox_of(ctx).address_change(outbox_id)
     if change is None or change.citizen_id != citizen_id:
         raise NotFound("no change of address of yours has this id")
     return change

@@ -107,6 +107,8 @@ of every department contributing to it); a field missing here is closed to every
 NODE_TYPE_GROUPS: dict[str, str | None] = {
     "Citizen": None,
     **{t: d.policy.group for d in all_departments() for t in d.node_types},
+    "LinkReview": "linkage",
+    "AddressChange": "identity",
 }
 """The group a ``node(id:)`` look-up reads, by the id's type (checked before the fetch)."""
 

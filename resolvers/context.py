@@ -13,6 +13,8 @@ from typing import Any, Protocol
 from aiodataloader import DataLoader
 from graphql import GraphQLError
 
+from govgraph.index.window import Window
+
 __all__ = ["CitizenDirectory", "RecordSource", "RequestContext", "build_context"]
 
 
@@ -29,7 +31,14 @@ class CitizenDirectory(Protocol):
 
     async def profiles(self, citizen_ids: Sequence[str]) -> Mapping[str, Any]: ...
 
-    async def page(self, first: int, after: str | None) -> tuple[list[str], bool]: ...
+    async def citizen_window(
+        self,
+        *,
+        first: int | None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Window[str]: ...
 
 
 @dataclass(eq=False)

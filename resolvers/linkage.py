@@ -16,8 +16,9 @@ from typing import Any, Literal, Protocol
 
 from aiodataloader import DataLoader
 
-from govgraph.index import CitizenIndexError
+from govgraph.index import CitizenIndexError, Window
 from resolvers.authz import check_group, require_caseworker
+from resolvers.connections import decode_cursor, page_args
 from resolvers.context import RequestContext
 from resolvers.errors import ApiError, InvalidId, InvalidInput, NotFound
 
@@ -33,6 +34,7 @@ __all__ = [
     "encode_review_id",
     "mask_key",
     "resolve_review",
+    "review",
     "review_page",
 ]
 
@@ -68,7 +70,14 @@ class ReviewIndex(Protocol):
 
     async def citizens_for(self, source: str, keys: Sequence[str]) -> dict[str, str]: ...
 
-    async def open_reviews(self, limit: int = 100, after_id: int = 0) -> list[Any]: ...
+    async def review_window(
+        self,
+        *,
+        first: int | None,
+        after: int | None = None,
+        last: int | None = None,
+        before: int | None = None,
+    ) -> Window[Any]: ...
 
     async def review(self, review_id: int) -> Any: ...
 
@@ -82,6 +91,7 @@ class ReviewPage:
     """One page of the open review queue."""
 
     reviews: list[Any]
+    has_previous: bool
     has_next: bool
 
 
@@ -144,23 +154,50 @@ def _link_loader(ctx: RequestContext) -> DataLoader[str, list[Any]]:
     return loader
 
 
-async def review_page(ctx: RequestContext, first: int, after: str | None) -> ReviewPage:
-    """Open reviews in the order they were raised, ``first`` at a time after cursor ``after``
-    (a review's global id)."""
+async def review_page(
+    ctx: RequestContext,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+) -> ReviewPage:
+    """Open reviews in the order they were raised: the first ``first`` after cursor ``after``
+    or the last ``last`` before cursor ``before`` (a cursor is a review's global id)."""
     require_caseworker(ctx.principal)
-    if not 1 <= first <= MAX_REVIEW_PAGE:
-        raise InvalidInput(f"`first` must be between 1 and {MAX_REVIEW_PAGE}, got {first}")
-    after_id = 0
-    if after is not None:
-        try:
-            after_id = decode_review_id(after)
-        except InvalidId as exc:
-            raise InvalidInput("`after` is not a cursor from this API") from exc
-    rows = await _index(ctx).open_reviews(limit=first + 1, after_id=after_id)
-    for review in rows[:first]:
+    args = page_args(first, after, last, before, maximum=MAX_REVIEW_PAGE)
+    found = await _index(ctx).review_window(
+        first=args.first,
+        after=_review_cursor(args.after, "after"),
+        last=args.last,
+        before=_review_cursor(args.before, "before"),
+    )
+    for review in found.rows:
         if review.candidate_citizen_id:
             ctx.note_access(review.candidate_citizen_id, LEDGER_SOURCE)
-    return ReviewPage(reviews=rows[:first], has_next=len(rows) > first)
+    return ReviewPage(reviews=found.rows, has_previous=found.has_previous, has_next=found.has_next)
+
+
+def _review_cursor(cursor: str | None, argument: str) -> int | None:
+    key = decode_cursor(cursor, "LinkReview", argument)
+    if key is None:
+        return None
+    if not key.isdigit() or len(key) > 18:
+        raise InvalidInput(f"`{argument}` is not a cursor from this API")
+    return int(key)
+
+
+async def review(ctx: RequestContext, review_id: int) -> Any:
+    """One review by its index id, open or decided (caseworkers with the linkage purpose)."""
+    require_caseworker(ctx.principal)
+    problem = check_group(ctx.principal, "linkage")
+    if problem is not None:
+        raise problem
+    found = await _index(ctx).review(review_id)
+    if found is None:
+        raise NotFound("no link review has this id")
+    if found.candidate_citizen_id:
+        ctx.note_access(found.candidate_citizen_id, LEDGER_SOURCE)
+    return found
 
 
 async def resolve_review(

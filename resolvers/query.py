@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
+from resolvers import address_change as moves
 from resolvers import citizen as fetch
+from resolvers import linkage
 from resolvers.authz import check_citizen_access, require_caseworker
+from resolvers.connections import decode_cursor, encode_cursor, page_args
 from resolvers.context import RequestContext
-from resolvers.errors import Forbidden, InvalidId, InvalidInput, NotFound, Unauthenticated
+from resolvers.errors import Forbidden, InvalidId, NotFound, Unauthenticated
 from resolvers.ids import decode_id
 
 __all__ = ["MAX_PAGE_SIZE", "citizen_id_from_global", "page", "resolve_me", "resolve_node"]
@@ -39,37 +41,43 @@ def citizen_id_from_global(global_id: str) -> str:
     return citizen_id
 
 
-def _cursor(citizen_id: str) -> str:
-    return base64.urlsafe_b64encode(f"cursor:{citizen_id}".encode()).decode().rstrip("=")
-
-
-def _after(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except ValueError as exc:
-        raise InvalidInput("`after` is not a cursor from this API") from exc
-    if not raw.startswith("cursor:"):
-        raise InvalidInput("`after` is not a cursor from this API")
-    return raw[len("cursor:") :]
+_CURSOR_KIND = "cursor"
 
 
 async def page(
-    ctx: RequestContext, first: int, after: str | None
-) -> tuple[list[tuple[str, str]], bool]:
-    """Citizen ids with their cursors, and whether more follow."""
+    ctx: RequestContext,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+) -> tuple[list[tuple[str, str]], bool, bool]:
+    """Citizen ids with their cursors, and whether more lie before and after them."""
     require_caseworker(ctx.principal)
-    if not 1 <= first <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"`first` must be between 1 and {MAX_PAGE_SIZE}, got {first}")
-    ids, has_next = await ctx.index.page(first, _after(after))
-    return [(cid, _cursor(cid)) for cid in ids], has_next
+    args = page_args(first, after, last, before, maximum=MAX_PAGE_SIZE)
+    found = await ctx.index.citizen_window(
+        first=args.first,
+        after=decode_cursor(args.after, _CURSOR_KIND, "after"),
+        last=args.last,
+        before=decode_cursor(args.before, _CURSOR_KIND, "before"),
+    )
+    rows = [(cid, encode_cursor(_CURSOR_KIND, cid)) for cid in found.rows]
+    return rows, found.has_previous, found.has_next
 
 
 async def resolve_node(ctx: RequestContext, global_id: str) -> tuple[str, str, Any]:
-    """Return ``(type, citizen_id, object-or-None)`` for a global id the caller may read."""
+    """Return ``(type, citizen_id-or-review-number, object-or-None)`` for a global id the
+    caller may read, under the same rules as the field that first gave the object out."""
+    if moves.is_change_id(global_id):
+        change = await moves.address_change(ctx, global_id)
+        return "AddressChange", change.citizen_id, change
     type_name, citizen_id, local = decode_id(global_id)
+    if type_name == "LinkReview":
+        if local is not None or not citizen_id.isdigit() or len(citizen_id) > 18:
+            raise InvalidId("the id is not valid")
+        return type_name, citizen_id, await linkage.review(ctx, int(citizen_id))
     check_citizen_access(ctx.principal, citizen_id)
+    if type_name == "AddressChange":
+        return type_name, citizen_id, await moves.address_change(ctx, global_id)
     if type_name == "Citizen" and local is None:
         await ensure_citizen(ctx, citizen_id)
         return type_name, citizen_id, None

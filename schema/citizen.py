@@ -179,4 +179,6 @@ class CitizenEdge:
 @strawberry.type(description="A page of citizens (Relay cursor connection).")
 class CitizenConnection:
     edges: list[CitizenEdge] = strawberry.field(description="Citizens on this page.")
-    page_info: PageInfo = strawberry.field(description="Whether more pages follow.")
+    page_info: PageInfo = strawberry.field(
+        description="Where this page starts and ends, and whether more lie on either side."
+    )

@@ -86,7 +86,31 @@ class Address:
     postcode: str | None = strawberry.field(description="Postcode, e.g. `SW1A 1AA`.")
 
 
-@strawberry.type(description="Where a page of a connection ends (Relay cursor connections).")
+@strawberry.type(
+    description="Where a page of a connection starts and ends, and whether more lie on either "
+    "side (Relay cursor connections)."
+)
 class PageInfo:
     has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
-    end_cursor: str | None = strawberry.field(description="Cursor to pass as `after`.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the page's last item: pass it as `after` for the next page "
+        "(null when the page is empty)."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page (before its first item, or before "
+        "`after`)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the page's first item: pass it as `before` for the previous "
+        "page (null when the page is empty)."
+    )
+
+    @classmethod
+    def of(cls, cursors: list[str], *, has_previous: bool, has_next: bool) -> PageInfo:
+        """The page info of a page whose items have ``cursors``, in order."""
+        return cls(
+            has_next_page=has_next,
+            end_cursor=cursors[-1] if cursors else None,
+            has_previous_page=has_previous,
+            start_cursor=cursors[0] if cursors else None,
+        )

@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from resolvers import linkage as rl
 from resolvers.ids import encode_id
-from schema.common import Department, PageInfo, department_of
+from schema.common import Department, Node, PageInfo, department_of
 
 __all__ = [
     "CitizenLink",
@@ -108,8 +108,7 @@ class LinkReviewDecision(Enum):
     "record in another department but not surely enough (or too many candidates do). It "
     "stays unlinked until a caseworker confirms or rejects it (`resolveLinkReview`)."
 )
-class LinkReview:
-    id: strawberry.ID = strawberry.field(description="Opaque id of the review.")
+class LinkReview(Node):
     department: Department | None = strawberry.field(
         description="The department holding the unlinked record."
     )
@@ -162,20 +161,28 @@ class LinkReviewEdge:
 @strawberry.type(description="A page of open link reviews, oldest first (Relay connection).")
 class LinkReviewConnection:
     edges: list[LinkReviewEdge] = strawberry.field(description="Reviews on this page.")
-    page_info: PageInfo = strawberry.field(description="Whether more pages follow.")
+    page_info: PageInfo = strawberry.field(
+        description="Where this page starts and ends, and whether more lie on either side."
+    )
 
 
-async def link_review_page(info: Info, first: int, after: str | None) -> LinkReviewConnection:
+async def link_review_page(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+) -> LinkReviewConnection:
     """``Query.linkReview``: one page of the open review queue."""
-    page = await rl.review_page(info.context, first, after)
+    page = await rl.review_page(info.context, first, after, last, before)
     edges = [
         LinkReviewEdge(cursor=rl.encode_review_id(r.id), node=LinkReview.of(r))
         for r in page.reviews
     ]
     return LinkReviewConnection(
         edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        page_info=PageInfo.of(
+            [e.cursor for e in edges], has_previous=page.has_previous, has_next=page.has_next
         ),
     )
 

@@ -34,7 +34,7 @@ def address_change_of(change: ChangeRecord) -> AddressChange:
     """The GraphQL view of a recorded change."""
     address = change.address
     return AddressChange(
-        id=strawberry.ID(change.id),
+        id=strawberry.ID(moves.change_global_id(change)),
         address=Address(
             lines=list(address.get("lines", [])),
             town=address.get("town"),

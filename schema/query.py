@@ -12,7 +12,8 @@ from resolvers import query as q
 from resolvers import services as svc
 from schema.citizen import Citizen, CitizenConnection, CitizenEdge
 from schema.common import Node, PageInfo
-from schema.linkage import LinkReviewConnection, link_review_page
+from schema.connections import AFTER_HELP, BEFORE_HELP, FIRST_HELP, LAST_HELP
+from schema.linkage import LinkReview, LinkReviewConnection, link_review_page
 from schema.mutations import address_change_of
 from schema.services import Service
 from schema.statistics import Statistics, resolve_statistics
@@ -43,21 +44,26 @@ class Query:
         await q.ensure_citizen(info.context, citizen_id)
         return Citizen.of(citizen_id)
 
-    @strawberry.field(description="All citizens in the index, a page at a time (caseworkers only).")
+    @strawberry.field(
+        description="All citizens in the index, a page at a time, in a fixed order "
+        "(caseworkers only). Page forwards with `first`/`after` or backwards with "
+        "`last`/`before` (Relay cursor connection)."
+    )
     async def citizens(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 20,
-        after: Annotated[
-            str | None,
-            strawberry.argument(description="Cursor of the last citizen of the previous page."),
-        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_HELP)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        last: Annotated[int | None, strawberry.argument(description=LAST_HELP)] = None,
+        before: Annotated[str | None, strawberry.argument(description=BEFORE_HELP)] = None,
     ) -> CitizenConnection:
-        rows, has_next = await q.page(info.context, first, after)
+        rows, has_previous, has_next = await q.page(info.context, first, after, last, before)
         edges = [CitizenEdge(cursor=cursor, node=Citizen.of(cid)) for cid, cursor in rows]
         return CitizenConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=has_next, end_cursor=rows[-1][1] if rows else None),
+            page_info=PageInfo.of(
+                [e.cursor for e in edges], has_previous=has_previous, has_next=has_next
+            ),
         )
 
     @strawberry.field(description="Any object by its global id, if the caller may read it.")
@@ -69,6 +75,10 @@ class Query:
         type_name, citizen_id, found = await q.resolve_node(info.context, id)
         if type_name == "Citizen":
             return Citizen.of(citizen_id)
+        if type_name == "LinkReview":
+            return LinkReview.of(found)
+        if type_name == "AddressChange":
+            return address_change_of(found)
         return found  # type: ignore[no-any-return]
 
     @strawberry.field(
@@ -85,7 +95,13 @@ class Query:
     async def address_change(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The change's id.")],
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The change's id, as `changeAddress` gave it (the bare ids it gave "
+                "before ids were global are still accepted)."
+            ),
+        ],
     ) -> AddressChange:
         return address_change_of(await moves.address_change(info.context, str(id)))
 
@@ -97,13 +113,12 @@ class Query:
     async def link_review(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 20,
-        after: Annotated[
-            str | None,
-            strawberry.argument(description="Cursor of the last review of the previous page."),
-        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_HELP)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        last: Annotated[int | None, strawberry.argument(description=LAST_HELP)] = None,
+        before: Annotated[str | None, strawberry.argument(description=BEFORE_HELP)] = None,
     ) -> LinkReviewConnection:
-        return await link_review_page(info, first, after)
+        return await link_review_page(info, first, after, last, before)
 
     statistics: Statistics = strawberry.field(
         resolver=resolve_statistics,

@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 
-from schema.common import Address, Department, Money
+from schema.common import Address, Department, Money, Node
 
 __all__ = [
     "AddressChange",
@@ -74,8 +74,7 @@ class AddressDelivery:
 
 
 @strawberry.type(description="A change of address reported once, delivered to every department.")
-class AddressChange:
-    id: strawberry.ID = strawberry.field(description="The change's id (for `addressChange`).")
+class AddressChange(Node):
     address: Address = strawberry.field(description="The new address.")
     reported_at: datetime = strawberry.field(description="When it was reported (UTC).")
     deliveries: list[AddressDelivery] = strawberry.field(

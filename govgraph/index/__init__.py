@@ -17,6 +17,7 @@ from govgraph.index.types import (
     Review,
     new_citizen_id,
 )
+from govgraph.index.window import Window
 
 __all__ = [
     "ACTIVE",
@@ -28,5 +29,6 @@ __all__ = [
     "Link",
     "LinkKey",
     "Review",
+    "Window",
     "new_citizen_id",
 ]

@@ -40,6 +40,7 @@ from govgraph.index.types import (
     Review,
     new_citizen_id,
 )
+from govgraph.index.window import Window, keyset_window
 from govgraph.index.writes import apply_changes, profile_values
 from govgraph.storedb import as_utc, on_sqlite_connect
 
@@ -217,6 +218,29 @@ class CitizenIndex:
         ids = [row.citizen_id for row in await self._read(stmt, {})]
         return ids[:first], len(ids) > first
 
+    async def citizen_window(
+        self,
+        *,
+        first: int | None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Window[str]:
+        """A page of active citizen ids in id order between the ``after`` and ``before`` ids:
+        the first ``first`` or the last ``last``, and whether more lie on either side."""
+        stmt = select(citizens.c.citizen_id).where(citizens.c.status == ACTIVE)
+        found = await keyset_window(
+            self._read,
+            stmt,
+            citizens.c.citizen_id,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+        ids = [row.citizen_id for row in found.rows]
+        return Window(ids, has_previous=found.has_previous, has_next=found.has_next)
+
     async def all_links(self) -> list[Link]:
         """Every link, active or withdrawn (for the linker)."""
         return [_link(r) for r in await self._read(select(*_LINK_COLUMNS), {})]
@@ -230,6 +254,23 @@ class CitizenIndex:
             .limit(limit)
         )
         return [review_from_row(r) for r in await self._read(stmt, {})]
+
+    async def review_window(
+        self,
+        *,
+        first: int | None,
+        after: int | None = None,
+        last: int | None = None,
+        before: int | None = None,
+    ) -> Window[Review]:
+        """A page of open reviews in id order between the ``after`` and ``before`` ids: the
+        first ``first`` or the last ``last``, and whether more lie on either side."""
+        stmt = select(reviews).where(reviews.c.status == "open")
+        found = await keyset_window(
+            self._read, stmt, reviews.c.id, first=first, after=after, last=last, before=before
+        )
+        rows = [review_from_row(r) for r in found.rows]
+        return Window(rows, has_previous=found.has_previous, has_next=found.has_next)
 
     async def counts(self) -> dict[str, int]:
         """Active citizens, active and withdrawn links, and open reviews."""

@@ -165,6 +165,66 @@ async def test_caseworker_pages_through_open_reviews_with_reasons_and_masked_key
     assert not any(key in text for key in raw for text in texts)
 
 
+async def test_last_and_before_page_the_queue_backwards(
+    review_gateway: RunningGateway, rclient: httpx.AsyncClient
+) -> None:
+    """`linkReview(last:, before:)` walks the queue from the newest review back, in pages
+    that together are the forward order, with `hasPreviousPage`/`startCursor` to go on."""
+    expected = [encode_review_id(x.id or 0) for x in await _open_reviews(review_gateway)]
+    h = _caseworker(review_gateway)
+    query = """
+    query Back($last: Int, $before: String) {
+      linkReview(last: $last, before: $before) {
+        edges { cursor node { id } }
+        pageInfo { hasPreviousPage hasNextPage startCursor endCursor }
+      }
+    }
+    """
+    pages: list[list[str]] = []
+    before = None
+    while True:
+        body = await gql(rclient, query, {"last": 7, "before": before}, h)
+        assert "errors" not in body, body
+        page = body["data"]["linkReview"]
+        pages.insert(0, [e["node"]["id"] for e in page["edges"]])
+        assert page["pageInfo"]["hasNextPage"] is (before is not None)
+        assert page["pageInfo"]["startCursor"] == page["edges"][0]["cursor"]
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert [x for page in pages for x in page] == expected
+
+
+async def test_node_fetches_a_review_for_caseworkers_only(
+    review_gateway: RunningGateway, rclient: httpx.AsyncClient
+) -> None:
+    """`node(id:)` with a review's id (the id `linkReview` gives) returns that `LinkReview`
+    to a caseworker with a purpose; a citizen, even the candidate's, gets FORBIDDEN."""
+    review = (await _open_reviews(review_gateway))[0]
+    global_id = encode_review_id(review.id or 0)
+    query = """
+    query Node($id: ID!) {
+      node(id: $id) { __typename id ... on LinkReview { status maskedKey reason } }
+    }
+    """
+    body = await gql(rclient, query, {"id": global_id}, _caseworker(review_gateway))
+    assert body["data"]["node"] == {
+        "__typename": "LinkReview",
+        "id": global_id,
+        "status": "OPEN",
+        "maskedKey": "*****" + review.key[-3:],
+        "reason": review.reason,
+    }
+    own = review_gateway.headers("citizen", review.candidate_citizen_id or "")
+    refused = await gql(rclient, query, {"id": global_id}, own)
+    assert refused["data"]["node"] is None
+    assert _codes(refused) == ["FORBIDDEN"]
+    missing = await gql(
+        rclient, query, {"id": encode_review_id(10_000_000)}, _caseworker(review_gateway)
+    )
+    assert _codes(missing) == ["NOT_FOUND"]
+
+
 async def test_confirming_a_review_links_the_record_to_the_candidates_citizen(
     review_gateway: RunningGateway, rclient: httpx.AsyncClient
 ) -> None:
