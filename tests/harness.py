@@ -63,3 +63,38 @@ async def running_gateway(
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def gateway_copy(
+    gateway: RunningGateway, tax_url: str, folder: Path
+) -> AsyncIterator[RunningGateway]:
+    """Another gateway over ``gateway``'s departments with a copy of its citizen index in
+    ``folder``, calling the tax service at ``tax_url`` (whose faults a
+    test may then change without touching anyone else)."""
+    import shutil
+
+    from govgraph import demo
+    from govgraph.serve import build_server, wait_started
+    from govgraph.settings import load_settings
+
+    shutil.copy(gateway.data_dir / "index.sqlite", folder / "index.sqlite")
+    mapping = demo.config_mapping(gateway.data_dir, tax_url, port=0)
+    mapping["gateway"]["index_url"] = f"sqlite+aiosqlite:///{folder / 'index.sqlite'}"
+    config = folder / "govgraph.toml"
+    demo.write_config(config, mapping)
+    settings = load_settings(config)
+    server = build_server(settings, port=0)
+    task = asyncio.create_task(server.serve())
+    port = await wait_started(server)
+    try:
+        yield RunningGateway(
+            base_url=f"http://127.0.0.1:{port}",
+            settings=settings,
+            data_dir=gateway.data_dir,
+            idp=gateway.idp,
+            population=gateway.population,
+        )
+    finally:
+        server.should_exit = True
+        await task
