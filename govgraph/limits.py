@@ -2,8 +2,9 @@
 
 They run once per distinct operation text (validated documents are cached), before anything
 executes. The cost estimate is an upper bound of the work: each object field costs 1 per item
-it may return (its ``first`` argument, the maximum page size when it comes from a variable, or
-``gateway.list_size_estimate`` for other lists; a connection's ``first`` counts for the list
+it may return (its ``first`` or ``last`` argument, the maximum page size when it comes from a
+variable, a connection's default page size when it has neither, or
+``gateway.list_size_estimate`` for other lists; a connection's page size counts for the list
 inside it), and a field that reads legacy sources adds those sources' weights
 (``gateway.cost_weights``) once, since loaders call each source once per level for the batch.
 """
@@ -33,10 +34,12 @@ from graphql import (
 from graphql.type.definition import GraphQLNonNull
 
 from resolvers.authz import CITIZEN_FIELD_GROUPS, GROUPS, NODE_TYPE_GROUPS
+from resolvers.connections import DEFAULT_PAGE_SIZE
 
 __all__ = ["OperationLimits", "Shape", "limit_rules", "measure", "source_weights"]
 
 _INTROSPECTION = frozenset({"__schema", "__type"})
+_PAGE_ARGUMENTS = frozenset({"first", "last"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +82,16 @@ def source_weights(
     return out
 
 
-def _first(node: FieldNode, max_page: int) -> int | None:
+def _first(node: FieldNode, definition: Any, max_page: int) -> int | None:
+    """The page size a field asks for: its ``first`` or ``last`` (the maximum page size when
+    from a variable), a connection's default page size when it gives neither, else ``None``."""
     for arg in node.arguments or ():
-        if arg.name.value == "first":
+        if arg.name.value in _PAGE_ARGUMENTS:
             if isinstance(arg.value, IntValueNode):
                 return max(0, int(arg.value.value))
             return max_page
+    if set(getattr(definition, "args", None) or ()) >= _PAGE_ARGUMENTS:
+        return DEFAULT_PAGE_SIZE
     return None
 
 
@@ -145,7 +152,7 @@ class _Measure:
         self.upstream += self.limits.weights.get((parent.name, name), 0)
         ftype = definition.type
         unwrapped = ftype.of_type if isinstance(ftype, GraphQLNonNull) else ftype
-        first = _first(node, self.limits.max_page_size)
+        first = _first(node, definition, self.limits.max_page_size)
         child = get_named_type(ftype)
         if is_list_type(unwrapped):
             count = first if first is not None else (page or self.limits.list_size)

@@ -56,6 +56,18 @@ async def test_cost_weighs_sources_and_list_sizes() -> None:
     assert nested == 1 + (1 + 100 * 1)
 
 
+async def test_paging_backwards_or_by_default_costs_its_page_size() -> None:
+    """A connection's `last` counts like `first` (the maximum page size from a variable), and
+    a connection given neither counts its default page size of 20."""
+    per_citizen = "{ edges { node { tax { taxCode } } } } }"
+    forwards = _shape("{ citizens(first: 7) " + per_citizen)[2]
+    assert _shape("{ citizens(last: 7) " + per_citizen)[2] == forwards
+    from_variable = _shape("query($n: Int) { citizens(last: $n) { edges { node { id } } } }")
+    assert from_variable[2] == 1 + (1 + 100 * 1)
+    assert _shape("{ citizens { edges { node { id } } } }")[2] == 1 + (1 + 20 * 1)
+    assert _shape("{ linkReview(last: 3) { edges { node { id } } } }")[2] == 1 + (1 + 3 * 1)
+
+
 async def test_fragments_and_aliases_are_counted_where_used() -> None:
     """Fragments count at each spread; aliased fields count one each, also inside fragments."""
     query = """
