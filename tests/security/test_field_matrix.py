@@ -109,7 +109,7 @@ POLICY: dict[str, str] = {
         for t, fields in {
             "CitizenConnection": "edges pageInfo",
             "CitizenEdge": "cursor node",
-            "PageInfo": "hasNextPage endCursor",
+            "PageInfo": "hasNextPage endCursor hasPreviousPage startCursor",
             "PersonName": "givenName middleNames familyName fullName",
             "Address": "lines town postcode",
             "TaxAccount": "taxCode selfAssessmentStatus balanceOwed refundDue paymentsDue taxYears",
