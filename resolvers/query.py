@@ -12,6 +12,7 @@ from resolvers.connections import decode_cursor, encode_cursor, page_args
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, InvalidId, NotFound, Unauthenticated
 from resolvers.ids import decode_id
+from schema.declared import declared_node, is_declared_node
 
 __all__ = ["MAX_PAGE_SIZE", "citizen_id_from_global", "page", "resolve_me", "resolve_node"]
 
@@ -100,6 +101,8 @@ async def resolve_node(ctx: RequestContext, global_id: str) -> tuple[str, str, A
     elif type_name == "PenaltyNotice":
         notices, _ = await fetch.parking_fines(ctx, citizen_id)
         found = next((n for n in notices if n.pcn == local), None)
+    elif is_declared_node(type_name):
+        found = await declared_node(ctx, type_name, citizen_id, local)
     else:
         raise InvalidId("the id is not valid")
     if found is None:

@@ -14,10 +14,13 @@ from typing import Any, TypeVar
 
 from graphql import GraphQLError
 
+from govgraph.departments import Department as Declaration
+from govgraph.departments import Item, ItemRule, all_departments
 from legacy_connectors.errors import LegacyError
 from resolvers import citizen as fetch
+from resolvers import declared
 from resolvers.context import RequestContext
-from resolvers.records import penalty_due_date
+from resolvers.records import money, penalty_due_date
 from schema.common import Department
 from schema.views import (
     Document,
@@ -77,6 +80,30 @@ class _Gathered:
         return out
 
 
+async def _declared(
+    ctx: RequestContext, cid: str, g: _Gathered, view: str
+) -> list[tuple[Declaration, ItemRule, Item]]:
+    """Items every declared department with rules for ``view`` adds (a department that cannot
+    answer is reported and left out)."""
+    departments = [d for d in all_departments() if any(r.view == view for r in d.items)]
+
+    def one(d: Declaration) -> Callable[[], Awaitable[Any]]:
+        async def call() -> list[tuple[ItemRule, Item]]:
+            found, errors = await declared.items(ctx, cid, d, view)
+            for error in errors:
+                g.report(error)
+            return found
+
+        return call
+
+    results = await g.run(*(one(d) for d in departments))
+    return [
+        (d, rule, item)
+        for d, found in zip(departments, results, strict=True)
+        for rule, item in found or []
+    ]
+
+
 async def _parking(ctx: RequestContext, cid: str, gathered: _Gathered) -> list[Any]:
     notices, errors = await fetch.parking_fines(ctx, cid)
     for err in errors:
@@ -130,6 +157,17 @@ async def obligations(
                     due_date=None,
                 )
             )
+    for d, rule, item in await _declared(ctx, cid, g, "obligations"):
+        items.append(
+            Obligation(
+                kind=ObligationKind[rule.kind],
+                department=Department[d.enum_value],
+                reference=item.reference,
+                description=item.description,
+                amount=money(item.amount),
+                due_date=item.date,
+            )
+        )
     items.sort(key=lambda o: (o.due_date is None, o.due_date or date.max, o.reference))
     return items
 
@@ -163,6 +201,17 @@ async def entitlements(
                 description="Tax refund",
                 amount=tax.refund_due,
                 expected_on=None,
+            )
+        )
+    for d, rule, item in await _declared(ctx, cid, g, "entitlements"):
+        items.append(
+            Entitlement(
+                kind=EntitlementKind[rule.kind],
+                department=Department[d.enum_value],
+                reference=item.reference,
+                description=item.description,
+                amount=money(item.amount),
+                expected_on=item.date,
             )
         )
     items.sort(key=lambda e: (e.expected_on is None, e.expected_on or date.max))
@@ -223,6 +272,12 @@ async def documents(ctx: RequestContext, cid: str, path: list[str | int] | None)
         items.append(
             _document(
                 DocumentKind["MOT"], Department["VEHICLES"], v.registration, v.mot_expiry, today
+            )
+        )
+    for d, rule, item in await _declared(ctx, cid, g, "documents"):
+        items.append(
+            _document(
+                DocumentKind[rule.kind], Department[d.enum_value], item.reference, item.date, today
             )
         )
     items.sort(key=lambda d: (d.expiry_date is None, d.expiry_date or date.max))
@@ -333,5 +388,15 @@ async def tasks(ctx: RequestContext, cid: str, path: list[str | int] | None) -> 
                     due_date=deadline,
                 )
             )
+    for d, rule, item in await _declared(ctx, cid, g, "tasks"):
+        items.append(
+            Task(
+                kind=TaskKind[rule.kind],
+                department=Department[d.enum_value],
+                title=item.description,
+                reference=item.reference,
+                due_date=item.date,
+            )
+        )
     items.sort(key=lambda t: (t.due_date is None, t.due_date or date.max))
     return items

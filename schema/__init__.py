@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.citizen import Citizen
+from schema.declared import declared_object_types
 from schema.departments import BenefitClaim, DrivingLicence, Passport, PenaltyNotice, Vehicle
 from schema.linkage import LinkageMutation
 from schema.mutations import Mutation as CitizenMutation
@@ -35,5 +36,6 @@ def build_schema() -> strawberry.Schema:
             BenefitClaim,
             PenaltyNotice,
             PropertyTitle,
+            *declared_object_types(),
         ],
     )

@@ -16,6 +16,7 @@ from resolvers.access import access_log as read_access_log
 from resolvers.ids import encode_id
 from schema.access import AccessRecord
 from schema.common import DEPARTMENT_BY_SOURCE, Address, Department, Node, PageInfo, PersonName
+from schema.declared import with_declared_fields
 from schema.departments import (
     BenefitClaim,
     DrivingLicence,
@@ -37,6 +38,7 @@ __all__ = ["Citizen", "CitizenConnection", "CitizenEdge"]
     "department's field is null (with an error naming the service) when that department "
     "cannot answer; the other fields are unaffected."
 )
+@with_declared_fields
 class Citizen(Node):
     citizen_id: strawberry.Private[str]
 

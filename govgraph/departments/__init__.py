@@ -26,9 +26,11 @@ from govgraph.departments.model import (
 from govgraph.departments.paths import first_at, values_at
 from govgraph.departments.registry import (
     ENTRY_POINT_GROUP,
+    address_change_command,
     all_departments,
     department_problems,
     departments,
+    source_with_command,
 )
 from govgraph.departments.validate import DepartmentError, check_departments
 
@@ -50,10 +52,12 @@ __all__ = [
     "RecordType",
     "StatisticsSpec",
     "WriteCommand",
+    "address_change_command",
     "all_departments",
     "check_departments",
     "department_problems",
     "departments",
     "first_at",
+    "source_with_command",
     "values_at",
 ]

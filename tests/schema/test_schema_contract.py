@@ -17,8 +17,8 @@ def test_the_live_schema_has_no_breaking_change_against_the_snapshot() -> None:
 
 
 def test_the_snapshot_is_the_printed_schema() -> None:
-    """`schema/schema.graphql` equals what `govgraph schema print` writes now."""
-    assert SNAPSHOT.read_text(encoding="utf-8") == live_sdl(), (
+    """`schema/schema.graphql` equals what `govgraph schema print --builtin` writes now."""
+    assert SNAPSHOT.read_text(encoding="utf-8") == live_sdl(builtin=True), (
         f"the snapshot is stale: {UPDATE_HINT}"
     )
 
@@ -34,10 +34,13 @@ def test_a_removed_field_and_a_narrowed_argument_are_breaking() -> None:
 
 
 def test_schema_print_writes_the_sdl_and_check_fails_on_a_stale_snapshot(tmp_path: Path) -> None:
-    """`govgraph schema print --out` writes the SDL; `schema check` fails on an older file."""
+    """`govgraph schema print --builtin --out` writes the SDL; `schema check` fails on an older
+    file."""
     out = tmp_path / "schema.graphql"
-    assert main(["schema", "print", "--out", str(out)]) == 0
-    assert out.read_text(encoding="utf-8") == live_sdl()
+    assert main(["schema", "print", "--builtin", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == live_sdl(builtin=True)
     assert main(["schema", "check", "--snapshot", str(out)]) == 0
-    out.write_text(live_sdl() + '\n"""Gone."""\ntype Gone { x: Int }\n', encoding="utf-8")
+    out.write_text(
+        live_sdl(builtin=True) + '\n"""Gone."""\ntype Gone { x: Int }\n', encoding="utf-8"
+    )
     assert main(["schema", "check", "--snapshot", str(out)]) == 1

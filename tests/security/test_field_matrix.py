@@ -3,7 +3,8 @@
 The walk visits each object type reachable from ``Query`` and each of its fields, builds an
 operation that reaches the field, sends it as each role, and compares the outcome (refused
 with FORBIDDEN/UNAUTHENTICATED on the field's path, or not) with :data:`POLICY` below. A field
-without an entry in :data:`POLICY` fails the test, so no new field escapes the matrix.
+without an entry in :data:`POLICY` fails the test, so no new field escapes the matrix. The
+fields of installed departments' declarations get their entries from the declarations.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from graphql import (
     is_object_type,
 )
 
+from govgraph.departments import AccessPolicy, RecordType, all_departments
 from govgraph.index import CitizenIndex
+from resolvers.authz import camel
 from resolvers.ids import encode_id
 from schema import build_schema
 from tests.harness import RunningGateway
@@ -164,6 +167,26 @@ POLICY: dict[str, str] = {
 }
 """Every coordinate's policy class; nested types inherit the class of the field that gates
 them on the path (the first ``Citizen`` field, or the root field)."""
+
+
+def _declared_policy() -> dict[str, str]:
+    """Declared departments' ``Citizen`` fields get their field group's class (the default
+    policy: citizens their own, caseworkers with a purpose, from the declared confidence);
+    their record types' fields inherit it."""
+    out: dict[str, str] = {}
+    for d in all_departments():
+        policy = d.policy
+        assert policy.roles == AccessPolicy(group="x").roles, f"{d.id}: add its roles' class"
+        for f in d.fields:
+            out[f"Citizen.{camel(f.name)}"] = f"citizen_{policy.confidence.lower()}"
+        for t in d.types:
+            if isinstance(t, RecordType):
+                names = [camel(x.name) for x in t.fields] + (["id"] if t.node_key else [])
+                out.update({f"{t.name}.{n}": _NESTED for n in names})
+    return out
+
+
+POLICY.update(_declared_policy())
 
 ROOT_ARGS = {
     "citizen": "(id: $id)",

@@ -1,0 +1,223 @@
+"""GraphQL types built from department declarations: their record types, enums and values.
+
+Each declared :class:`~govgraph.departments.RecordType` becomes an object type (a ``Node`` when
+it has a ``node_key``) and each :class:`~govgraph.departments.EnumType` an enum, with the
+descriptions the declaration gives; :func:`instance` turns a department's plain mapped values
+into objects of those types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from govgraph.departments import CitizenField, Department, EnumType, RecordType, all_departments
+from resolvers.ids import encode_id
+from schema.common import Address, Money, Node
+
+__all__ = [
+    "DECLARED_TYPES",
+    "declared_node",
+    "declared_object_types",
+    "instance",
+    "is_declared_node",
+    "python_type",
+    "with_declared_fields",
+]
+
+_SCALARS: dict[str, Any] = {
+    "str": str,
+    "int": int,
+    "bool": bool,
+    "float": float,
+    "date": dt.date,
+    "datetime": dt.datetime,
+    "money": Money,
+    "address": Address,
+}
+
+
+def _parse(spec: str) -> tuple[str, bool, bool, bool]:
+    """``[T?]?`` -> (T, list, item optional, optional)."""
+    text = spec.strip()
+    optional = text.endswith("?") and not text.endswith("]")
+    if text.endswith("]?"):
+        optional, text = True, text[:-1]
+    elif optional:
+        text = text[:-1]
+    if text.startswith("[") and text.endswith("]"):
+        inner = text[1:-1].strip()
+        return inner.removesuffix("?"), True, inner.endswith("?"), optional
+    return text, False, False, optional
+
+
+def python_type(spec: str, types: Mapping[str, Any]) -> Any:
+    """The Python annotation for a declared field type."""
+    name, many, item_optional, optional = _parse(spec)
+    base = _SCALARS.get(name) or types[name]
+    if many:
+        item: Any = base | None if item_optional else base
+        result: Any = list[item]
+    else:
+        result = base
+    return result | None if optional else result
+
+
+def _enum(t: EnumType) -> Any:
+    values = {value: strawberry.enum_value(value, description=text) for value, text in t.values}
+    members: Any = Enum(t.name, values)  # type: ignore[misc]
+    return strawberry.enum(members, description=t.description)
+
+
+def _record(t: RecordType, types: Mapping[str, Any]) -> Any:
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__annotations__": annotations, "__module__": __name__}
+    for f in t.fields:
+        annotations[f.name] = python_type(f.type, types)
+        namespace[f.name] = strawberry.field(description=f.description)
+    bases: tuple[type, ...] = (Node,) if t.node_key else ()
+    cls = type(t.name, bases, namespace)
+    return strawberry.type(cls, description=t.description)
+
+
+def _dependencies(t: RecordType) -> set[str]:
+    return {_parse(f.type)[0] for f in t.fields} - set(_SCALARS)
+
+
+def _build(departments: tuple[Department, ...]) -> dict[str, Any]:
+    types: dict[str, Any] = {}
+    pending: list[RecordType] = []
+    for d in departments:
+        for t in d.types:
+            if isinstance(t, EnumType):
+                types[t.name] = _enum(t)
+            else:
+                pending.append(t)
+    while pending:
+        ready = [t for t in pending if _dependencies(t) <= set(types)]
+        if not ready:
+            names = ", ".join(t.name for t in pending)
+            raise TypeError(f"record types refer to each other in a cycle: {names}")
+        for t in ready:
+            types[t.name] = _record(t, types)
+            pending.remove(t)
+    return types
+
+
+DECLARED_TYPES: dict[str, Any] = _build(all_departments())
+"""Every declared department's GraphQL types, by name."""
+
+_SPECS: dict[str, RecordType] = {
+    t.name: t for d in all_departments() for t in d.types if isinstance(t, RecordType)
+}
+
+
+def declared_object_types() -> list[Any]:
+    """The declared object types (for the schema's ``types``, so ``node(id:)`` finds them)."""
+    return [DECLARED_TYPES[name] for name in _SPECS]
+
+
+def _money(value: Any) -> Money:
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        amount = Decimal("0")
+    return Money(amount=amount.quantize(Decimal("0.01")))
+
+
+def _address(value: Any) -> Address:
+    lines = value.get("lines") or []
+    return Address(
+        lines=[str(x) for x in (lines if isinstance(lines, list) else [lines])],
+        town=value.get("town"),
+        postcode=value.get("postcode"),
+    )
+
+
+def _value(spec: str, value: Any, citizen_id: str) -> Any:
+    name, many, _, _ = _parse(spec)
+    if value is None:
+        return None
+    if many:
+        return [_value(name, v, citizen_id) for v in value]
+    if name == "money":
+        return _money(value)
+    if name == "address":
+        return _address(value)
+    if name in _SPECS:
+        return instance(name, value, citizen_id)
+    if name in DECLARED_TYPES:
+        return DECLARED_TYPES[name](value)
+    return value
+
+
+def instance(type_name: str, values: Mapping[str, Any], citizen_id: str) -> Any:
+    """An object of the declared record type ``type_name`` from plain mapped values."""
+    spec = _SPECS[type_name]
+    kwargs = {f.name: _value(f.type, values.get(f.name), citizen_id) for f in spec.fields}
+    if spec.node_key is not None:
+        local = str(values.get(spec.node_key) or "")
+        kwargs["id"] = strawberry.ID(encode_id(type_name, citizen_id, local))
+    return DECLARED_TYPES[type_name](**kwargs)
+
+
+def _citizen_field(department: Department, field: CitizenField) -> Any:
+    """A ``Citizen`` field serving ``field`` of ``department`` from its mapped records."""
+    from resolvers import declared
+    from resolvers.views import report_error
+
+    item = DECLARED_TYPES[field.type]
+    returns: Any = (list[item] if field.many else item) | None  # type: ignore[valid-type]
+
+    async def resolve(self: Any, info: Info) -> Any:
+        values, errors = await declared.field_values(
+            info.context, self.citizen_id, department, field
+        )
+        for error in errors:
+            report_error(info.context, info.path.as_list(), error)
+        if values is None:
+            return None
+        if field.many:
+            return [instance(field.type, v, self.citizen_id) for v in values]
+        return instance(field.type, values, self.citizen_id)
+
+    resolve.__annotations__ = {"self": Any, "info": Info, "return": returns}
+    resolve.__name__ = field.name
+    return strawberry.field(resolver=resolve, description=field.description)
+
+
+def with_declared_fields(cls: type) -> type:
+    """Add every declared department's ``Citizen`` fields to ``cls`` (before it becomes a
+    strawberry type)."""
+    for department in all_departments():
+        for field in department.fields:
+            setattr(cls, field.name, _citizen_field(department, field))
+    return cls
+
+
+async def declared_node(ctx: Any, type_name: str, citizen_id: str, local: str) -> Any | None:
+    """The declared object ``type_name`` with node key ``local`` of the citizen, if any."""
+    from resolvers import declared
+
+    spec = _SPECS[type_name]
+    for department in all_departments():
+        for field in department.fields:
+            if field.type != type_name:
+                continue
+            values, _ = await declared.field_values(ctx, citizen_id, department, field)
+            for v in values if isinstance(values, list) else [values]:
+                if isinstance(v, Mapping) and str(v.get(spec.node_key or "")) == local:
+                    return instance(type_name, v, citizen_id)
+    return None
+
+
+def is_declared_node(type_name: str) -> bool:
+    """Whether ``type_name`` is a declared object type with a node key."""
+    spec = _SPECS.get(type_name)
+    return spec is not None and spec.node_key is not None
