@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ __all__ = [
     "ensure_data",
     "identity_provider",
     "tax_service",
+    "with_includes",
     "write_config",
 ]
 
@@ -100,39 +102,6 @@ def tax_service(
             proc.stdout.close()
 
 
-def source_blocks(data_dir: Path, tax_base_url: str) -> dict[str, dict[str, Any]]:
-    """The five demo sources, each served by its connector kind over its native store."""
-    from fixtures import benefits, sqldb, tax
-
-    return {
-        "tax": {
-            "kind": "soap",
-            "timeout_s": 5.0,
-            "options": tax.source_options(data_dir, tax_base_url),
-        },
-        "benefits": {
-            "kind": "flatfile",
-            "timeout_s": 5.0,
-            "options": benefits.source_options(data_dir),
-        },
-        "passports": {
-            "kind": "sql",
-            "timeout_s": 5.0,
-            "options": sqldb.source_options("passports", data_dir),
-        },
-        "vehicles": {
-            "kind": "sql",
-            "timeout_s": 5.0,
-            "options": sqldb.source_options("vehicles", data_dir),
-        },
-        "parking": {
-            "kind": "sql",
-            "timeout_s": 5.0,
-            "options": sqldb.source_options("parking", data_dir),
-        },
-    }
-
-
 def config_mapping(
     data_dir: Path,
     tax_base_url: str,
@@ -142,17 +111,10 @@ def config_mapping(
     latency_ms: float = 0.0,
 ) -> dict[str, Any]:
     """The demo gateway's configuration (what ``govgraph.toml`` holds)."""
-    from fixtures.writes import commands
+    from fixtures.demo_sources import source_blocks
 
     data_dir = data_dir.resolve()
-    sources = source_blocks(data_dir, tax_base_url)
-    for name, block in sources.items():
-        if writes := commands(name, data_dir):
-            block["options"]["commands"] = writes
-    if latency_ms:
-        for name, block in sources.items():
-            if name != "tax":
-                block["chaos"] = {"latency_ms": latency_ms}
+    sources = source_blocks(data_dir, tax_base_url, latency_ms=latency_ms)
     return {
         "gateway": {
             "host": host,
@@ -168,6 +130,32 @@ def config_mapping(
         },
         "sources": sources,
     }
+
+
+def with_includes(mapping: dict[str, Any], includes: list[Path]) -> dict[str, Any]:
+    """``mapping`` with each TOML file of ``includes`` merged in, in order: its tables are
+    merged key by key (a source block of the same name is replaced); relative ``./`` paths in
+    its sources' options are resolved against the file's own folder."""
+    from govgraph.settings import ConfigError, resolve_paths
+
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in mapping.items()}
+    for include in includes:
+        try:
+            extra = tomllib.loads(include.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError([f"{include}: file not found"]) from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([f"{include}: not valid TOML: {exc}"]) from exc
+        base = include.parent.resolve()
+        for block in (extra.get("sources") or {}).values():
+            if isinstance(block, dict) and isinstance(block.get("options"), dict):
+                block["options"] = resolve_paths(block["options"], base)
+        for key, value in extra.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    return merged
 
 
 def write_config(path: Path, mapping: dict[str, Any]) -> None:

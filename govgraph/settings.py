@@ -44,6 +44,7 @@ __all__ = [
     "Settings",
     "SourceSettings",
     "load_settings",
+    "resolve_paths",
     "settings_from_mapping",
 ]
 
@@ -289,14 +290,14 @@ def _format_errors(
     return problems
 
 
-def _resolve_paths(options: dict[str, Any], base: Path) -> dict[str, Any]:
+def resolve_paths(options: dict[str, Any], base: Path) -> dict[str, Any]:
     """Turn relative path-like option values (``./x``, ``../x``) into absolute ones."""
     out: dict[str, Any] = {}
     for key, value in options.items():
         if isinstance(value, str) and value.startswith(("./", "../")):
             out[key] = str((base / value).resolve())
         elif isinstance(value, dict):
-            out[key] = _resolve_paths(value, base)
+            out[key] = resolve_paths(value, base)
         else:
             out[key] = value
     return out
@@ -315,7 +316,7 @@ def settings_from_mapping(
     if base_dir is not None:
         for source in (merged.get("sources") or {}).values():
             if isinstance(source, dict) and isinstance(source.get("options"), dict):
-                source["options"] = _resolve_paths(source["options"], base_dir)
+                source["options"] = resolve_paths(source["options"], base_dir)
     problems: list[str] = []
     try:
         settings = Settings.model_validate(merged)

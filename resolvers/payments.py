@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from govgraph.departments import source_with_command
 from govgraph.outbox import forget_last_known
 from legacy_connectors.base import PartialRecords
 from legacy_connectors.errors import InvalidInputError, LegacyError
@@ -30,6 +31,10 @@ from resolvers.idempotency import (
 from schema.departments import PenaltyStatus
 
 __all__ = ["pay_penalty_notice"]
+
+_COMMAND = "pay_penalty"
+_SOURCE = source_with_command(_COMMAND)
+"""The source of the department that takes penalty payments (from its declaration)."""
 
 _PCN = re.compile(r"^[A-Z]{2}[0-9]{8}$")
 _PAYABLE = (PenaltyStatus.OPEN, PenaltyStatus.CHARGE_CERTIFICATE)
@@ -82,7 +87,7 @@ async def _notice_rows(ctx: RequestContext, citizen_id: str) -> tuple[list[dict[
     """The citizen's notices as records, and whether some council could not answer."""
     rows: list[dict[str, Any]] = []
     partial = False
-    for result in await fetch.load_source(ctx, citizen_id, "parking"):
+    for result in await fetch.load_source(ctx, citizen_id, _SOURCE):
         if isinstance(result, PartialRecords):
             rows.extend(result.records)
             partial = partial or bool(result.errors)
@@ -128,7 +133,7 @@ async def pay_penalty_notice(
         row = next((r for r in rows if str(r.get("pcn") or "").strip() == normal), None)
         if row is None:
             if partial:
-                for result in await fetch.load_source(ctx, citizen_id, "parking"):
+                for result in await fetch.load_source(ctx, citizen_id, _SOURCE):
                     if isinstance(result, PartialRecords) and result.errors:
                         raise result.errors[0]
             raise InputRefused("UNKNOWN_PCN", "pcn", "pcn: no notice with this number is yours")
@@ -140,12 +145,12 @@ async def pay_penalty_notice(
             "pcn": normal,
             "paid_total": str(paid_before + value),
         }
-        source: Any = ctx.sources["parking"]
+        source: Any = ctx.sources[_SOURCE]
         connector = source.connector
         try:
             answer = await source.call(
                 "submit",
-                lambda: connector.submit("pay_penalty", payload, delivery_id=mutation_id),
+                lambda: connector.submit(_COMMAND, payload, delivery_id=mutation_id),
             )
         except InvalidInputError as exc:
             raise InputRefused(
@@ -153,7 +158,7 @@ async def pay_penalty_notice(
             ) from exc
         except LegacyError:
             raise
-        forget_last_known(source, await ctx.keys(citizen_id, "parking"))
+        forget_last_known(source, await ctx.keys(citizen_id, _SOURCE))
         return {
             "reference": mutation_id,
             "pcn": normal,

@@ -11,6 +11,7 @@ import re
 from datetime import date
 from typing import Any
 
+from govgraph.departments import source_with_command
 from govgraph.outbox import forget_last_known
 from legacy_connectors.errors import InvalidInputError
 from resolvers import citizen as fetch
@@ -23,10 +24,14 @@ from resolvers.idempotency import (
     run_once,
 )
 from resolvers.records import as_date
-from schema.common import Department
+from schema.common import DEPARTMENT_BY_SOURCE
 from schema.writes import Application, ApplicationKind
 
 __all__ = ["applications", "apply_for_renewal"]
+
+_COMMAND = "apply_renewal"
+_SOURCE = source_with_command(_COMMAND)
+"""The source of the department that takes renewal applications (from its declaration)."""
 
 _NUMBER = re.compile(r"^[0-9]{9}$")
 _PHOTO = re.compile(r"^[A-Z0-9]{8,16}$")
@@ -84,7 +89,7 @@ async def apply_for_renewal(
 
     async def run(mutation_id: str) -> dict[str, Any]:
         passports = [
-            r for r in await fetch.load_source(ctx, citizen_id, "passports") if isinstance(r, dict)
+            r for r in await fetch.load_source(ctx, citizen_id, _SOURCE) if isinstance(r, dict)
         ]
         held = next((p for p in passports if str(p.get("passport_number")) == number), None)
         if held is None:
@@ -101,13 +106,13 @@ async def apply_for_renewal(
                     "input.passportNumber: a renewal of this passport is already under way",
                 )
         reference = _reference(mutation_id)
-        source: Any = ctx.sources["passports"]
+        source: Any = ctx.sources[_SOURCE]
         connector = source.connector
         payload = {"reference": reference, "passport_number": number}
         try:
             await source.call(
                 "submit",
-                lambda: connector.submit("apply_renewal", payload, delivery_id=mutation_id),
+                lambda: connector.submit(_COMMAND, payload, delivery_id=mutation_id),
             )
         except InvalidInputError as exc:
             raise InputRefused(
@@ -130,7 +135,7 @@ async def apply_for_renewal(
 async def applications(ctx: RequestContext, citizen_id: str) -> list[Application]:
     """Every application the citizen has made, newest first (passport renewals for now)."""
     found: list[Application] = []
-    for record in await fetch.load_source(ctx, citizen_id, "passports"):
+    for record in await fetch.load_source(ctx, citizen_id, _SOURCE):
         if not isinstance(record, dict):
             continue
         for item in record.get("applications") or []:
@@ -138,7 +143,7 @@ async def applications(ctx: RequestContext, citizen_id: str) -> list[Application
                 Application(
                     kind=ApplicationKind.PASSPORT_RENEWAL,
                     reference=str(item.get("reference") or ""),
-                    department=Department["PASSPORTS"],
+                    department=DEPARTMENT_BY_SOURCE[_SOURCE],
                     received=as_date(item.get("received")),
                     status=str(item.get("status") or ""),
                 )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
+from govgraph.departments import address_change_command
 from govgraph.outbox.types import AddressChange as ChangeRecord
 from resolvers import address_change as moves
 from resolvers import payments, renewals
@@ -23,6 +24,17 @@ from schema.writes import (
 )
 
 __all__ = ["Mutation", "address_change_of"]
+
+
+def _authority(source: str, payload: dict[str, Any]) -> str | None:
+    """The member a delivery went to (e.g. the council), for departments that send one
+    delivery per member."""
+    command = address_change_command(source)
+    if command is None or not command.per_field:
+        return None
+    value = payload.get(command.per_field)
+    return None if value is None else str(value)
+
 
 _KEY_HELP = (
     "A key the client makes up for this request (8 to 64 letters, digits or `._:-`). Sending "
@@ -44,7 +56,7 @@ def address_change_of(change: ChangeRecord) -> AddressChange:
         deliveries=[
             AddressDelivery(
                 department=Department(d.department),
-                authority=d.payload.get("council") if d.source == "parking" else None,
+                authority=_authority(d.source, d.payload),
                 status=DeliveryStatus(d.status),
                 attempts=d.attempts,
                 last_error=d.last_error,

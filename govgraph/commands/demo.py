@@ -18,6 +18,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--data", default="demo-data", help="data folder (default: demo-data)")
     p.add_argument("--people", type=int, default=1000, help="people to generate (first run)")
     p.add_argument("--seed", type=int, default=0, help="generator seed (first run)")
+    p.add_argument(
+        "--with",
+        dest="includes",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a TOML file merged into the demo's configuration (e.g. another department's "
+        "source block); repeatable; the citizens are linked again",
+    )
     p.set_defaults(func=run)
 
 
@@ -64,13 +73,13 @@ def run(args: argparse.Namespace) -> int:
     if demo.ensure_data(data_dir, people=args.people, seed=args.seed):
         print(f"generated {args.people} synthetic people in {data_dir}", flush=True)
     demo.identity_provider(data_dir)
-    relink = not (data_dir / "index.sqlite").exists()
+    includes = [Path(p) for p in args.includes]
+    relink = bool(includes) or not (data_dir / "index.sqlite").exists()
     with demo.tax_service(data_dir) as tax_url:
         config_path = data_dir / "govgraph.toml"
-        demo.write_config(
-            config_path, demo.config_mapping(data_dir, tax_url, port=args.port, host=args.host)
-        )
         try:
+            mapping = demo.config_mapping(data_dir, tax_url, port=args.port, host=args.host)
+            demo.write_config(config_path, demo.with_includes(mapping, includes))
             settings = load_settings(config_path)
         except ConfigError as exc:
             print(exc.message, file=sys.stderr)

@@ -23,6 +23,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--data", help="a generated data folder (starts the simulated systems it needs)"
     )
     p.add_argument(
+        "--with",
+        dest="includes",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="with --data: a TOML file merged into the generated configuration (e.g. another "
+        "department's source block); repeatable",
+    )
+    p.add_argument(
         "--evaluate",
         action="store_true",
         help="compare the links with the generator's truth (with --data) and print quality",
@@ -73,10 +82,13 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             tax_url = stack.enter_context(demo.tax_service(data_dir))
             config_path = data_dir / "govgraph.toml"
-            demo.write_config(config_path, demo.config_mapping(data_dir, tax_url))
         else:
             config_path = Path(args.config or "govgraph.toml")
         try:
+            if args.data:
+                mapping = demo.config_mapping(data_dir, tax_url)
+                includes = [Path(p) for p in args.includes]
+                demo.write_config(config_path, demo.with_includes(mapping, includes))
             settings = load_settings(config_path)
         except ConfigError as exc:
             print(exc.message, file=sys.stderr)

@@ -51,7 +51,7 @@ DEPARTMENT = Department(
             address_change=True,
             key_field="passport_number",
         ),
-        WriteCommand("renew", "A renewal application row the office's system picks up."),
+        WriteCommand("apply_renewal", "A renewal application row the office's system picks up."),
     ),
     cost=3,
     builtin_fields=("passport", "applications"),
