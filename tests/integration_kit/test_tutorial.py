@@ -14,14 +14,17 @@ the line before a block (blank lines between are allowed) says what to do with i
 - ``<!-- excerpt: PATH -->``: must appear verbatim in ``PATH`` (relative to the checkout).
 - ``<!-- no-run -->``: not run (``python`` must still compile, ``toml`` parse).
 
-A section whose first line after its heading is ``<!-- slow -->`` runs only in the slow suite
-(it installs packages with pip; each ``govgraph new-connector NAME`` it runs is uninstalled
-afterwards). ``GOVGRAPH_SRC`` is set to the checkout, and the environment's ``bin`` folder
-leads ``PATH``.
+A section whose first line after its heading is ``<!-- requires: MODULE -->`` is skipped,
+saying so, when ``MODULE`` is not installed (the README's test command installs the
+examples). A section whose first line after its heading is ``<!-- slow -->`` runs only in the
+slow suite (it installs packages with pip; each ``govgraph new-connector NAME`` it runs is
+uninstalled afterwards). ``GOVGRAPH_SRC`` is set to the checkout, and the environment's
+``bin`` folder leads ``PATH``.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -61,6 +64,8 @@ class Section:
     title: str
     slow: bool
     blocks: list[Block]
+    requires: str = ""
+    """A module the section's commands need installed (``<!-- requires: MODULE -->``)."""
 
 
 def _sections() -> list[Section]:
@@ -80,8 +85,14 @@ def _sections() -> list[Section]:
             )
             for m in _BLOCK.finditer(chunk)
         ]
+        needs = re.match(r"\s*<!--\s*requires:\s*(\S+)\s*-->", rest)
         sections.append(
-            Section(title[3:].strip(), rest.lstrip().startswith("<!-- slow -->"), blocks)
+            Section(
+                title[3:].strip(),
+                rest.lstrip().startswith("<!-- slow -->"),
+                blocks,
+                needs.group(1) if needs else "",
+            )
         )
     return sections
 
@@ -127,6 +138,8 @@ def _static_checks(block: Block) -> None:
 
 
 def _run_section(section: Section, folder: Path) -> None:
+    if section.requires and importlib.util.find_spec(section.requires) is None:
+        pytest.skip(f"{section.requires} is not installed (see the README's test command)")
     last_output: str | None = None
     for index, block in enumerate(section.blocks):
         where = f"{TUTORIAL.name}:{block.line}"
