@@ -1,0 +1,86 @@
+"""The core names no department: departments exist only as declarations.
+
+Every string literal in ``schema/``, ``resolvers/`` and ``govgraph/`` (outside
+``govgraph/departments/``) is compared with each declared department's id, source name, enum
+value and display name; a match fails with its file and line.
+
+``PENDING`` lists the modules that still spell built-in departments, with why; the list may
+only shrink (a listed module that no longer names a department fails the test too).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from govgraph.departments import all_departments
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE = ("schema", "resolvers", "govgraph")
+DECLARATIONS = ROOT / "govgraph" / "departments"
+
+PENDING: dict[str, str] = {
+    "resolvers/citizen.py": "the built-in departments' fields still read their sources by name",
+    "resolvers/views.py": "the built-in departments' items are still computed here",
+    "resolvers/property.py": "the land registry's titles are still mapped by hand",
+    "govgraph/statistics/settings.py": "statistics tables name their sources (later issue)",
+    "govgraph/statistics/service.py": "statistics tables name their sources (later issue)",
+}
+"""Modules still naming built-in departments (to move into declarations), with the reason."""
+
+
+def _names() -> set[str]:
+    names: set[str] = set()
+    for d in all_departments():
+        names |= {d.id, d.source_name, d.enum_value, d.name}
+    return names
+
+
+def _core_files() -> list[Path]:
+    files = [p for folder in CORE for p in sorted((ROOT / folder).rglob("*.py"))]
+    return [p for p in files if DECLARATIONS not in p.parents]
+
+
+def department_mentions(files: list[Path] | None = None, root: Path = ROOT) -> list[str]:
+    """``file:line: 'literal'`` for every literal in ``files`` (default: the core's) that names
+    a department."""
+    names = _names()
+    found: list[str] = []
+    for path in _core_files() if files is None else files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and node.value in names
+            ):
+                found.append(f"{path.relative_to(root)}:{node.lineno}: {node.value!r}")
+    return found
+
+
+def test_core_code_names_no_department() -> None:
+    """No string literal in the core is a declared department's id, source, enum value or name
+    (outside the modules still pending), and every pending module still needs its entry."""
+    mentions = department_mentions()
+    files = {m.split(":", 1)[0] for m in mentions}
+    outside = [m for m in mentions if m.split(":", 1)[0] not in PENDING]
+    assert not outside, "departments named outside their declarations:\n" + "\n".join(outside)
+    done = sorted(set(PENDING) - files)
+    assert not done, f"no longer naming a department, remove from PENDING: {done}"
+
+
+def test_the_scan_finds_a_department_name(tmp_path: Path) -> None:
+    """A literal naming a declared department is reported with its file and line."""
+    probe = tmp_path / "probe.py"
+    name = all_departments()[0].id
+    probe.write_text(f'"""Probe {name}."""\n\nSOURCE = {name!r}\n', encoding="utf-8")
+    assert department_mentions([probe], tmp_path) == [f"probe.py:3: {name!r}"]
