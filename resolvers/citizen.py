@@ -8,7 +8,6 @@ the field asking for that department becomes null.
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Any
 
 from legacy_connectors.base import PartialRecords
@@ -18,22 +17,15 @@ from resolvers.context import RequestContext
 from schema.departments import (
     BenefitClaim,
     ClaimStatus,
-    DrivingLicence,
-    Passport,
     PenaltyNotice,
     TaxAccount,
-    Vehicle,
 )
 
 __all__ = [
     "benefit_claims",
-    "driving_licence",
     "load_source",
     "parking_fines",
-    "passport",
     "tax_account",
-    "vehicle_records",
-    "vehicles",
 ]
 
 
@@ -82,30 +74,6 @@ async def benefit_claims(ctx: RequestContext, citizen_id: str) -> list[BenefitCl
     claims = [records.benefit_claim(citizen_id, r) for r in rows]
     claims.sort(key=lambda c: (c.status is not ClaimStatus.ACTIVE, c.reference))
     return claims
-
-
-async def passport(ctx: RequestContext, citizen_id: str) -> Passport | None:
-    results = await load_source(ctx, citizen_id, "passports")
-    passports = [records.passport(citizen_id, r) for r in results]
-    if not passports:
-        return None
-    return max(passports, key=lambda p: p.expiry_date or p.issue_date or date.min)
-
-
-async def vehicle_records(ctx: RequestContext, citizen_id: str) -> list[dict[str, Any]]:
-    return [r for r in await load_source(ctx, citizen_id, "vehicles") if isinstance(r, dict)]
-
-
-async def driving_licence(ctx: RequestContext, citizen_id: str) -> DrivingLicence | None:
-    results = await vehicle_records(ctx, citizen_id)
-    return records.driving_licence(citizen_id, results[0]) if results else None
-
-
-async def vehicles(ctx: RequestContext, citizen_id: str) -> list[Vehicle]:
-    out: list[Vehicle] = []
-    for licence in await vehicle_records(ctx, citizen_id):
-        out.extend(records.vehicle(citizen_id, v) for v in licence.get("vehicles") or [])
-    return out
 
 
 async def parking_fines(

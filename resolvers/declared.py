@@ -8,6 +8,7 @@ their errors, reported beside the data.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from govgraph.departments import CitizenField, Department, Item, ItemRule
@@ -47,11 +48,15 @@ async def field_values(
 ) -> tuple[Any, list[LegacyError]]:
     """The value(s) of one declared ``Citizen`` field, and partial errors to report."""
     mapped, errors = await mapped_records(ctx, citizen_id, department)
+    return _selected(field, mapped, ctx.today), errors
+
+
+def _selected(field: CitizenField, mapped: list[dict[str, Any]], today: date) -> Any:
     if field.select is not None:
-        return field.select(mapped, ctx.today), errors
+        return field.select(mapped, today)
     if field.many:
-        return mapped, errors
-    return (mapped[0] if mapped else None), errors
+        return mapped
+    return mapped[0] if mapped else None
 
 
 async def items(
@@ -62,10 +67,12 @@ async def items(
     if not rules:
         return [], []
     mapped, errors = await mapped_records(ctx, citizen_id, department)
-    out = [
-        (rule, item)
-        for record in mapped
-        for rule in rules
-        for item in rule.produce(record, ctx.today)
-    ]
+    out: list[tuple[ItemRule, Item]] = []
+    for rule in rules:
+        records = mapped
+        if rule.field:
+            field = next(f for f in department.fields if f.name == rule.field)
+            value = _selected(field, mapped, ctx.today)
+            records = value if isinstance(value, list) else [] if value is None else [value]
+        out.extend((rule, item) for record in records for item in rule.produce(record, ctx.today))
     return out, errors

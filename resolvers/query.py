@@ -85,17 +85,7 @@ async def resolve_node(ctx: RequestContext, global_id: str) -> tuple[str, str, A
     if local is None:
         raise InvalidId("the id is not valid")
     found: Any = None
-    if type_name == "Passport":
-        p = await fetch.passport(ctx, citizen_id)
-        found = p if p is not None and p.number == local else None
-    elif type_name == "DrivingLicence":
-        lic = await fetch.driving_licence(ctx, citizen_id)
-        found = lic if lic is not None and lic.number == local else None
-    elif type_name == "Vehicle":
-        found = next(
-            (v for v in await fetch.vehicles(ctx, citizen_id) if v.registration == local), None
-        )
-    elif type_name == "BenefitClaim":
+    if type_name == "BenefitClaim":
         claims = await fetch.benefit_claims(ctx, citizen_id) or []
         found = next((c for c in claims if c.reference == local), None)
     elif type_name == "PenaltyNotice":

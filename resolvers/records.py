@@ -18,12 +18,6 @@ from schema.departments import (
     BenefitPayment,
     BenefitType,
     ClaimStatus,
-    DrivingLicence,
-    Endorsement,
-    LicenceStatus,
-    Passport,
-    PassportApplication,
-    PassportStatus,
     PaymentFrequency,
     PenaltyNotice,
     PenaltyStatus,
@@ -31,17 +25,13 @@ from schema.departments import (
     TaxAccount,
     TaxPayment,
     TaxYearSummary,
-    Vehicle,
 )
 
 __all__ = [
     "benefit_claim",
-    "driving_licence",
     "money",
-    "passport",
     "penalty_notice",
     "tax_account",
-    "vehicle",
 ]
 
 _BENEFIT_TYPES = {
@@ -157,66 +147,6 @@ def benefit_claim(citizen_id: str, rec: dict[str, Any]) -> BenefitClaim:
         next_payment_date=as_date(rec.get("NEXT_PAY_DATE")),
         overpayment=money(rec.get("OVERPAYMENT")),
         recent_payments=sorted(payments, key=lambda p: p.paid_on, reverse=True),
-    )
-
-
-def passport(citizen_id: str, rec: dict[str, Any]) -> Passport:
-    number = _text(rec.get("passport_number"))
-    try:
-        status = PassportStatus(_text(rec.get("status")))
-    except ValueError:
-        status = PassportStatus.CANCELLED
-    return Passport(
-        id=ID(encode_id("Passport", citizen_id, number)),
-        number=number,
-        issue_date=as_date(rec.get("issue_date")),
-        expiry_date=as_date(rec.get("expiry_date")),
-        status=status,
-        applications=[
-            PassportApplication(
-                reference=_text(a.get("reference")),
-                received=as_date(a.get("received")),
-                status=_text(a.get("status")),
-            )
-            for a in _list(rec.get("applications"))
-        ],
-    )
-
-
-def driving_licence(citizen_id: str, rec: dict[str, Any]) -> DrivingLicence:
-    number = _text(rec.get("licence_number"))
-    try:
-        status = LicenceStatus(_text(rec.get("status")))
-    except ValueError:
-        status = LicenceStatus.SUSPENDED
-    return DrivingLicence(
-        id=ID(encode_id("DrivingLicence", citizen_id, number)),
-        number=number,
-        status=status,
-        issue_date=as_date(rec.get("issue_date")),
-        expiry_date=as_date(rec.get("expiry_date")),
-        endorsements=[
-            Endorsement(
-                offence_code=_text(e.get("offence_code")),
-                points=int(e.get("points") or 0),
-                offence_date=as_date(e.get("offence_date")),
-            )
-            for e in _list(rec.get("endorsements"))
-        ],
-    )
-
-
-def vehicle(citizen_id: str, rec: dict[str, Any]) -> Vehicle:
-    vrm = _text(rec.get("vrm"))
-    return Vehicle(
-        id=ID(encode_id("Vehicle", citizen_id, vrm)),
-        registration=vrm,
-        make=rec.get("make"),
-        model=rec.get("model"),
-        colour=rec.get("colour"),
-        first_registered=as_date(rec.get("first_registered")),
-        tax_expiry=as_date(rec.get("tax_expiry")),
-        mot_expiry=as_date(rec.get("mot_expiry")),
     )
 
 

@@ -37,12 +37,7 @@ __all__ = ["documents", "entitlements", "obligations", "report_error", "tasks"]
 
 T = TypeVar("T")
 
-_RENEW_PASSPORT_DAYS = 270
-_RENEW_LICENCE_DAYS = 90
-_VEHICLE_REMINDER_DAYS = 30
 _TAX_REMINDER_DAYS = 60
-_APPLICATION_UNDER_WAY = frozenset({"RECEIVED", "IN_PROGRESS", "APPROVED"})
-"""Passport application statuses that mean a renewal is already under way (no task then)."""
 
 
 def report_error(ctx: RequestContext, path: list[str | int] | None, exc: BaseException) -> None:
@@ -232,48 +227,8 @@ def _document(
 
 async def documents(ctx: RequestContext, cid: str, path: list[str | int] | None) -> list[Document]:
     g = _Gathered(ctx, path)
-    passport, licence, vehicles = await g.run(
-        lambda: fetch.passport(ctx, cid),
-        lambda: fetch.driving_licence(ctx, cid),
-        lambda: fetch.vehicles(ctx, cid),
-    )
     today = ctx.today
     items: list[Document] = []
-    if passport is not None:
-        items.append(
-            _document(
-                DocumentKind["PASSPORT"],
-                Department["PASSPORTS"],
-                passport.number,
-                passport.expiry_date,
-                today,
-            )
-        )
-    if licence is not None:
-        items.append(
-            _document(
-                DocumentKind["DRIVING_LICENCE"],
-                Department["VEHICLES"],
-                licence.number,
-                licence.expiry_date,
-                today,
-            )
-        )
-    for v in vehicles or []:
-        items.append(
-            _document(
-                DocumentKind["VEHICLE_TAX"],
-                Department["VEHICLES"],
-                v.registration,
-                v.tax_expiry,
-                today,
-            )
-        )
-        items.append(
-            _document(
-                DocumentKind["MOT"], Department["VEHICLES"], v.registration, v.mot_expiry, today
-            )
-        )
     for d, rule, item in await _declared(ctx, cid, g, "documents"):
         items.append(
             _document(
@@ -290,63 +245,12 @@ def _within(expiry: date | None, today: date, days: int) -> bool:
 
 async def tasks(ctx: RequestContext, cid: str, path: list[str | int] | None) -> list[Task]:
     g = _Gathered(ctx, path)
-    tax, passport, licence, vehicles, notices = await g.run(
+    tax, notices = await g.run(
         lambda: fetch.tax_account(ctx, cid),
-        lambda: fetch.passport(ctx, cid),
-        lambda: fetch.driving_licence(ctx, cid),
-        lambda: fetch.vehicles(ctx, cid),
         lambda: _parking(ctx, cid, g),
     )
     today = ctx.today
     items: list[Task] = []
-    renewing = passport is not None and any(
-        a.status in _APPLICATION_UNDER_WAY for a in passport.applications
-    )
-    if (
-        passport is not None
-        and not renewing
-        and _within(passport.expiry_date, today, _RENEW_PASSPORT_DAYS)
-    ):
-        items.append(
-            Task(
-                kind=TaskKind["RENEW_PASSPORT"],
-                department=Department["PASSPORTS"],
-                title="Renew your passport",
-                reference=passport.number,
-                due_date=passport.expiry_date,
-            )
-        )
-    if licence is not None and _within(licence.expiry_date, today, _RENEW_LICENCE_DAYS):
-        items.append(
-            Task(
-                kind=TaskKind["RENEW_LICENCE"],
-                department=Department["VEHICLES"],
-                title="Renew your driving licence photocard",
-                reference=licence.number,
-                due_date=licence.expiry_date,
-            )
-        )
-    for v in vehicles or []:
-        if _within(v.tax_expiry, today, _VEHICLE_REMINDER_DAYS):
-            items.append(
-                Task(
-                    kind=TaskKind["TAX_VEHICLE"],
-                    department=Department["VEHICLES"],
-                    title=f"Tax vehicle {v.registration}",
-                    reference=v.registration,
-                    due_date=v.tax_expiry,
-                )
-            )
-        if _within(v.mot_expiry, today, _VEHICLE_REMINDER_DAYS):
-            items.append(
-                Task(
-                    kind=TaskKind["BOOK_MOT"],
-                    department=Department["VEHICLES"],
-                    title=f"Book an MOT for {v.registration}",
-                    reference=v.registration,
-                    due_date=v.mot_expiry,
-                )
-            )
     for n in notices or []:
         if n.amount_due.amount > 0:
             discounted = n.discount_deadline is not None and today <= n.discount_deadline

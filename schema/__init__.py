@@ -6,7 +6,7 @@ import strawberry
 
 from schema.citizen import Citizen
 from schema.declared import declared_object_types
-from schema.departments import BenefitClaim, DrivingLicence, Passport, PenaltyNotice, Vehicle
+from schema.departments import BenefitClaim, PenaltyNotice
 from schema.linkage import LinkageMutation
 from schema.mutations import Mutation as CitizenMutation
 from schema.property import PropertyTitle
@@ -30,9 +30,6 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         types=[
             Citizen,
-            Passport,
-            DrivingLicence,
-            Vehicle,
             BenefitClaim,
             PenaltyNotice,
             PropertyTitle,

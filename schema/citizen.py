@@ -19,11 +19,8 @@ from schema.common import DEPARTMENT_BY_SOURCE, Address, Department, Node, PageI
 from schema.declared import with_declared_fields
 from schema.departments import (
     BenefitClaim,
-    DrivingLicence,
-    Passport,
     PenaltyNotice,
     TaxAccount,
-    Vehicle,
 )
 from schema.linkage import CitizenLink, citizen_links_of
 from schema.property import PropertyTitle
@@ -99,18 +96,6 @@ class Citizen(Node):
     @strawberry.field(description="Benefit claims, active ones first.")
     async def benefits(self, info: Info) -> list[BenefitClaim] | None:
         return await fetch.benefit_claims(info.context, self.citizen_id)
-
-    @strawberry.field(description="The citizen's current passport, if they hold one.")
-    async def passport(self, info: Info) -> Passport | None:
-        return await fetch.passport(info.context, self.citizen_id)
-
-    @strawberry.field(description="The citizen's driving licence, if they hold one.")
-    async def driving_licence(self, info: Info) -> DrivingLicence | None:
-        return await fetch.driving_licence(info.context, self.citizen_id)
-
-    @strawberry.field(description="Vehicles the citizen is the registered keeper of.")
-    async def vehicles(self, info: Info) -> list[Vehicle] | None:
-        return await fetch.vehicles(info.context, self.citizen_id)
 
     @strawberry.field(
         description="Penalty charge notices from every council, for vehicles the citizen "

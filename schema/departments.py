@@ -14,12 +14,6 @@ __all__ = [
     "BenefitPayment",
     "BenefitType",
     "ClaimStatus",
-    "DrivingLicence",
-    "Endorsement",
-    "LicenceStatus",
-    "Passport",
-    "PassportApplication",
-    "PassportStatus",
     "PaymentFrequency",
     "PenaltyNotice",
     "PenaltyStatus",
@@ -27,7 +21,6 @@ __all__ = [
     "TaxAccount",
     "TaxPayment",
     "TaxYearSummary",
-    "Vehicle",
 ]
 
 
@@ -120,73 +113,6 @@ class BenefitClaim(Node):
     recent_payments: list[BenefitPayment] = strawberry.field(
         description="Recent payments, most recent first."
     )
-
-
-@strawberry.enum(description="State of a passport.")
-class PassportStatus(Enum):
-    VALID = strawberry.enum_value("VALID", description="Can be used to travel.")
-    EXPIRED = strawberry.enum_value("EXPIRED", description="Past its expiry date.")
-    CANCELLED = strawberry.enum_value("CANCELLED", description="Cancelled by the office.")
-    LOST = strawberry.enum_value("LOST", description="Reported lost or stolen.")
-
-
-@strawberry.type(description="An application made to the passport office.")
-class PassportApplication:
-    reference: str = strawberry.field(description="Application reference.")
-    received: date | None = strawberry.field(description="Date the office received it.")
-    status: str = strawberry.field(
-        description="`RECEIVED`, `IN_PROGRESS`, `APPROVED`, `ISSUED` or `REJECTED`."
-    )
-
-
-@strawberry.type(description="The citizen's passport.")
-class Passport(Node):
-    number: str = strawberry.field(description="Nine-digit passport number.")
-    issue_date: date | None = strawberry.field(description="Date of issue.")
-    expiry_date: date | None = strawberry.field(description="Date of expiry.")
-    status: PassportStatus = strawberry.field(description="Whether it can be used.")
-    applications: list[PassportApplication] = strawberry.field(
-        description="Applications about this passport, e.g. renewals."
-    )
-
-
-@strawberry.enum(description="State of a driving licence.")
-class LicenceStatus(Enum):
-    VALID = strawberry.enum_value("VALID", description="The holder may drive.")
-    EXPIRED = strawberry.enum_value("EXPIRED", description="The photocard has expired.")
-    REVOKED = strawberry.enum_value("REVOKED", description="Revoked.")
-    SUSPENDED = strawberry.enum_value("SUSPENDED", description="Suspended (disqualified).")
-
-
-@strawberry.type(description="An endorsement (penalty points) on a driving licence.")
-class Endorsement:
-    offence_code: str = strawberry.field(description="Offence code, e.g. `SP30`.")
-    points: int = strawberry.field(description="Penalty points.")
-    offence_date: date | None = strawberry.field(description="Date of the offence.")
-
-
-@strawberry.type(description="The citizen's driving licence.")
-class DrivingLicence(Node):
-    number: str = strawberry.field(description="Sixteen-character licence number.")
-    status: LicenceStatus = strawberry.field(description="Whether the holder may drive.")
-    issue_date: date | None = strawberry.field(description="Photocard issue date.")
-    expiry_date: date | None = strawberry.field(description="Photocard expiry date.")
-    endorsements: list[Endorsement] = strawberry.field(description="Current endorsements.")
-
-    @strawberry.field(description="Total penalty points from current endorsements.")
-    def penalty_points(self) -> int:
-        return sum(e.points for e in self.endorsements)
-
-
-@strawberry.type(description="A vehicle the citizen keeps.")
-class Vehicle(Node):
-    registration: str = strawberry.field(description="Registration mark, e.g. `AB12 CDE`.")
-    make: str | None = strawberry.field(description="Manufacturer.")
-    model: str | None = strawberry.field(description="Model.")
-    colour: str | None = strawberry.field(description="Colour.")
-    first_registered: date | None = strawberry.field(description="Date first registered.")
-    tax_expiry: date | None = strawberry.field(description="Vehicle tax paid until.")
-    mot_expiry: date | None = strawberry.field(description="MOT certificate valid until.")
 
 
 @strawberry.enum(description="Where a penalty charge notice stands.")

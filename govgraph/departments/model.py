@@ -162,6 +162,9 @@ class ItemRule:
     kind_description: str
     produce: Callable[[Mapping[str, Any], date], Iterable[Item]]
     """From one mapped record (and today) to its items in the view."""
+    field: str = ""
+    """Apply ``produce`` to what this ``Citizen`` field shows (e.g. only the current passport)
+    instead of to every record."""
 
 
 @dataclass(frozen=True, slots=True)

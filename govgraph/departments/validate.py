@@ -158,6 +158,11 @@ def _check_one(d: Department) -> Iterable[str]:
                 f"{at}.items[{i}].view: unknown view {rule.view!r}; "
                 f"fix: use one of {', '.join(VIEWS)}"
             )
+        if rule.field and rule.field not in {f.name for f in d.fields}:
+            yield (
+                f"{at}.items[{i}].field: {rule.field!r} is not one of the department's fields; "
+                f"fix: name a field of `fields` or leave it empty"
+            )
         if not _KIND.fullmatch(rule.kind):
             yield (
                 f"{at}.items[{i}].kind: {rule.kind!r} is not an UPPER_SNAKE item kind; "

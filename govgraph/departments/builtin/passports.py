@@ -2,13 +2,76 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
 from govgraph.departments.model import (
     AccessPolicy,
+    CitizenField,
     Department,
+    EnumType,
+    FieldSpec,
     IdentityMapping,
+    Item,
+    ItemRule,
+    RecordType,
     StatisticsSpec,
     WriteCommand,
 )
+from govgraph.departments.values import as_date, listed, text
+
+RENEW_WITHIN_DAYS = 270
+"""A passport expiring within this many days gets a renewal task."""
+APPLICATION_UNDER_WAY = frozenset({"RECEIVED", "IN_PROGRESS", "APPROVED"})
+"""Application statuses that mean a renewal is already under way (no renewal task then)."""
+
+_STATUSES = (
+    ("VALID", "Can be used to travel."),
+    ("EXPIRED", "Past its expiry date."),
+    ("CANCELLED", "Cancelled by the office."),
+    ("LOST", "Reported lost or stolen."),
+)
+
+
+def passport_values(record: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """A passport office row as a ``Passport``'s values."""
+    status = text(record.get("status"))
+    return {
+        "number": text(record.get("passport_number")),
+        "issue_date": as_date(record.get("issue_date")),
+        "expiry_date": as_date(record.get("expiry_date")),
+        "status": status if status in {s for s, _ in _STATUSES} else "CANCELLED",
+        "applications": [
+            {
+                "reference": text(a.get("reference")),
+                "received": as_date(a.get("received")),
+                "status": text(a.get("status")),
+            }
+            for a in listed(record.get("applications"))
+        ],
+    }
+
+
+def _current(passports: list[dict[str, Any]], today: date) -> dict[str, Any] | None:
+    """The passport expiring last (the one in use)."""
+    return max(
+        passports, key=lambda p: p["expiry_date"] or p["issue_date"] or date.min, default=None
+    )
+
+
+def _document(passport: Mapping[str, Any], today: date) -> Iterable[Item]:
+    yield Item(reference=passport["number"], description="Passport", date=passport["expiry_date"])
+
+
+def _renewal(passport: Mapping[str, Any], today: date) -> Iterable[Item]:
+    expiry = passport["expiry_date"]
+    renewing = any(a["status"] in APPLICATION_UNDER_WAY for a in passport["applications"])
+    if renewing:
+        return
+    if expiry is not None and expiry <= today + timedelta(days=RENEW_WITHIN_DAYS):
+        yield Item(reference=passport["number"], description="Renew your passport", date=expiry)
+
 
 DEPARTMENT = Department(
     id="passports",
@@ -54,10 +117,51 @@ DEPARTMENT = Department(
         WriteCommand("apply_renewal", "A renewal application row the office's system picks up."),
     ),
     cost=3,
-    builtin_fields=("passport", "applications"),
-    builtin_node_types=("Passport",),
-    builtin_items=(
-        ("documents", "PASSPORT", "Passport."),
-        ("tasks", "RENEW_PASSPORT", "Renew the passport."),
+    types=(
+        EnumType("PassportStatus", "State of a passport.", _STATUSES),
+        RecordType(
+            "PassportApplication",
+            "An application made to the passport office.",
+            (
+                FieldSpec("reference", "str", "Application reference."),
+                FieldSpec("received", "date?", "Date the office received it."),
+                FieldSpec(
+                    "status",
+                    "str",
+                    "`RECEIVED`, `IN_PROGRESS`, `APPROVED`, `ISSUED` or `REJECTED`.",
+                ),
+            ),
+        ),
+        RecordType(
+            "Passport",
+            "The citizen's passport.",
+            (
+                FieldSpec("number", "str", "Nine-digit passport number."),
+                FieldSpec("issue_date", "date?", "Date of issue."),
+                FieldSpec("expiry_date", "date?", "Date of expiry."),
+                FieldSpec("status", "PassportStatus", "Whether it can be used."),
+                FieldSpec(
+                    "applications",
+                    "[PassportApplication]",
+                    "Applications about this passport, e.g. renewals.",
+                ),
+            ),
+            node_key="number",
+        ),
     ),
+    fields=(
+        CitizenField(
+            "passport",
+            "Passport",
+            "The citizen's current passport, if they hold one.",
+            many=False,
+            select=_current,
+        ),
+    ),
+    record=passport_values,
+    items=(
+        ItemRule("documents", "PASSPORT", "Passport.", _document, field="passport"),
+        ItemRule("tasks", "RENEW_PASSPORT", "Renew the passport.", _renewal, field="passport"),
+    ),
+    builtin_fields=("applications",),
 )
