@@ -25,6 +25,9 @@ PENDING: dict[str, str] = {
     "resolvers/property.py": "the land registry's titles are still mapped by hand",
     "govgraph/statistics/settings.py": "statistics tables name their sources (later issue)",
     "govgraph/statistics/service.py": "statistics tables name their sources (later issue)",
+    "govgraph/webapp/render.py": "the citizen app's own labels for the departments",
+    "govgraph/webapp/api.py": "the citizen app maps department fields to their enum values",
+    "govgraph/personas.py": "demo personas read the generator's truth by source name",
 }
 """Modules still naming built-in departments (to move into declarations), with the reason."""
 
