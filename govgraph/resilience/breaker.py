@@ -29,10 +29,16 @@ STATE_VALUE = {BreakerState.CLOSED: 0, BreakerState.HALF_OPEN: 1, BreakerState.O
 """The breaker state as a number (for the Prometheus gauge)."""
 
 
+def _says_nothing(exc: BaseException) -> bool:
+    """Whether a call's end tells nothing about the upstream: it was cancelled or interrupted
+    (not an ``Exception``), another breaker refused it, or the connector lacks the capability."""
+    return not isinstance(exc, Exception) or isinstance(exc, CircuitOpenError | NotImplementedError)
+
+
 def counts_as_failure(exc: BaseException) -> bool:
-    """Whether an error says the upstream is unwell (not that one key or request was bad, nor
-    that the connector lacks the capability asked for)."""
-    if isinstance(exc, CircuitOpenError | NotImplementedError):
+    """Whether an error says the upstream is unwell: a retriable or protocol error, or any
+    unexpected exception; not one bad key or request, nor a call that says nothing."""
+    if _says_nothing(exc):
         return False
     if isinstance(exc, LegacyError):
         return isinstance(exc, RetriableError | ProtocolError)
@@ -137,7 +143,7 @@ class CircuitBreaker:
 
     def record(self, exc: BaseException | None, trial: bool = False) -> None:
         """Record a call's outcome: ``None`` for success, else the error it ended with."""
-        if isinstance(exc, CircuitOpenError | NotImplementedError):
+        if exc is not None and _says_nothing(exc):
             self.release(trial)
         elif exc is None or not counts_as_failure(exc):
             self.success(trial)

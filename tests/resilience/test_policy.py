@@ -220,3 +220,19 @@ async def test_half_open_lets_one_trial_through_at_a_time() -> None:
     assert await trial == [{"key": "a"}]
     assert source.breaker.current() is BreakerState.CLOSED
     assert await source.load_many(["b"]) == [{"key": "b"}]
+
+
+async def test_cancelled_calls_never_open_the_breaker() -> None:
+    """Calls cancelled mid-flight (a client went away) say nothing about the upstream."""
+    connector = CountingConnector()
+    connector.gate = asyncio.Event()
+    source = _source(connector, retries={"max_retries": 0}, breaker={"failure_threshold": 1})
+    for key in ("a", "b"):
+        call = asyncio.create_task(source.load_many([key]))
+        await asyncio.sleep(0.01)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    assert source.breaker.current() is BreakerState.CLOSED
+    connector.gate.set()
+    assert await source.load_many(["c"]) == [{"key": "c"}]
