@@ -73,6 +73,7 @@ class CircuitBreaker:
         self.trips = 0
         """How many times the breaker has opened."""
         self._trials = 0
+        """Trial calls in flight; counted only while half-open (every change of state resets it)."""
         self._clock = clock
         self._on_change = on_change
 
@@ -81,6 +82,7 @@ class CircuitBreaker:
             return
         old, self.state = self.state, state
         self.changed_at = self._clock()
+        self._trials = 0
         if state is BreakerState.OPEN:
             self.opened_at = self.changed_at
             self.trips += 1
@@ -91,7 +93,6 @@ class CircuitBreaker:
         """The state now (an open breaker whose recovery time has passed reads half-open)."""
         if self.state is BreakerState.OPEN and self.retry_in_s() <= 0:
             self._move(BreakerState.HALF_OPEN)
-            self._trials = 0
         return self.state
 
     def retry_in_s(self) -> float:
@@ -117,9 +118,11 @@ class CircuitBreaker:
         )
 
     def success(self, trial: bool = False) -> None:
-        """The call succeeded: the upstream is answering."""
-        if trial:
-            self._trials = max(0, self._trials - 1)
+        """The call succeeded: the upstream is answering.
+
+        A trial's success closes the breaker (one good trial is enough); so does any success
+        while half-open. A success of a call let through before the breaker opened does not.
+        """
         self.failures = 0
         if self.state is not BreakerState.CLOSED and (
             trial or self.state is BreakerState.HALF_OPEN
@@ -127,11 +130,10 @@ class CircuitBreaker:
             self._move(BreakerState.CLOSED)
 
     def failure(self, trial: bool = False) -> None:
-        """The call failed in a way that says the upstream is unwell."""
+        """The call failed in a way that says the upstream is unwell (a trial or not: any failure
+        while half-open reopens the breaker)."""
         if not self.settings.enabled:
             return
-        if trial:
-            self._trials = max(0, self._trials - 1)
         self.failures += 1
         if self.state is BreakerState.HALF_OPEN or self.failures >= self.settings.failure_threshold:
             self._move(BreakerState.OPEN)

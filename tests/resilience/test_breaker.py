@@ -61,6 +61,7 @@ def test_consecutive_failures_open_the_breaker_and_a_success_resets_the_count() 
     clock = Clock()
     changes: list[Change] = []
     breaker = _breaker(clock, changes)
+    assert breaker.changed_at == 1000.0 and breaker.opened_at is None
     breaker.failure()
     breaker.failure()
     breaker.success()
@@ -204,7 +205,8 @@ def test_a_late_success_of_a_call_admitted_before_opening_keeps_it_open() -> Non
     assert breaker.acquire() is False
     _open(breaker)
     clock.now += 1.0
-    breaker.record(None, trial=False)
+    breaker.record(None)
+    breaker.success()
     assert breaker.current() is BreakerState.OPEN
     assert breaker.trips == 1
     with pytest.raises(CircuitOpenError):
@@ -307,3 +309,33 @@ def test_a_disabled_breaker_never_opens() -> None:
         breaker.record(UpstreamTimeoutError("slow"))
     assert breaker.current() is BreakerState.CLOSED
     assert breaker.trips == 0
+
+
+def test_a_call_admitted_before_opening_gives_back_no_trial_slot() -> None:
+    """While half-open with its one trial in flight, releasing an older call frees no slot."""
+    clock = Clock()
+    breaker = _breaker(clock, half_open_calls=1)
+    assert breaker.acquire() is False
+    _open(breaker)
+    clock.now += 5.0
+    assert breaker.acquire() is True
+    breaker.release()
+    with pytest.raises(CircuitOpenError):
+        breaker.acquire()
+
+
+def test_one_good_trial_closes_it_even_after_another_trial_failed() -> None:
+    """Two trials in flight: the first fails (reopening the breaker), the second succeeds and
+    closes it, with nothing left to wait for."""
+    clock = Clock()
+    breaker = _breaker(clock, half_open_calls=2)
+    _open(breaker)
+    clock.now += 5.0
+    assert breaker.acquire() is True
+    assert breaker.acquire() is True
+    breaker.record(UpstreamTimeoutError("slow"), trial=True)
+    assert breaker.current() is BreakerState.OPEN
+    breaker.record(None, trial=True)
+    assert breaker.current() is BreakerState.CLOSED
+    assert breaker.retry_in_s() == 0.0
+    assert breaker.trips == 2

@@ -68,8 +68,13 @@ async def test_a_full_queue_refuses_at_once_naming_the_service() -> None:
             pytest.fail("a refused call must not run")
     assert time.monotonic() - started < 1.0
     assert caught.value.service == "tax"
+    assert caught.value.message == "too many calls to the service are waiting"
     assert caught.value.detail == "bulkhead queue full (2)"
     assert bulkhead.rejected == 1 and bulkhead.queued == 2
+    with pytest.raises(UpstreamBusyError):
+        async with bulkhead.slot(_later()):
+            pass
+    assert bulkhead.rejected == 2
     gate.set()
     await asyncio.gather(*tasks)
     assert sorted(entered) == ["a", "b", "c"]
@@ -102,8 +107,13 @@ async def test_a_queued_call_times_out_at_its_deadline() -> None:
     waited = time.monotonic() - started
     assert 0.04 <= waited < 2.0
     assert caught.value.service == "tax"
+    assert caught.value.message == "the service was too busy to take the call in time"
     assert caught.value.detail == "queued behind 1 calls until the deadline"
     assert bulkhead.queued == 0 and bulkhead.rejected == 1 and bulkhead.in_flight == 1
+    with pytest.raises(UpstreamTimeoutError):
+        async with bulkhead.slot(_later(0.01)):
+            pass
+    assert bulkhead.rejected == 2
     gate.set()
     await holder
     async with bulkhead.slot(_later()):

@@ -217,13 +217,6 @@ def test_noise_moves_counts_by_every_offset_within_the_bound() -> None:
     assert people_offsets != records_offsets
 
 
-def test_noise_depends_on_the_table() -> None:
-    """The same figures in a table of another name get different offsets."""
-    first = protect(_noisy_table("t"), NOISY)
-    second = protect(_noisy_table("u"), NOISY)
-    assert [c.people for c in first.cells.values()] != [c.people for c in second.cells.values()]
-
-
 def test_amounts_get_a_bounded_relative_offset_in_whole_units() -> None:
     """With amount_noise = 0.02 each amount moves by at most 2 % (rounded to a whole unit), by
     offsets that differ from cell to cell."""
@@ -261,3 +254,74 @@ def test_a_published_table_lists_its_rows_and_columns() -> None:
     one_way = protect(_one_way({"b": 30, "a": 20}), EXACT)
     assert one_way.rows() == [("a",), ("b",)]
     assert one_way.cols() == []
+
+
+def test_small_cells_stay_withheld_when_a_filter_is_applied() -> None:
+    """With an unfiltered table given, small cells are still withheld besides the filter's."""
+    unfiltered = _one_way({"a": 3, "b": 40, "c": 40})
+    filtered = _one_way({"a": 3, "b": 40, "c": 40})
+    assert suppression(filtered, THRESHOLD, unfiltered) == {_row("a"), _row("b")}
+
+
+def test_publishing_a_filtered_table_applies_the_filter_complement() -> None:
+    """protect() given the unfiltered table withholds a cell 5 people short of it."""
+    unfiltered = _one_way({"a": 40, "b": 40, "c": 40})
+    filtered = _one_way({"a": 35, "b": 40, "c": 40})
+    published = protect(filtered, EXACT, unfiltered)
+    assert published.cells[_row("a")].suppressed is True
+    assert published.cells[(None, None)].suppressed is True
+    assert protect(filtered, EXACT).cells[_row("a")] == PublishedCell(
+        35, 35, Decimal("431.90"), False
+    )
+
+
+def test_a_withheld_total_does_not_stop_the_other_lines_being_protected() -> None:
+    """Row a is one small cell (its total withheld too); column x still gets a partner."""
+    table = _two_way(
+        {("a", "x"): 3, ("b", "x"): 30, ("b", "y"): 30, ("c", "x"): 20, ("c", "y"): 25}
+    )
+    hidden = suppression(table, THRESHOLD)
+    assert {(("a",), "x"), (("a",), None), (("c",), "x")} <= hidden
+    _assert_nothing_recoverable(table, hidden)
+
+
+def test_noise_of_one_moves_counts_by_one_at_most() -> None:
+    """noise = 1 perturbs too: offsets -1, 0 and 1 all occur, none larger."""
+    table = _noisy_table()
+    published = protect(table, Protection(threshold=THRESHOLD, noise=1, secret=b"s"))
+    offsets = {
+        (published.cells[key].people or 0) - tally.people for key, tally in table.values.items()
+    }
+    assert offsets == {-1, 0, 1}
+
+
+def test_cells_with_the_same_figures_get_offsets_of_their_own() -> None:
+    """Forty rows of 25 people, 50 records and 617.00: people, records and amounts published
+    differently from row to row (the offset is keyed by the cell)."""
+    table = _one_way({f"r{n:02d}": 25 for n in range(40)}, records_each=2)
+    published = protect(table, NOISY)
+    rows = [published.cells[_row(f"r{n:02d}")] for n in range(40)]
+    assert len({c.people for c in rows}) > 1
+    assert len({c.records for c in rows}) > 1
+    assert len({c.amount for c in rows}) > 1
+
+
+def test_every_published_figure_depends_on_the_table() -> None:
+    """The same figures in a table of another name get other people, records and amounts."""
+    first = protect(_noisy_table("t"), NOISY)
+    second = protect(_noisy_table("u"), NOISY)
+    for field in ("people", "records", "amount"):
+        assert [getattr(c, field) for c in first.cells.values()] != [
+            getattr(c, field) for c in second.cells.values()
+        ], field
+
+
+def test_a_table_without_money_publishes_no_amounts() -> None:
+    """A table counted without amounts publishes amount None in every cell."""
+    acc = Accumulator("t", ("row",), None, amount=False)
+    for person in range(12):
+        acc.add(("a",), None, f"p{person}")
+    published = protect(acc.table(), NOISY)
+    assert published.has_amount is False
+    assert {c.amount for c in published.cells.values()} == {None}
+    assert all(c.people is not None for c in published.cells.values())
