@@ -168,10 +168,12 @@ def main() -> None:
         raise SystemExit(f"not in [tool.govgraph.mutation]: {', '.join(unknown)}")
     names = [SMOKE_MUTANTS] if args.smoke else []
     started = time.monotonic()
-    results = {
-        module: run_module(module, modules[module], pyproject, args.max_children, names)
-        for module in chosen
-    }
+    results = {}
+    for module in chosen:
+        tests = [t for t in modules[module] if (ROOT / t).exists()]
+        if not tests:
+            raise SystemExit(f"none of the tests of {module} exist: {modules[module]}")
+        results[module] = run_module(module, tests, pyproject, args.max_children, names)
     scores = [r["score"] for r in results.values() if r["score"] is not None]
     print(
         json.dumps(
