@@ -62,13 +62,15 @@ def _zoned_luts(cp: CodePage) -> tuple[Rows, npt.NDArray[np.int8], Rows]:
 
 
 def _digits_value(digits: Rows) -> tuple[Ints, Mask]:
-    """The integer each row of decimal digits (0-9, or 0xFF for a bad byte) spells."""
-    n, k = digits.shape
-    ok: Mask = np.asarray((digits <= 9).all(axis=1)) if k else np.ones(n, dtype=np.bool_)
+    """The integer each column of decimal digits (0-9, or 0xFF for a bad byte) spells:
+    ``digits`` is ``(k, n)``, one row per digit position, so each step works on contiguous
+    memory."""
+    k, n = digits.shape
+    ok: Mask = digits.max(axis=0) <= 9 if k else np.ones(n, dtype=np.bool_)
     value = np.zeros(n, dtype=np.int64)
     for j in range(k):
         value *= 10
-        value += digits[:, j]
+        value += digits[j]
     return value, ok
 
 
@@ -89,13 +91,13 @@ def zoned_column(
     if separate:
         sign_byte = field[:, 0] if leading else field[:, -1]
         body = field[:, 1:] if leading else field[:, :-1]
-        value, ok = _digits_value(digit[body])
+        value, ok = _digits_value(digit[body.T])
         negative = sign_byte == cp.minus
         ok &= negative | (sign_byte == cp.plus)
         return np.where(negative, -value, value), ok
     sign_byte = field[:, 0] if leading else field[:, -1]
     body = field[:, 1:] if leading else field[:, :-1]
-    value, ok = _digits_value(digit[body])
+    value, ok = _digits_value(digit[body.T])
     sign = sign_of[sign_byte]
     last = punched[sign_byte].astype(np.int64)
     ok &= sign != 0
@@ -113,20 +115,20 @@ _NEGATIVE[[0xB, 0xD]] = True
 
 def packed_column(rows: Rows, offset: int, size: int, *, signed: bool) -> tuple[Ints, Mask]:
     """Values of a COMP-3 field; ``ok`` where every digit nibble is 0-9 and the sign valid."""
-    field = rows[:, offset : offset + size]
+    field = np.ascontiguousarray(rows[:, offset : offset + size].T)
     high = field >> 4
     low = field & 0x0F
-    n = field.shape[0]
-    ok: Mask = np.asarray((high <= 9).all(axis=1))
+    n = field.shape[1]
+    ok: Mask = high.max(axis=0) <= 9
     if size > 1:
-        ok &= (low[:, :-1] <= 9).all(axis=1)
+        ok &= low[:-1].max(axis=0) <= 9
     value = np.zeros(n, dtype=np.int64)
     for j in range(size - 1):
         value *= 100
-        value += high[:, j] * 10 + low[:, j]
+        value += high[j] * np.uint8(10) + low[j]
     value *= 10
-    value += high[:, -1]
-    sign = low[:, -1]
+    value += high[-1]
+    sign = low[-1]
     negative = _NEGATIVE[sign] if signed else np.zeros(n, dtype=np.bool_)
     ok &= _POSITIVE[sign] | negative
     return np.where(negative, -value, value), ok
@@ -165,21 +167,21 @@ def text_column(
     rows with a NUL character (which numpy and Arrow do not keep) or a left trim to make are
     not ok."""
     field = rows[:, offset : offset + size]
+    across = np.ascontiguousarray(field.T)
     points, nonspace, nul = _text_luts(cp)
-    n = field.shape[0]
     codes = points[field]
-    zero_count = np.count_nonzero(field == nul if nul >= 0 else codes == 0, axis=1)
+    zero_count = np.count_nonzero(across == nul if nul >= 0 else points[across] == 0, axis=0)
     nulls: Mask = zero_count == size
     ok: Mask = zero_count == 0
     if trim in ("both", "right"):
-        keep = nonspace[field][:, ::-1]
-        back = np.argmax(keep, axis=1)
-        last = np.where(keep[np.arange(n), back], size - back, 0)
+        keep = nonspace[across]
+        place = np.arange(1, size + 1, dtype=np.uint8 if size < 256 else np.int64)
+        last = (keep * place[:, None]).max(axis=0).astype(np.int64)
         codes *= np.arange(size, dtype=np.uint32)[None, :] < last[:, None]
         if trim == "both":
-            ok &= nonspace[field[:, 0]] | (last == 0)
+            ok &= keep[0] | (last == 0)
     elif trim == "left":
-        ok &= nonspace[field[:, 0]]
+        ok &= nonspace[across[0]]
     text = codes.view(f"<U{size}").reshape(-1)
     return text, nulls, ok | nulls
 
