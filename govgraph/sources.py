@@ -9,7 +9,12 @@ Every call to a connector goes through :meth:`Source.call`, which applies, in or
 3. a lazy (re)open of a connector that could not open before, bounded by ``connect_timeout_s``;
 4. the bulkhead: at most ``max_concurrency`` calls in flight, ``max_queue`` more waiting;
 5. a per-attempt timeout (``read_timeout_s``) and fault injection (``chaos``);
-6. retries for reads only (``load_many``, ``scan``, ``health``), with backoff and jitter.
+6. retries for reads only (``load_many``, ``health``, ``aggregate``, ``distinct_keys``), with
+   backoff and jitter; writes (``submit``) and the pages of a ``scan`` are attempted once.
+
+Callers above this module use the capabilities :class:`Source` offers (``load_many``, ``scan``,
+``submit``, ``accepts``, ``forget``, ``aggregate``, ``distinct_keys``, ``health``), never its
+connector, so every call gets the same policy.
 
 Anything a connector lets escape becomes a typed :class:`~legacy_connectors.errors.LegacyError`
 naming the source, and every outcome is counted in the gateway's metrics.
@@ -21,21 +26,22 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from opentelemetry.trace import Tracer
 
 from govgraph.resilience.breaker import STATE_VALUE, BreakerState, CircuitBreaker
 from govgraph.resilience.bulkhead import Bulkhead
 from govgraph.resilience.members import Admission, MemberBreakers
+from govgraph.resilience.policy import SourceSettings
 from govgraph.resilience.retry import is_read, retry_read
 from govgraph.resilience.stale import StaleCache, note_stale
-from govgraph.settings import SourceSettings
 from govgraph.telemetry import Metrics
 from govgraph.tracing import upstream_span
+from legacy_connectors.aggregation import Aggregate, GroupBy, Where
 from legacy_connectors.base import (
     CALL_CONTEXT,
     Connector,
@@ -147,27 +153,36 @@ class Source:
                 "the service is unavailable", service=self.name, detail="not opened"
             )
 
-    def _deadline(self) -> float:
+    def _deadline(self, request_bound: bool = True) -> float:
         deadline = time.monotonic() + self.policy.timeout_s
-        request_deadline = REQUEST_DEADLINE.get()
+        request_deadline = REQUEST_DEADLINE.get() if request_bound else None
         if request_deadline is not None and request_deadline < deadline:
             return request_deadline
         return deadline
 
     async def call(
-        self, operation: str, func: Callable[[], Awaitable[T]], keys: int | None = None
+        self,
+        operation: str,
+        func: Callable[[], Awaitable[T]],
+        keys: int | None = None,
+        *,
+        retry: bool | None = None,
+        request_bound: bool = True,
     ) -> T:
         """Run ``func`` (one call to the upstream) under this source's whole policy.
 
         Reads (see :data:`govgraph.resilience.retry.READ_OPERATIONS`) are retried after
-        retriable errors; any other operation is attempted exactly once.
+        retriable errors unless ``retry`` is false; any other operation is attempted once.
+        The deadline is ``timeout_s`` from now, or the request's deadline if sooner unless
+        ``request_bound`` is false (work shared beyond one request, such as a scan's pages).
         """
-        deadline = self._deadline()
+        deadline = self._deadline(request_bound)
+        retried = is_read(operation) if retry is None else retry
         try:
             try:
                 return await self._attempt(operation, func, deadline, keys)
             except LegacyError as first:
-                if not is_read(operation):
+                if not retried:
                     raise
                 return await retry_read(
                     lambda: self._attempt(operation, func, deadline, keys),
@@ -320,21 +335,97 @@ class Source:
         return results
 
     async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
-        """The connector's ``scan``, each page bounded by ``read_timeout_s``; not retried."""
-        deadline = time.monotonic() + self.policy.connect_timeout_s
-        await self._ensure_open(deadline)
+        """Every (key, record) the source holds, in pages (the connector's ``scan``).
+
+        Each page is one call under the breaker and bulkhead with ``timeout_s`` as its
+        deadline (not the request's: a pass is shared by every caller waiting for it and may
+        run in the background); a page is not retried (the scan cannot resume).
+        ``NotImplementedError`` when the kind cannot scan.
+        """
         pages = self.connector.scan(batch_size).__aiter__()
-        while True:
+
+        async def next_page() -> list[tuple[str, Record]] | None:
             try:
-                async with asyncio.timeout(self.policy.read_timeout_s or self.policy.timeout_s):
-                    page = await pages.__anext__()
+                return await pages.__anext__()
             except StopAsyncIteration:
+                return None
+
+        while True:
+            page = await self.call("scan", next_page, retry=False, request_bound=False)
+            if page is None:
                 return
-            except TimeoutError as exc:
-                raise UpstreamTimeoutError(
-                    "the service did not answer in time", service=self.name
-                ) from exc
             yield page
+
+    async def submit(self, command: str, payload: Mapping[str, Any], *, delivery_id: str) -> Record:
+        """Carry out the write ``command`` once per ``delivery_id`` (the connector's ``submit``).
+
+        Under the deadline, breaker and bulkhead, attempted exactly once (never retried).
+        Raises the typed error of a refusal or failure, ``NotImplementedError`` when the
+        source has no such command.
+        """
+        return await self.call(
+            "submit", lambda: self.connector.submit(command, payload, delivery_id=delivery_id)
+        )
+
+    def accepts(self, command: str) -> bool:
+        """Whether the source is configured to carry out the write ``command``."""
+        return self.connector.accepts(command)
+
+    def forget(self, keys: Sequence[str]) -> None:
+        """Drop the last-known answers for ``keys`` after a write changed them, so that a later
+        failure of the source is never answered with what was true before the write."""
+        if self.stale is not None and keys:
+            self.stale.discard(list(keys))
+
+    async def aggregate(
+        self,
+        *,
+        group_by: Sequence[GroupBy] = (),
+        where: Sequence[Where] = (),
+        sums: Sequence[str] = (),
+        collection: str | None = None,
+    ) -> list[Aggregate]:
+        """Groups computed where the data lives (the connector's ``aggregate``), as a read.
+
+        ``NotImplementedError`` when the kind cannot aggregate.
+        """
+        return await self.call(
+            "aggregate",
+            lambda: self.connector.aggregate(
+                group_by=group_by, where=where, sums=sums, collection=collection
+            ),
+        )
+
+    async def distinct_keys(
+        self,
+        *,
+        where: Sequence[Where] = (),
+        collection: str | None = None,
+        group_by: GroupBy | None = None,
+    ) -> dict[str, Any]:
+        """Keys of records meeting ``where`` with their group value (the connector's
+        ``distinct_keys``), as a read."""
+        return await self.call(
+            "distinct_keys",
+            lambda: self.connector.distinct_keys(
+                where=where, collection=collection, group_by=group_by
+            ),
+        )
+
+    @property
+    def kind(self) -> str:
+        """The connector kind serving this source."""
+        return self.connector.kind
+
+    @property
+    def member_count(self) -> int:
+        """How many upstream systems one call reaches (one per database of a set)."""
+        return self.connector.member_count
+
+    @property
+    def member_field(self) -> str | None:
+        """The record field naming which member of a set answered (``None`` for one system)."""
+        return self.connector.member_field
 
     async def health(self) -> Health:
         """The connector's own health, or ``down`` if it cannot say in time.

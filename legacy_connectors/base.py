@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from legacy_connectors.aggregation import Aggregate, GroupBy, Where
 from legacy_connectors.errors import LegacyError
 
 __all__ = [
@@ -155,6 +156,15 @@ class Connector(abc.ABC):
         """
         raise NotImplementedError(f"connector kind {self.kind!r} has no command {command!r}")
 
+    def accepts(self, command: str) -> bool:
+        """Whether this source is configured to carry out the write ``command``.
+
+        By default: ``command`` is a key of the settings' ``commands`` (the convention every
+        built-in kind follows); a kind that configures writes otherwise overrides this.
+        """
+        commands = getattr(self.settings, "commands", None)
+        return isinstance(commands, Mapping | list | tuple | set) and command in commands
+
     async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
         """Yield every (key, record) the upstream holds, in batches (for linkage and statistics).
 
@@ -163,3 +173,40 @@ class Connector(abc.ABC):
         """
         raise NotImplementedError(f"connector kind {self.kind!r} cannot scan")
         yield []  # pragma: no cover - makes this an async generator
+
+    async def aggregate(
+        self,
+        *,
+        group_by: Sequence[GroupBy] = (),
+        where: Sequence[Where] = (),
+        sums: Sequence[str] = (),
+        collection: str | None = None,
+    ) -> list[Aggregate]:
+        """Rows, distinct keys and sums of ``sums`` per group, computed where the data lives.
+
+        Optional capability (for statistics): kinds that cannot group at the upstream raise
+        ``NotImplementedError``. ``collection`` aggregates a child collection instead of the
+        main records. Groups and conditions name readable fields, never stored columns.
+        """
+        raise NotImplementedError(f"connector kind {self.kind!r} cannot aggregate")
+
+    async def distinct_keys(
+        self,
+        *,
+        where: Sequence[Where] = (),
+        collection: str | None = None,
+        group_by: GroupBy | None = None,
+    ) -> dict[str, Any]:
+        """The keys (as ``scan`` reports them) of records meeting ``where``, each with its group
+        value under ``group_by`` (``None`` without one). Optional, like :meth:`aggregate`."""
+        raise NotImplementedError(f"connector kind {self.kind!r} cannot select keys")
+
+    @property
+    def member_count(self) -> int:
+        """How many upstream systems one call reaches (a set of databases: one per database)."""
+        return 1
+
+    @property
+    def member_field(self) -> str | None:
+        """The record field naming which member of a set answered, if the source is a set."""
+        return None

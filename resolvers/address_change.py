@@ -87,11 +87,8 @@ def _check(lines: list[str], town: str, postcode: str) -> tuple[dict[str, Any], 
 
 
 def _accepts(ctx: RequestContext, source: str) -> bool:
-    upstream: Any = ctx.sources.get(source)
-    if upstream is None:
-        return False
-    commands = getattr(upstream.connector.settings, "commands", None) or {}
-    return _COMMAND in commands
+    upstream = ctx.sources.get(source)
+    return upstream is not None and upstream.accepts(_COMMAND)
 
 
 async def _groups(ctx: RequestContext, citizen_id: str, source: str, field: str) -> list[str]:

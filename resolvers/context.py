@@ -19,9 +19,17 @@ __all__ = ["CitizenDirectory", "RecordSource", "RequestContext", "build_context"
 
 
 class RecordSource(Protocol):
-    """What resolvers need of a legacy source: batched loads, one result per key."""
+    """What resolvers need of a legacy source: batched loads (one result per key) and writes."""
 
     async def load_many(self, keys: Sequence[str]) -> list[Any]: ...
+
+    async def submit(
+        self, command: str, payload: Mapping[str, Any], *, delivery_id: str
+    ) -> Mapping[str, Any]: ...
+
+    def accepts(self, command: str) -> bool: ...
+
+    def forget(self, keys: Sequence[str]) -> None: ...
 
 
 class CitizenDirectory(Protocol):

@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from govgraph.departments import source_with_command
-from govgraph.outbox import forget_last_known
 from legacy_connectors.base import PartialRecords
 from legacy_connectors.errors import InvalidInputError, LegacyError
 from resolvers import citizen as fetch
@@ -145,20 +144,16 @@ async def pay_penalty_notice(
             "pcn": normal,
             "paid_total": str(paid_before + value),
         }
-        source: Any = ctx.sources[_SOURCE]
-        connector = source.connector
+        source = ctx.sources[_SOURCE]
         try:
-            answer = await source.call(
-                "submit",
-                lambda: connector.submit(_COMMAND, payload, delivery_id=mutation_id),
-            )
+            answer = await source.submit(_COMMAND, payload, delivery_id=mutation_id)
         except InvalidInputError as exc:
             raise InputRefused(
                 "NOT_PAYABLE", "pcn", "pcn: the notice is no longer payable"
             ) from exc
         except LegacyError:
             raise
-        forget_last_known(source, await ctx.keys(citizen_id, _SOURCE))
+        source.forget(await ctx.keys(citizen_id, _SOURCE))
         return {
             "reference": mutation_id,
             "pcn": normal,

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from govgraph.departments import source_with_command
-from govgraph.outbox import forget_last_known
 from legacy_connectors.errors import InvalidInputError
 from resolvers import citizen as fetch
 from resolvers.context import RequestContext
@@ -106,21 +105,17 @@ async def apply_for_renewal(
                     "input.passportNumber: a renewal of this passport is already under way",
                 )
         reference = _reference(mutation_id)
-        source: Any = ctx.sources[_SOURCE]
-        connector = source.connector
+        source = ctx.sources[_SOURCE]
         payload = {"reference": reference, "passport_number": number}
         try:
-            await source.call(
-                "submit",
-                lambda: connector.submit(_COMMAND, payload, delivery_id=mutation_id),
-            )
+            await source.submit(_COMMAND, payload, delivery_id=mutation_id)
         except InvalidInputError as exc:
             raise InputRefused(
                 "APPLICATION_REFUSED",
                 "input.passportNumber",
                 "input.passportNumber: the passport office did not accept the application",
             ) from exc
-        forget_last_known(source, [number])
+        source.forget([number])
         return {
             "reference": reference,
             "passportNumber": number,

@@ -51,8 +51,7 @@ async def link_from_settings(settings: Settings) -> Any:
     await index.open()
     try:
         await asyncio.gather(*(s.open() for s in sources.values()))
-        connectors = {name: s.connector for name, s in sources.items() if s.opened}
-        return await link(connectors, index)
+        return await link({name: s for name, s in sources.items() if s.opened}, index)
     finally:
         await asyncio.gather(*(s.aclose() for s in sources.values()))
         await index.aclose()

@@ -6,8 +6,9 @@ import asyncio
 import gc
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from govgraph.departments import Department, all_departments
 from govgraph.index import CitizenIndex, CitizenProfile, IndexChanges, Link, Review
@@ -20,10 +21,17 @@ from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
 from govgraph.linkage.report import LinkReport
 from govgraph.linkage.sources import Attachment, RecordMapper, mappers
-from legacy_connectors.base import Connector
+from legacy_connectors.base import Record
 from legacy_connectors.errors import LegacyError
 
-__all__ = ["MODEL_VERSION", "link"]
+__all__ = ["MODEL_VERSION", "Scannable", "link"]
+
+
+class Scannable(Protocol):
+    """What linkage needs of a source (a gateway ``Source``): its records, page by page."""
+
+    def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]: ...
+
 
 MODEL_VERSION = "fs-em-1"
 """Version of the linkage rules and model, recorded on every link it makes."""
@@ -51,7 +59,7 @@ class _SourceScan:
     error: str | None = None
 
 
-async def _scan_one(mapper: RecordMapper, connector: Connector, batch_size: int) -> _SourceScan:
+async def _scan_one(mapper: RecordMapper, connector: Scannable, batch_size: int) -> _SourceScan:
     out = _SourceScan()
     try:
         async for batch in connector.scan(batch_size):
@@ -89,7 +97,7 @@ def _kinds(declared: tuple[Department, ...]) -> dict[str, tuple[int, str]]:
 
 
 async def _scan(
-    connectors: Mapping[str, Connector],
+    connectors: Mapping[str, Scannable],
     batch_size: int,
     report: LinkReport,
     declared: tuple[Department, ...],
@@ -251,7 +259,7 @@ def _plan(
 
 
 async def link(
-    connectors: Mapping[str, Connector],
+    connectors: Mapping[str, Scannable],
     index: CitizenIndex,
     *,
     model_version: str = MODEL_VERSION,
@@ -260,7 +268,7 @@ async def link(
 ) -> LinkReport:
     """Link every source's records into citizens and write the changes to ``index``.
 
-    ``connectors`` are open connectors by source name; each declared department's identity
+    ``connectors`` are open sources by source name; each declared department's identity
     mapping reads its source's records (``departments`` defaults to every declared one).
     Sources no department declares are listed in ``ignored_sources``, departments without an
     identity mapping in ``unlinked``. A source whose scan fails is reported in ``errors`` and its

@@ -18,7 +18,7 @@ from govgraph.outbox.types import (
     Delivery,
     NewDelivery,
 )
-from govgraph.outbox.worker import DeliveryWorker, WorkerSettings, backoff_s, forget_last_known
+from govgraph.outbox.worker import DeliveryWorker, WorkerSettings, backoff_s
 
 __all__ = [
     "DELIVERED",
@@ -34,6 +34,5 @@ __all__ = [
     "OutboxError",
     "WorkerSettings",
     "backoff_s",
-    "forget_last_known",
     "new_id",
 ]

@@ -21,7 +21,7 @@ from govgraph.outbox.store import Outbox
 from govgraph.outbox.types import Delivery
 from legacy_connectors.errors import LegacyError
 
-__all__ = ["DeliveryWorker", "WorkerSettings", "backoff_s", "forget_last_known"]
+__all__ = ["DeliveryWorker", "WorkerSettings", "backoff_s"]
 
 log = logging.getLogger("govgraph.outbox")
 
@@ -29,9 +29,11 @@ log = logging.getLogger("govgraph.outbox")
 class WritableSource(Protocol):
     """What the worker needs of a gateway source."""
 
-    connector: Any
+    async def submit(
+        self, command: str, payload: Mapping[str, Any], *, delivery_id: str
+    ) -> Mapping[str, Any]: ...
 
-    async def call(self, operation: str, func: Any) -> Any: ...
+    def forget(self, keys: Sequence[str]) -> None: ...
 
 
 class WorkerSettings(BaseModel):
@@ -56,17 +58,6 @@ class WorkerSettings(BaseModel):
     which a crash leaves a delivery done but not recorded, so it is sent again)."""
     concurrency: int = Field(default=4, ge=1)
     """Deliveries in flight at once (each claimed on its own)."""
-
-
-def forget_last_known(source: Any, keys: Sequence[str]) -> None:
-    """Drop a source's last-known answers for ``keys`` after a write changed them, so that a
-    later failure of the source is never answered with what was true before the write.
-
-    Uses the source's stale cache's ``discard(keys)`` when it has one (no-op otherwise).
-    """
-    discard = getattr(getattr(source, "stale", None), "discard", None)
-    if callable(discard) and keys:
-        discard(list(keys))
 
 
 def backoff_s(attempts: int, settings: WorkerSettings) -> float:
@@ -135,13 +126,9 @@ class DeliveryWorker:
         if source is None:
             await self._failed(delivery, f"source {delivery.source!r} is not configured")
             return
-        connector = source.connector
         try:
-            answer = await source.call(
-                "submit",
-                lambda: connector.submit(
-                    delivery.command, delivery.payload, delivery_id=delivery.id
-                ),
+            answer = await source.submit(
+                delivery.command, delivery.payload, delivery_id=delivery.id
             )
         except LegacyError as exc:
             await self._failed(delivery, f"{exc.code}: {exc.message}")
@@ -153,7 +140,7 @@ class DeliveryWorker:
         if self.settings.hold_s:
             await asyncio.sleep(self.settings.hold_s)
         await self.outbox.mark_delivered(delivery.id, outcome)
-        forget_last_known(source, [str(k) for k in delivery.payload.get("keys", [])])
+        source.forget([str(k) for k in delivery.payload.get("keys", [])])
         self.delivered += 1
         log.info("delivered %s to %s (%s)", delivery.id, delivery.department, outcome)
 

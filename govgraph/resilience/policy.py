@@ -1,10 +1,14 @@
-"""Settings of the per-source resilience policy: retries and the circuit breaker."""
+"""Settings of the gateway's policy for one source: timeouts, limits, retries, the breaker."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["BreakerSettings", "RetrySettings"]
+from govgraph.resilience.stale import StaleSettings
+
+__all__ = ["BreakerSettings", "ChaosSettings", "RetrySettings", "SourceSettings"]
 
 
 class _Model(BaseModel):
@@ -41,3 +45,41 @@ class BreakerSettings(_Model):
     """How long an open breaker fails calls fast before letting trial calls through."""
     half_open_calls: int = Field(default=1, ge=1)
     """Trial calls let through at once while half-open; one success closes the breaker."""
+
+
+class ChaosSettings(_Model):
+    """Fault injection for drills and benchmarks (off unless set), like a proxy's fault filter."""
+
+    latency_ms: float = Field(default=0.0, ge=0)
+    """Delay added before every call to this source."""
+
+
+class SourceSettings(_Model):
+    """One legacy source: which connector kind serves it, and the gateway's policy for it."""
+
+    kind: str
+    """Connector kind, e.g. ``soap``, ``flatfile``, ``sql`` or a plugin's name."""
+    timeout_s: float = Field(default=5.0, gt=0)
+    """Longest one call may take in total: queueing, every attempt and the waits between them
+    (never past the request's deadline)."""
+    read_timeout_s: float | None = Field(default=None, gt=0)
+    """Longest one attempt may wait for an answer; ``timeout_s`` when unset."""
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    """Longest opening the connector may take (at start-up, and when reopening later)."""
+    health_timeout_s: float = Field(default=2.0, gt=0)
+    """Longest a readiness check of this source may take."""
+    max_concurrency: int = Field(default=16, ge=1)
+    """Most calls in flight to this source at once (a bulkhead)."""
+    max_queue: int = Field(default=256, ge=0)
+    """Most calls waiting for a slot when ``max_concurrency`` are in flight; more are refused
+    at once (``UPSTREAM_BUSY``), and a waiting call gives up at its deadline."""
+    retries: RetrySettings = Field(default_factory=RetrySettings)
+    """Retries of reads after retriable errors (writes are never retried)."""
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
+    """The circuit breaker of this source."""
+    stale: StaleSettings = Field(default_factory=StaleSettings)
+    """Serving last-known data, marked stale, while the source cannot answer (off by default)."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """The connector kind's own settings."""
+    chaos: ChaosSettings = Field(default_factory=ChaosSettings)
+    """Fault injection (drills only)."""

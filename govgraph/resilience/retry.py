@@ -31,7 +31,7 @@ __all__ = ["READ_OPERATIONS", "is_read", "retry_read", "should_retry"]
 
 T = TypeVar("T")
 
-READ_OPERATIONS = frozenset({"load_many", "scan", "health"})
+READ_OPERATIONS = frozenset({"load_many", "scan", "health", "aggregate", "distinct_keys"})
 """Operations that only read and so may be retried; every other operation is tried once."""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from legacy_connectors.sql.aggregate import GroupBy, Where, distinct_keys
+from legacy_connectors.aggregation import GroupBy, Where
 
 if TYPE_CHECKING:
     from govgraph.statistics.service import StatisticsService
@@ -27,10 +27,10 @@ async def keys_where(
     group_by: GroupBy | None = None,
     collection: str | None = None,
 ) -> dict[str, Any]:
-    """Keys of SQL source ``source`` with rows meeting ``where`` (and their group value)."""
-    connector = service.sql_source(source)
-    found = await distinct_keys(connector, where=where, group_by=group_by, collection=collection)
-    service.count(source, len(connector.databases))
+    """Keys of source ``source`` with rows meeting ``where`` (and their group value)."""
+    upstream = service.source(source)
+    found = await upstream.distinct_keys(where=where, group_by=group_by, collection=collection)
+    service.count(source, upstream.member_count)
     return found
 
 

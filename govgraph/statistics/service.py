@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 
+from govgraph.sources import Source
 from govgraph.statistics import cross
 from govgraph.statistics.disclosure import Protection, PublishedTable, protect
 from govgraph.statistics.filters import StatisticsFilter, add_months, month_of
@@ -29,8 +30,7 @@ from govgraph.statistics.scanned import (
 from govgraph.statistics.settings import StatisticsSettings
 from govgraph.statistics.sqltables import label, sql_table
 from govgraph.statistics.tables import Accumulator, Table
-from legacy_connectors.sql import SqlConnector
-from legacy_connectors.sql.aggregate import GroupBy, Where
+from legacy_connectors.aggregation import GroupBy, Where
 
 __all__ = ["TABLES", "StatisticsService", "UnknownTable"]
 
@@ -59,7 +59,7 @@ class StatisticsService:
 
     def __init__(
         self,
-        sources: Mapping[str, Any],
+        sources: Mapping[str, Source],
         index: Any,
         settings: StatisticsSettings | None = None,
         *,
@@ -107,9 +107,10 @@ class StatisticsService:
         await self.benefits.aclose()
 
     def count(self, source: str, calls: int = 1) -> None:
-        """Record ``calls`` upstream calls made to ``source``."""
+        """Record ``calls`` upstream calls made to ``source`` (a source's own calls are also
+        counted in the gateway's metrics by the source itself; the index's only here)."""
         self.upstream_calls[source] = self.upstream_calls.get(source, 0) + calls
-        if self.metrics is not None:
+        if self.metrics is not None and source not in self.sources:
             self.metrics.upstream_calls.labels(source=source).inc(calls)
 
     async def table(self, name: str, flt: StatisticsFilter) -> PublishedTable:
@@ -155,25 +156,21 @@ class StatisticsService:
             if lock is not None and not lock.locked():
                 del self._locks[key]
 
-    def sql_source(self, name: str) -> SqlConnector:
-        connector = self.sources[name].connector
-        if not isinstance(connector, SqlConnector):
-            raise TypeError(f"source {name!r}: expected a sql connector, got {connector.kind!r}")
-        return connector
+    def source(self, name: str) -> Source:
+        """The configured source ``name`` (its capabilities carry the gateway's policy)."""
+        return self.sources[name]
 
     async def benefit_rows(self) -> list[BenefitRow]:
         """Every claim's statistics row, from one pass over the file's current generation."""
-        name = self.settings.benefits
-        connector = self.sources[name].connector
-        health = await connector.health()
-        facts = health.facts
+        source = self.sources[self.settings.benefits]
+        facts = (await source.health()).facts
         version = (facts.get("file"), facts.get("generation"), facts.get("record_count"))
-        return await self.benefits.rows(lambda: connector.scan(self.settings.scan_batch), version)
+        return await self.benefits.rows(lambda: source.scan(self.settings.scan_batch), version)
 
     async def tax_rows(self) -> list[TaxRow]:
         """Every taxpayer's statistics row, from one paged scan of the service per ``tax_ttl_s``."""
-        connector = self.sources[self.settings.tax].connector
-        return await self.tax.rows(lambda: connector.scan(self.settings.tax_page_size))
+        source = self.sources[self.settings.tax]
+        return await self.tax.rows(lambda: source.scan(self.settings.tax_page_size))
 
     async def _benefit_claims(self, flt: StatisticsFilter) -> Table:
         acc = Accumulator("benefit_claims", ("benefit",), "status", amount=True)
@@ -199,12 +196,12 @@ class StatisticsService:
 
     async def _penalty_notices(self, flt: StatisticsFilter) -> Table:
         name = self.settings.parking
-        connector = self.sql_source(name)
+        source = self.source(name)
         table, statements = await sql_table(
-            connector,
+            source,
             "penalty_notices",
             [
-                GroupBy(connector.settings.source_field or "authority"),
+                GroupBy(source.member_field or "authority"),
                 GroupBy("contravention_code"),
             ],
             GroupBy("issued_at", "month"),
@@ -218,7 +215,7 @@ class StatisticsService:
     async def _passport_expiries(self, flt: StatisticsFilter) -> Table:
         name = self.settings.passports
         table, statements = await sql_table(
-            self.sql_source(name),
+            self.source(name),
             "passport_expiries",
             [GroupBy("expiry_date", "month")],
             None,

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from govgraph.sources import Source
 from govgraph.statistics.tables import CellKey, RowKey, Table, Tally
-from legacy_connectors.sql import SqlConnector
-from legacy_connectors.sql.aggregate import GroupBy, Where, aggregate
+from legacy_connectors.aggregation import GroupBy, Where
 
 __all__ = ["UNKNOWN", "label", "sql_table"]
 
@@ -23,7 +23,7 @@ def label(value: Any) -> str:
 
 
 async def sql_table(
-    connector: SqlConnector,
+    source: Source,
     name: str,
     rows: Sequence[GroupBy],
     col: GroupBy | None,
@@ -42,8 +42,8 @@ async def sql_table(
     statements = 0
     for with_rows, with_col in levels:
         groups = [*(rows if with_rows else ()), *([col] if with_col and col else [])]
-        found = await aggregate(connector, group_by=groups, where=where, sums=sums)
-        statements += len(connector.databases)
+        found = await source.aggregate(group_by=groups, where=where, sums=sums)
+        statements += source.member_count
         width = len(rows) if with_rows else 0
         for agg in found:
             row: RowKey | None = tuple(label(v) for v in agg.groups[:width]) if width else None

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     ColumnClause,
@@ -35,6 +35,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from legacy_connectors.aggregation import Aggregate, GroupBy, Where
 from legacy_connectors.errors import ConfigurationError
 from legacy_connectors.sql.connector import SqlConnector
 from legacy_connectors.sql.database import Database
@@ -44,42 +45,9 @@ from legacy_connectors.sql.types import Invalid, converter
 
 __all__ = ["Aggregate", "GroupBy", "Where", "aggregate", "distinct_keys"]
 
-GroupKind = Literal["value", "month", "area"]
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _AREA = re.compile(r"^[A-Z]{1,2}$")
 _WIDTHS = {"%Y": 4, "%m": 2, "%d": 2, "%H": 2, "%M": 2, "%S": 2, "%y": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class GroupBy:
-    """Group by a readable field: its value, the month of a date, or the area of a postcode."""
-
-    field: str
-    by: GroupKind = "value"
-
-
-@dataclass(frozen=True, slots=True)
-class Where:
-    """A condition on a readable field: one of ``values``, or a month range (``YYYY-MM``).
-
-    For an ``area`` condition ``values`` are postcode areas (the leading letters, e.g. ``SW``).
-    """
-
-    field: str
-    values: tuple[str, ...] = ()
-    by: GroupKind = "value"
-    months: tuple[str, str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Aggregate:
-    """One group: its readable group values, rows, distinct keys and sums of amount fields."""
-
-    groups: tuple[Any, ...]
-    records: int
-    distinct: int
-    """Distinct keys of the source in the group (within one database)."""
-    sums: tuple[Decimal, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
+from legacy_connectors.aggregation import Aggregate, GroupBy, Where
 from legacy_connectors.base import (
     Connector,
     Health,
@@ -194,6 +195,43 @@ class SqlConnector(Connector):
         if self._writer is None:
             self._writer = SqlWriter(self.name, self.settings)
         return await self._writer.submit(command, spec, payload, delivery_id)
+
+    async def aggregate(
+        self,
+        *,
+        group_by: Sequence[GroupBy] = (),
+        where: Sequence[Where] = (),
+        sums: Sequence[str] = (),
+        collection: str | None = None,
+    ) -> list[Aggregate]:
+        """``GROUP BY`` in every database, groups merged (see ``sql.aggregate``)."""
+        from legacy_connectors.sql.aggregate import aggregate
+
+        return await aggregate(
+            self, group_by=group_by, where=where, sums=sums, collection=collection
+        )
+
+    async def distinct_keys(
+        self,
+        *,
+        where: Sequence[Where] = (),
+        collection: str | None = None,
+        group_by: GroupBy | None = None,
+    ) -> dict[str, Any]:
+        """``SELECT DISTINCT`` keys in every database, merged (see ``sql.aggregate``)."""
+        from legacy_connectors.sql.aggregate import distinct_keys
+
+        return await distinct_keys(self, where=where, collection=collection, group_by=group_by)
+
+    @property
+    def member_count(self) -> int:
+        """One statement per database of the set (or one for a single database)."""
+        return len(self.databases)
+
+    @property
+    def member_field(self) -> str | None:
+        """``source_field``: the record field naming the database of a set."""
+        return self.settings.source_field
 
     async def aclose(self) -> None:
         """Close every database's pool (and the write pools)."""

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from govgraph.outbox import forget_last_known
 from tests.harness import RunningGateway
 from tests.resilience.conftest import Faults
 from tests.resilience.stack import assert_partial, me, persona_keys, serve, settings_for
@@ -62,7 +61,7 @@ async def test_discarded_key_is_not_served_stale(
         assert "extensions" not in first
         tax_cache = served.sources["tax"].stale
         assert tax_cache is not None and tax_cache.get(nino) is not None
-        forget_last_known(served.sources["tax"], [nino])
+        served.sources["tax"].forget([nino])
         assert tax_cache.get(nino) is None
         tax_faults.set(mode="failing", retry_after_s=0)
         body = await me(served, gateway, citizen)

@@ -8,13 +8,15 @@ import shutil
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from fixtures import sqldb
 from fixtures.benefits import options as benefit_options
 from fixtures.benefits import writer as benefit_writer
+from govgraph.settings import SourceSettings
+from govgraph.sources import Source
 from govgraph.statistics import StatisticsFilter, StatisticsService, StatisticsSettings
+from govgraph.telemetry import Metrics
 from legacy_connectors.flatfile import FlatFileConnector
 from legacy_connectors.sql import SqlConnector
 from legacy_connectors.sql.aggregate import GroupBy, Where, aggregate, distinct_keys
@@ -123,7 +125,7 @@ async def test_benefits_are_read_once_per_file_generation(
     await connector.open()
     try:
         service = StatisticsService(
-            {"benefits": SimpleNamespace(connector=connector)},
+            {"benefits": Source("benefits", connector, SourceSettings(kind="flatfile"), Metrics())},
             None,
             StatisticsSettings(noise=0, cache_ttl_s=0),
         )
