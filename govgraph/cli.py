@@ -1,8 +1,10 @@
-"""The ``govgraph`` command line: each sub-command lives in ``govgraph/commands/<name>.py``.
+"""The ``govgraph`` command line: the gateway's sub-commands, then the connector kinds' own.
 
-A command module defines ``register(subparsers)``, which adds its parser and sets
-``func=handler`` where ``handler(args) -> int`` returns the exit code. Modules are imported
-only when the CLI starts, so a broken optional command never breaks the others' imports.
+A gateway command lives in ``govgraph/commands/<name>.py`` and defines ``register(subparsers)``,
+which adds its parser and sets ``func=handler`` where ``handler(args) -> int`` returns the exit
+code. Each connector kind adds its own commands (``soap inspect``, ``sql check``, a plugin's)
+through :mod:`legacy_connectors.cli`. Modules are imported only when the CLI starts, so a broken
+optional command never breaks the others' imports.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+from legacy_connectors.cli import register_all
 
 COMMAND_MODULES = (
     "demo",
@@ -19,8 +24,6 @@ COMMAND_MODULES = (
     "fixtures",
     "link",
     "flatfile",
-    "soap",
-    "sql",
     "config",
     "connectors",
     "schema",
@@ -43,7 +46,22 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    register_all(sub, _Host())
     return parser
+
+
+class _Host:
+    """What the connector kinds' commands may ask of the gateway (see ``CommandHost``)."""
+
+    def source_options(self, config: str, kind: str) -> dict[str, dict[str, Any]]:
+        from govgraph.settings import load_settings
+
+        settings = load_settings(config)
+        return {
+            name: dict(source.options)
+            for name, source in settings.sources.items()
+            if source.kind == kind
+        }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

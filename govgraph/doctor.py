@@ -4,7 +4,8 @@ For every source: is it **reachable** (it opens and its health is not down), are
 credentials **accepted**, does the **layout** (WSDL, copybook and file, SQL mapping) match the
 upstream, and can one **sample** record be fetched and decoded (the first batch of ``scan()``,
 or ``load_many`` of a given sample key). Each failed step carries a hint naming the setting to
-look at. Connector kinds of plugins may offer ``async def layout_problems(self) -> list[str]``.
+look at. Connector kinds (``sql`` among them, and plugins) may offer
+``async def layout_problems(self) -> list[str]``.
 """
 
 from __future__ import annotations
@@ -99,23 +100,17 @@ async def _layout(connector: Connector, kind: str, facts: Mapping[str, Any]) -> 
     hook = getattr(connector, "layout_problems", None)
     if callable(hook):
         problems = await cast(Callable[[], Awaitable[list[str]]], hook)()
-        if problems:
-            return Step("fail", "; ".join(problems[:3]), f"fix sources.{name}.options")
-        return Step("ok", "matches")
-    if kind == "sql":
-        from legacy_connectors.sql.drift import check
-
-        drifts = await check(name, connector.settings.model_dump())
-        if drifts:
-            shown = "; ".join(f"{d.mapping_key}: {d.problem}" for d in drifts[:3])
-            more = f" (and {len(drifts) - 3} more)" if len(drifts) > 3 else ""
-            return Step(
-                "fail",
-                shown + more,
+        if kind == "sql" and problems:
+            hint = (
                 f"run govgraph sql check --source {name}; update the mapping in "
-                f"sources.{name}.options or the database",
+                f"sources.{name}.options or the database"
             )
-        return Step("ok", "tables and columns match the mapping")
+        else:
+            hint = f"fix sources.{name}.options"
+        if problems:
+            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+            return Step("fail", "; ".join(problems[:3]) + more, hint)
+        return Step("ok", "tables and columns match the mapping" if kind == "sql" else "matches")
     if kind == "flatfile":
         if facts.get("rejected_files"):
             return Step(

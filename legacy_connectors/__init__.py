@@ -5,31 +5,36 @@ Nothing in this package knows about GraphQL, citizens or a particular department
 
 from __future__ import annotations
 
-from legacy_connectors.base import (
-    Connector,
-    ConnectorSettings,
-    Health,
-    PartialRecords,
-    Record,
-    Result,
-)
-from legacy_connectors.errors import (
-    CircuitOpenError,
-    ConfigurationError,
-    CorruptRecordError,
-    FatalError,
-    InvalidInputError,
-    LegacyError,
-    NotAuthorisedError,
-    ProtocolError,
-    RecordError,
-    RecordNotFoundError,
-    RetriableError,
-    UpstreamBusyError,
-    UpstreamTimeoutError,
-    UpstreamUnavailableError,
-)
-from legacy_connectors.registry import known_kinds, load_kind
+from typing import TYPE_CHECKING
+
+from legacy_connectors.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from legacy_connectors.base import (
+        Connector,
+        ConnectorSettings,
+        Health,
+        PartialRecords,
+        Record,
+        Result,
+    )
+    from legacy_connectors.errors import (
+        CircuitOpenError,
+        ConfigurationError,
+        CorruptRecordError,
+        FatalError,
+        InvalidInputError,
+        LegacyError,
+        NotAuthorisedError,
+        ProtocolError,
+        RecordError,
+        RecordNotFoundError,
+        RetriableError,
+        UpstreamBusyError,
+        UpstreamTimeoutError,
+        UpstreamUnavailableError,
+    )
+    from legacy_connectors.registry import known_kinds, load_kind
 
 __all__ = [
     "CircuitOpenError",
@@ -55,3 +60,31 @@ __all__ = [
     "known_kinds",
     "load_kind",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "Connector": "legacy_connectors.base",
+        "ConnectorSettings": "legacy_connectors.base",
+        "Health": "legacy_connectors.base",
+        "PartialRecords": "legacy_connectors.base",
+        "Record": "legacy_connectors.base",
+        "Result": "legacy_connectors.base",
+        "CircuitOpenError": "legacy_connectors.errors",
+        "ConfigurationError": "legacy_connectors.errors",
+        "CorruptRecordError": "legacy_connectors.errors",
+        "FatalError": "legacy_connectors.errors",
+        "InvalidInputError": "legacy_connectors.errors",
+        "LegacyError": "legacy_connectors.errors",
+        "NotAuthorisedError": "legacy_connectors.errors",
+        "ProtocolError": "legacy_connectors.errors",
+        "RecordError": "legacy_connectors.errors",
+        "RecordNotFoundError": "legacy_connectors.errors",
+        "RetriableError": "legacy_connectors.errors",
+        "UpstreamBusyError": "legacy_connectors.errors",
+        "UpstreamTimeoutError": "legacy_connectors.errors",
+        "UpstreamUnavailableError": "legacy_connectors.errors",
+        "known_kinds": "legacy_connectors.registry",
+        "load_kind": "legacy_connectors.registry",
+    },
+)

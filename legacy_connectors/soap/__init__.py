@@ -6,8 +6,23 @@ envelope templates and decoders compiled from the WSDL's types and zeep as the f
 
 from __future__ import annotations
 
-from legacy_connectors.soap.connector import HeaderHook, SoapConnector
-from legacy_connectors.soap.credentials import Credentials
-from legacy_connectors.soap.settings import SoapSettings
+from typing import TYPE_CHECKING
+
+from legacy_connectors.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from legacy_connectors.soap.connector import HeaderHook, SoapConnector
+    from legacy_connectors.soap.credentials import Credentials
+    from legacy_connectors.soap.settings import SoapSettings
 
 __all__ = ["Credentials", "HeaderHook", "SoapConnector", "SoapSettings"]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "HeaderHook": "legacy_connectors.soap.connector",
+        "SoapConnector": "legacy_connectors.soap.connector",
+        "Credentials": "legacy_connectors.soap.credentials",
+        "SoapSettings": "legacy_connectors.soap.settings",
+    },
+)

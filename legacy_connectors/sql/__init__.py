@@ -6,17 +6,22 @@ settings; a source may be one database or a set queried in parallel and merged.
 
 from __future__ import annotations
 
-from legacy_connectors.sql.connector import SqlConnector
-from legacy_connectors.sql.drift import Drift
-from legacy_connectors.sql.engines import async_url, parameter_limit
-from legacy_connectors.sql.settings import (
-    ChildMapping,
-    ColumnSpec,
-    DatabaseSettings,
-    KeySpec,
-    SqlSettings,
-    TableMapping,
-)
+from typing import TYPE_CHECKING
+
+from legacy_connectors.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from legacy_connectors.sql.connector import SqlConnector
+    from legacy_connectors.sql.drift import Drift
+    from legacy_connectors.sql.engines import async_url, parameter_limit
+    from legacy_connectors.sql.settings import (
+        ChildMapping,
+        ColumnSpec,
+        DatabaseSettings,
+        KeySpec,
+        SqlSettings,
+        TableMapping,
+    )
 
 __all__ = [
     "ChildMapping",
@@ -30,3 +35,19 @@ __all__ = [
     "async_url",
     "parameter_limit",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "SqlConnector": "legacy_connectors.sql.connector",
+        "Drift": "legacy_connectors.sql.drift",
+        "async_url": "legacy_connectors.sql.engines",
+        "parameter_limit": "legacy_connectors.sql.engines",
+        "ChildMapping": "legacy_connectors.sql.settings",
+        "ColumnSpec": "legacy_connectors.sql.settings",
+        "DatabaseSettings": "legacy_connectors.sql.settings",
+        "KeySpec": "legacy_connectors.sql.settings",
+        "SqlSettings": "legacy_connectors.sql.settings",
+        "TableMapping": "legacy_connectors.sql.settings",
+    },
+)

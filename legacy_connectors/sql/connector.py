@@ -223,6 +223,13 @@ class SqlConnector(Connector):
 
         return await distinct_keys(self, where=where, collection=collection, group_by=group_by)
 
+    async def layout_problems(self) -> list[str]:
+        """Where the live databases no longer match the mapping (as ``govgraph sql check``)."""
+        from legacy_connectors.sql.drift import check
+
+        drifts = await check(self.name, self.settings.model_dump())
+        return [f"{drift.mapping_key}: {drift.problem}" for drift in drifts]
+
     @property
     def member_count(self) -> int:
         """One statement per database of the set (or one for a single database)."""

@@ -18,10 +18,13 @@ HEAVY = (
     "numpy",
     "pydantic",
     "govgraph.settings",
+    "legacy_connectors.base",
     "legacy_connectors.flatfile",
-    "legacy_connectors.soap",
+    "legacy_connectors.soap.connector",
+    "legacy_connectors.sql.connector",
 )
-"""Packages a command may need when it runs, never to build the parser."""
+"""Packages a command may need when it runs, never to build the parser (the kinds' packages
+load for their commands, lazily: their connectors do not)."""
 
 
 def test_building_the_parser_imports_no_heavy_package() -> None:
@@ -42,3 +45,15 @@ def test_building_the_parser_imports_no_heavy_package() -> None:
 def test_flatfile_help_lists_every_date_format() -> None:
     """The date formats spelled out in ``flatfile decode --help`` are the decoder's."""
     assert ", ".join(DATE_FORMATS) == DATE_FORMAT_NAMES
+
+
+def test_connector_kinds_add_their_own_commands() -> None:
+    """``soap`` and ``sql`` commands come from their kinds' packages, not the gateway's."""
+    from govgraph.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    choices = getattr(commands, "choices", {})
+    for kind in ("soap", "sql"):
+        handler = choices[kind].parse_args(["inspect", "x.wsdl"] if kind == "soap" else ["check"])
+        assert handler.func.__module__ == f"legacy_connectors.{kind}.cli"

@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from legacy_connectors.cli import CommandHost
+
 __all__ = ["register"]
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Any, host: CommandHost) -> None:
     """Add ``sql check``."""
     parser = subparsers.add_parser("sql", help="inspect the SQL sources")
     sub = parser.add_subparsers(dest="sql_command", metavar="ACTION", required=True)
@@ -39,21 +41,18 @@ def register(subparsers: Any) -> None:
         metavar="FILE.json",
         help="check one source's connector options from a JSON file instead of --config",
     )
-    check.set_defaults(func=_check)
+    check.set_defaults(func=lambda args: _check(args, host))
 
 
-def _sources(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+def _sources(args: argparse.Namespace, host: CommandHost) -> dict[str, dict[str, Any]]:
     if args.source_options is not None:
         options = json.loads(args.source_options.read_text(encoding="utf-8"))
         name = (args.source or [args.source_options.stem])[0]
         return {name: options}
-    from govgraph.settings import load_settings
-
-    settings = load_settings(args.config)
     chosen = {
-        name: dict(source.options)
-        for name, source in settings.sources.items()
-        if source.kind == "sql" and (not args.source or name in args.source)
+        name: options
+        for name, options in host.source_options(args.config, "sql").items()
+        if not args.source or name in args.source
     }
     missing = set(args.source or ()) - set(chosen)
     if missing:
@@ -78,13 +77,13 @@ async def _run(sources: dict[str, dict[str, Any]]) -> int:
     return 1 if found else 0
 
 
-def _check(args: argparse.Namespace) -> int:
+def _check(args: argparse.Namespace, host: CommandHost) -> int:
     from pydantic import ValidationError
 
     from legacy_connectors.errors import LegacyError
 
     try:
-        sources = _sources(args)
+        sources = _sources(args, host)
         if not sources:
             print("no sql sources configured", file=sys.stderr)
             return 2

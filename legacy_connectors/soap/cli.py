@@ -7,8 +7,12 @@ import json
 import sys
 from typing import Any
 
+from legacy_connectors.cli import CommandHost
 
-def register(subparsers: Any) -> None:
+__all__ = ["register"]
+
+
+def register(subparsers: Any, host: CommandHost) -> None:
     """Add the ``soap`` command and its ``inspect`` sub-command."""
     parser = subparsers.add_parser("soap", help="work with SOAP services described by a WSDL")
     sub = parser.add_subparsers(dest="soap_command", metavar="SUBCOMMAND", required=True)
