@@ -23,7 +23,6 @@ from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from govgraph.auth import AuthError, Principal, TokenVerifier
-from govgraph.demo import identity_provider
 from govgraph.explorer import CSP as GRAPHIQL_CSP
 from govgraph.explorer import explorer_html, explorer_routes
 from govgraph.graphql_http import (
@@ -35,7 +34,7 @@ from govgraph.graphql_http import (
     operation_type,
     parse_request,
 )
-from govgraph.idp import idp_routes
+from govgraph.idp import identity_provider, idp_routes
 from govgraph.index import CitizenIndex
 from govgraph.logs import bind_request
 from govgraph.outbox import DeliveryWorker, Outbox

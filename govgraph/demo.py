@@ -18,7 +18,7 @@ from typing import Any
 
 import tomli_w
 
-from govgraph.idp import DemoIdentityProvider
+from govgraph.idp import DEMO_AUDIENCE, DEMO_ISSUER, identity_provider
 
 __all__ = [
     "DEMO_AUDIENCE",
@@ -29,9 +29,6 @@ __all__ = [
     "with_includes",
     "write_config",
 ]
-
-DEMO_ISSUER = "govgraph-demo-idp"
-DEMO_AUDIENCE = "govgraph"
 
 
 def ensure_data(
@@ -45,10 +42,6 @@ def ensure_data(
     data_dir.mkdir(parents=True, exist_ok=True)
     write_all(generate(people=people, seed=seed, noise=noise), data_dir)
     return True
-
-
-def identity_provider(data_dir: Path) -> DemoIdentityProvider:
-    return DemoIdentityProvider(data_dir / "keys", issuer=DEMO_ISSUER, audience=DEMO_AUDIENCE)
 
 
 @contextmanager

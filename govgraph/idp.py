@@ -31,7 +31,19 @@ from govgraph.idp_authorize import DEMO_CLIENT_ID, AuthorizationCodes, authorize
 from govgraph.index import CitizenIndexError
 from govgraph.personas import Persona
 
-__all__ = ["DEMO_CLIENT_ID", "CitizenDirectory", "DemoIdentityProvider", "SignIn", "idp_routes"]
+__all__ = [
+    "DEMO_AUDIENCE",
+    "DEMO_CLIENT_ID",
+    "DEMO_ISSUER",
+    "CitizenDirectory",
+    "DemoIdentityProvider",
+    "SignIn",
+    "identity_provider",
+    "idp_routes",
+]
+
+DEMO_ISSUER = "govgraph-demo-idp"
+DEMO_AUDIENCE = "govgraph"
 
 log = logging.getLogger("govgraph.idp")
 
@@ -174,6 +186,11 @@ async def _form(request: Request) -> dict[str, str] | None:
         return dict(parse_qsl(body.decode(), max_num_fields=20))
     except (UnicodeDecodeError, ValueError):
         return None
+
+
+def identity_provider(data_dir: Path) -> DemoIdentityProvider:
+    """The demo identity provider whose keys are kept under ``data_dir/keys``."""
+    return DemoIdentityProvider(data_dir / "keys", issuer=DEMO_ISSUER, audience=DEMO_AUDIENCE)
 
 
 def _error(message: str, error: str = "invalid_request", status: int = 400) -> Response:

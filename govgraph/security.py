@@ -32,10 +32,14 @@ from govgraph.persisted import PersistedOperations, load_manifest
 from govgraph.ratelimit import CounterStore, RateLimiter, principal_key
 from govgraph.redact import quiet_data_loggers
 from govgraph.settings import ConfigError, Settings
+from resolvers.authz import GROUPS
 
 __all__ = ["LedgerTimings", "Security"]
 
 log = logging.getLogger("govgraph.security")
+
+FIELD_GROUP_SOURCES = {group.name: group.sources for group in GROUPS.values()}
+"""Each authorization field group and the sources its fields show (for ledger entries)."""
 
 
 @dataclass
@@ -199,7 +203,9 @@ class Security:
     async def record(self, context: Any, query: str, doc: DocumentNode, principal: Any) -> None:
         """Append the request's reads of citizens' data to the ledger before the response is
         sent; if that fails the request fails (503) and none of the data is sent."""
-        entries = entries_for_request(context.accessed, principal, context.request_id)
+        entries = entries_for_request(
+            context.accessed, principal, context.request_id, FIELD_GROUP_SOURCES
+        )
         if not entries:
             return
         started = time.perf_counter()
