@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from legacy_connectors.base import Record
 from legacy_connectors.errors import InvalidInputError, ProtocolError
+from legacy_connectors.payload import payload_value
 
 __all__ = ["SoapCommand", "build_values", "read_outcome"]
 
@@ -27,7 +28,8 @@ class SoapCommand(BaseModel):
     operation: str
     """The WSDL operation that carries out the command."""
     fields: dict[str, str] = Field(default_factory=dict)
-    """Request path (dotted, below the request wrapper) to payload field (dotted)."""
+    """Request path (dotted, below the request wrapper) to payload field (dotted path; a number
+    selects a list item, e.g. ``address.lines.0``)."""
     values: dict[str, Any] = Field(default_factory=dict)
     """Fixed request values by request path."""
     delivery_id_path: str | None = None
@@ -40,16 +42,6 @@ class SoapCommand(BaseModel):
     """Outcome values meaning the service had already applied this delivery id."""
 
 
-def _payload_value(payload: Mapping[str, Any], path: str) -> Any:
-    current: Any = payload
-    for part in path.split("."):
-        if isinstance(current, Mapping) and part in current:
-            current = current[part]
-        else:
-            raise KeyError(path)
-    return current
-
-
 def build_values(
     service: str, command: str, spec: SoapCommand, payload: Mapping[str, Any], delivery_id: str
 ) -> dict[str, Any]:
@@ -57,7 +49,7 @@ def build_values(
     values: dict[str, Any] = dict(spec.values)
     for path, field in spec.fields.items():
         try:
-            values[path] = _payload_value(payload, field)
+            values[path] = payload_value(payload, field)
         except KeyError:
             raise InvalidInputError(
                 f"{service}: command {command!r}: payload field {field!r} is missing",

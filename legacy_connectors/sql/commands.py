@@ -18,8 +18,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from legacy_connectors.errors import InvalidInputError
+from legacy_connectors.payload import payload_value
 
-__all__ = ["SqlCommand", "SqlStatement", "ValueSpec", "encode_value", "payload_value"]
+__all__ = ["SqlCommand", "SqlStatement", "ValueSpec", "encode_value"]
 
 EncoderName = Literal[
     "str", "char", "int", "decimal", "date", "datetime", "cyymmdd", "yyyymmdd", "code"
@@ -113,19 +114,6 @@ class SqlCommand(_Model):
         if not self.statements and not self.by_mapping:
             raise ValueError("a command needs 'statements' or 'by_mapping'")
         return self
-
-
-def payload_value(payload: Mapping[str, Any], path: str) -> Any:
-    """The value at dotted ``path`` in ``payload``; ``KeyError`` naming the path if absent."""
-    current: Any = payload
-    for part in path.split("."):
-        if isinstance(current, Mapping) and part in current:
-            current = current[part]
-        elif isinstance(current, list | tuple) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        else:
-            raise KeyError(path)
-    return current
 
 
 def _date(value: Any) -> date:

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from legacy_connectors.base import Record
 from legacy_connectors.errors import ConfigurationError, InvalidInputError, RecordNotFoundError
-from legacy_connectors.sql.commands import SqlCommand, SqlStatement, encode_value, payload_value
+from legacy_connectors.payload import payload_value
+from legacy_connectors.sql.commands import SqlCommand, SqlStatement, encode_value
 from legacy_connectors.sql.driver import tag_statements
 from legacy_connectors.sql.engines import EngineOptions, build_engine
 from legacy_connectors.sql.settings import SqlSettings

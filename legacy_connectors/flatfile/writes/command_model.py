@@ -59,4 +59,5 @@ class FlatFileCommand(BaseModel):
     date_fields: dict[str, DateFormat] = Field(default_factory=dict)
     """Field name to legacy date layout."""
     fields: dict[str, str] = Field(default_factory=dict)
-    """Transaction field to payload field (dotted path); a list fills an ``OCCURS`` field."""
+    """Transaction field to payload field (dotted path; a number selects a list item, e.g.
+    ``address.lines.0``); a list fills an ``OCCURS`` field."""

@@ -27,6 +27,7 @@ from legacy_connectors.flatfile.schema import FileSchema, schema_from_settings
 from legacy_connectors.flatfile.settings import FlatFileSettings
 from legacy_connectors.flatfile.writes.command_model import FlatFileCommand
 from legacy_connectors.flatfile.writes.writer import append_records, write_batch
+from legacy_connectors.payload import payload_value
 
 __all__ = ["InputBatch", "input_settings"]
 
@@ -53,16 +54,6 @@ def input_settings(spec: FlatFileCommand, path: Path) -> FlatFileSettings:
             },
         }
     )
-
-
-def _payload_value(payload: Mapping[str, Any], path: str) -> Any:
-    current: Any = payload
-    for part in path.split("."):
-        if isinstance(current, Mapping) and part in current:
-            current = current[part]
-        else:
-            raise KeyError(path)
-    return current
 
 
 def _key(name: str) -> str:
@@ -136,7 +127,7 @@ class InputBatch:
             values[_key(spec.received_date_field)] = now.date()
         for name, source in spec.fields.items():
             try:
-                value = _payload_value(payload, source)
+                value = payload_value(payload, source)
             except KeyError:
                 raise InvalidInputError(
                     f"{self.service}: command {self.command!r}: payload field {source!r} is missing"

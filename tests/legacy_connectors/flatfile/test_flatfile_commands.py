@@ -124,3 +124,16 @@ async def test_a_delivery_id_longer_than_its_field_is_invalid_input(
     assert delivery_id not in message and "AB123456C" not in message
     assert too_long.value.service == "benefits"
     assert not list(spec.directory.glob(f"{spec.file_prefix}*"))
+
+
+async def test_a_transaction_field_takes_one_item_of_a_payload_list(tmp_path: Path) -> None:
+    """A field mapped to ``address.lines.1`` gets the second line (the shared payload rule)."""
+    options = dict(commands("benefits", tmp_path)["change_address"])
+    options["fields"] = {**options["fields"], "POST-TOWN": "address.lines.1"}
+    spec = FlatFileCommand.model_validate(options)
+    answer = await InputBatch("benefits", "change_address", spec).submit(
+        {"nino": "EF112233B", "address": ADDRESS}, "ff-list"
+    )
+    assert answer["outcome"] == "ACCEPTED"
+    [record] = await _read(spec, spec.directory / answer["file"], "EF112233B")
+    assert record["POST_TOWN"] == "Ünit 4"

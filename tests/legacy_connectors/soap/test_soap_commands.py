@@ -76,3 +76,23 @@ async def test_bad_submissions_are_typed_errors(tax: TaxService, tax_writer: Soa
             "change_address", {"nino": tax.ninos[1], "address": ADDRESS}, delivery_id="soap-5"
         )
     assert not [e for e in _log(tax) if e["DeliveryId"] in {"soap-2", "soap-3", "soap-5", "soap-6"}]
+
+
+async def test_a_request_path_takes_one_item_of_a_payload_list(tax: TaxService) -> None:
+    """A request path mapped to ``address.lines.1`` sends the second line to the real service."""
+    command = dict(commands("tax", tax.data_dir)["change_address"])
+    command["fields"] = {**command["fields"], "Address.Town": "address.lines.1"}
+    options = source_options(tax.data_dir, tax.base_url)
+    options["commands"] = {"change_address": command}
+    connector = SoapConnector.from_options("tax", options)
+    await connector.open()
+    try:
+        nino = tax.ninos[2]
+        payload = {"nino": nino, "address": ADDRESS}
+        answer = await connector.submit("change_address", payload, delivery_id="soap-list")
+        assert answer == {"outcome": "ACCEPTED"}
+        [record] = await connector.load_many([nino])
+    finally:
+        await connector.aclose()
+    assert isinstance(record, dict)
+    assert record["Address"]["Town"] == "Upper Deck"
