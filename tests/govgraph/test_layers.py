@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import re
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,3 +46,18 @@ def test_the_check_sees_an_access() -> None:
     """The check finds ``source.connector`` when it is written (so a pass means something)."""
     probe = ROOT / "govgraph" / "sources.py"
     assert _connector_accesses(probe)
+
+
+def test_every_gateway_module_has_a_layer() -> None:
+    """Each module and package directly under govgraph/ is named in the ``layers`` contract."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    [layers] = [c for c in config["tool"]["importlinter"]["contracts"] if c["id"] == "layers"]
+    named = {name.strip() for layer in layers["layers"] for name in re.split(r"[|:]", layer)}
+    children = {
+        f"govgraph.{path.stem if path.suffix else path.name}"
+        for path in (ROOT / "govgraph").iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__")
+        or (path.is_dir() and (path / "__init__.py").exists())
+    }
+    assert sorted(children - named) == []
+    assert {"resolvers", "schema", "legacy_connectors"} <= named
