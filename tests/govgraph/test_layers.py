@@ -52,7 +52,9 @@ def test_every_gateway_module_has_a_layer() -> None:
     """Each module and package directly under govgraph/ is named in the ``layers`` contract."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     [layers] = [c for c in config["tool"]["importlinter"]["contracts"] if c["id"] == "layers"]
-    named = {name.strip() for layer in layers["layers"] for name in re.split(r"[|:]", layer)}
+    named = {
+        name.strip().strip("()") for layer in layers["layers"] for name in re.split(r"[|:]", layer)
+    }
     children = {
         f"govgraph.{path.stem if path.suffix else path.name}"
         for path in (ROOT / "govgraph").iterdir()
