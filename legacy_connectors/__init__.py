@@ -5,11 +5,11 @@ Nothing in this package knows about GraphQL, citizens or a particular department
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import typing
 
-from legacy_connectors.lazy import lazy_exports
+from legacy_connectors import lazy as _lazy
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from legacy_connectors.base import (
         Connector,
         ConnectorSettings,
@@ -61,8 +61,8 @@ __all__ = [
     "load_kind",
 ]
 
-__getattr__ = lazy_exports(
-    __name__,
+__getattr__ = _lazy.lazy_exports(
+    globals(),
     {
         "Connector": "legacy_connectors.base",
         "ConnectorSettings": "legacy_connectors.base",

@@ -6,19 +6,19 @@ envelope templates and decoders compiled from the WSDL's types and zeep as the f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import typing
 
-from legacy_connectors.lazy import lazy_exports
+from legacy_connectors import lazy as _lazy
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from legacy_connectors.soap.connector import HeaderHook, SoapConnector
     from legacy_connectors.soap.credentials import Credentials
     from legacy_connectors.soap.settings import SoapSettings
 
 __all__ = ["Credentials", "HeaderHook", "SoapConnector", "SoapSettings"]
 
-__getattr__ = lazy_exports(
-    __name__,
+__getattr__ = _lazy.lazy_exports(
+    globals(),
     {
         "HeaderHook": "legacy_connectors.soap.connector",
         "SoapConnector": "legacy_connectors.soap.connector",

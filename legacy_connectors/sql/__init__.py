@@ -6,11 +6,11 @@ settings; a source may be one database or a set queried in parallel and merged.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import typing
 
-from legacy_connectors.lazy import lazy_exports
+from legacy_connectors import lazy as _lazy
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from legacy_connectors.sql.connector import SqlConnector
     from legacy_connectors.sql.drift import Drift
     from legacy_connectors.sql.engines import async_url, parameter_limit
@@ -36,8 +36,8 @@ __all__ = [
     "parameter_limit",
 ]
 
-__getattr__ = lazy_exports(
-    __name__,
+__getattr__ = _lazy.lazy_exports(
+    globals(),
     {
         "SqlConnector": "legacy_connectors.sql.connector",
         "Drift": "legacy_connectors.sql.drift",
