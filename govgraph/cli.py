@@ -2,7 +2,8 @@
 
 A gateway command lives in ``govgraph/commands/<name>.py`` and defines ``register(subparsers)``,
 which adds its parser and sets ``func=handler`` where ``handler(args) -> int`` returns the exit
-code. Each connector kind adds its own commands (``soap inspect``, ``sql check``, a plugin's)
+code. Each connector kind adds its own commands (``flatfile decode``, ``soap inspect``,
+``sql check``, a plugin's)
 through :mod:`legacy_connectors.cli`. Modules are imported only when the CLI starts, so a broken
 optional command never breaks the others' imports.
 """
@@ -23,7 +24,6 @@ COMMAND_MODULES = (
     "token",
     "fixtures",
     "link",
-    "flatfile",
     "config",
     "connectors",
     "schema",

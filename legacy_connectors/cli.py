@@ -26,6 +26,7 @@ ENTRY_POINT_GROUP = "govgraph.cli"
 BUILTIN_COMMANDS: dict[str, str] = {
     "soap": "legacy_connectors.soap.cli:register",
     "sql": "legacy_connectors.sql.cli:register",
+    "flatfile": "legacy_connectors.flatfile.cli:register",
 }
 
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from govgraph.commands.flatfile import DATE_FORMAT_NAMES
+from legacy_connectors.flatfile.cli import DATE_FORMAT_NAMES
 from legacy_connectors.flatfile.codec.dates import DATE_FORMATS
 
 HEAVY = (
@@ -19,7 +19,8 @@ HEAVY = (
     "pydantic",
     "govgraph.settings",
     "legacy_connectors.base",
-    "legacy_connectors.flatfile",
+    "legacy_connectors.flatfile.connector",
+    "legacy_connectors.flatfile.schema",
     "legacy_connectors.soap.connector",
     "legacy_connectors.sql.connector",
 )
@@ -48,12 +49,17 @@ def test_flatfile_help_lists_every_date_format() -> None:
 
 
 def test_connector_kinds_add_their_own_commands() -> None:
-    """``soap`` and ``sql`` commands come from their kinds' packages, not the gateway's."""
+    """``flatfile``, ``soap`` and ``sql`` commands come from their kinds' packages."""
     from govgraph.cli import build_parser
 
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command")
     choices = getattr(commands, "choices", {})
-    for kind in ("soap", "sql"):
-        handler = choices[kind].parse_args(["inspect", "x.wsdl"] if kind == "soap" else ["check"])
+    for kind in ("flatfile", "soap", "sql"):
+        args = {
+            "flatfile": ["layout", "--copybook", "x.cpy"],
+            "soap": ["inspect", "x.wsdl"],
+            "sql": ["check"],
+        }
+        handler = choices[kind].parse_args(args[kind])
         assert handler.func.__module__ == f"legacy_connectors.{kind}.cli"

@@ -19,7 +19,9 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from legacy_connectors.cli import CommandHost
 
 if TYPE_CHECKING:
     from legacy_connectors.flatfile.copybook.model import Field
@@ -61,7 +63,7 @@ def _copybook_dir_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Any, host: CommandHost) -> None:
     p = sub.add_parser("flatfile", help="decode mainframe flat files with a COBOL copybook")
     actions = p.add_subparsers(dest="flatfile_command", metavar="ACTION", required=True)
 
