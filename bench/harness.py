@@ -48,6 +48,9 @@ class Stack:
     settings: Settings
     data: Path
     idp: DemoIdentityProvider
+    pid: int
+    """The gateway process (for its CPU time and memory)."""
+    tax_url: str
 
     def headers(self, role: str, citizen_id: str | None = None) -> dict[str, str]:
         purpose = "case-review" if role == "caseworker" else None
@@ -102,7 +105,7 @@ def stack(
                 time.sleep(0.2)
             else:
                 raise RuntimeError("the gateway did not become ready")
-            yield Stack(base, settings, data, idp)
+            yield Stack(base, settings, data, idp, proc.pid, tax_url)
         finally:
             proc.terminate()
             proc.wait(timeout=20)

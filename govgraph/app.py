@@ -17,7 +17,7 @@ import httpx
 import orjson
 from graphql import GraphQLError, OperationType
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
@@ -141,7 +141,12 @@ class GraphQLEndpoint:
             and ("query" not in request.query_params)
         ):
             if not self.graphiql:
-                return _json({"errors": [{"message": "GraphiQL is disabled"}]}, 404)
+                disabled = RequestError("GraphiQL is disabled", status=404, code="NOT_FOUND")
+                return _json(
+                    {"errors": [format_error(disabled, request_id)]},
+                    404,
+                    **{"x-request-id": request_id},
+                )
             return HTMLResponse(
                 self._ide,
                 headers={
@@ -172,6 +177,7 @@ class GraphQLEndpoint:
                 status = 400 if media == GRAPHQL_RESPONSE_JSON else 200
                 self.gw.metrics.requests.labels(operation="invalid", outcome="rejected").inc()
                 return _json({"errors": rejected}, status, media, **{"x-request-id": request_id})
+            self.gw.security.persisted.register(gql)
             op_type = operation_type(doc, gql.operation_name)
             if op_type is None:
                 raise RequestError("the operation to run is unknown: set `operationName`")
@@ -203,16 +209,20 @@ class GraphQLEndpoint:
             finally:
                 REQUEST_DEADLINE.reset(token)
             await self.gw.security.record(ctx, gql.query, doc, principal)
+        except ClientDisconnect:
+            log.debug("the client disconnected before its request was read")
+            self.gw.metrics.client_disconnects.inc()
+            return Response(status_code=499)
         except AuthError as exc:
             return _json(
-                {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]},
+                {"errors": [format_error(exc, request_id)]},
                 401,
                 media,
                 **{"www-authenticate": 'Bearer error="invalid_token"', "x-request-id": request_id},
             )
         except RequestError as exc:
             return _json(
-                {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
+                {"errors": [format_error(exc, request_id)]},
                 exc.status,
                 media,
                 **exc.headers,

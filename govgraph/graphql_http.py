@@ -33,6 +33,7 @@ from graphql import (
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from govgraph.auth import AuthError
 from govgraph.redact import redact
 from legacy_connectors.errors import LegacyError
 from resolvers.errors import ApiError
@@ -193,11 +194,27 @@ async def execute_operation(
     return result
 
 
-def format_error(err: GraphQLError, request_id: str) -> dict[str, Any]:
-    """A client-safe error: message and ``extensions.code``; nothing else leaks."""
-    original = err.original_error
+def format_error(error: BaseException, request_id: str) -> dict[str, Any]:
+    """Any error as a client-safe GraphQL error: message, ``extensions.code`` and
+    ``extensions.requestId`` (plus ``service`` and ``retryable`` for upstream errors, and the
+    location and path when it has them); nothing else leaks.
+
+    The one translation of errors into GraphQL: request errors answered before execution
+    (:class:`RequestError`, :class:`~govgraph.auth.AuthError`), parse and validation errors,
+    errors raised in resolvers and partial-result errors a resolver reports beside its data.
+    """
+    if isinstance(error, GraphQLError):
+        err, original = error, error.original_error
+    else:
+        err, original = GraphQLError(str(error), original_error=error), error
     extensions: dict[str, Any]
-    if original is None or isinstance(original, GraphQLError):
+    if isinstance(original, RequestError):
+        message = original.message
+        extensions = {"code": original.code}
+    elif isinstance(original, AuthError):
+        message = str(original)
+        extensions = {"code": original.code}
+    elif original is None or isinstance(original, GraphQLError):
         message = err.message
         extensions = dict(err.extensions or {})
         extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED" if not err.path else "ERROR")

@@ -3,7 +3,9 @@
 Compatible with Apollo's protocol: a request may send ``extensions.persistedQuery =
 {"version": 1, "sha256Hash": H}`` without ``query``; an unknown hash answers
 ``PersistedQueryNotFound`` (code ``PERSISTED_QUERY_NOT_FOUND``, HTTP 200) so that the client
-sends the text with the hash, which registers it. In ``allowlist`` mode only the operations of
+sends the text with the hash, which registers it once it has parsed and validated (an
+operation that fails validation is never stored, so its hash keeps answering
+``PERSISTED_QUERY_NOT_FOUND``). In ``allowlist`` mode only the operations of
 the manifest (Apollo's persisted query manifest, or a ``{hash: text}`` object) may run, sent
 by hash or in full; nothing is registered at run time.
 """
@@ -76,9 +78,19 @@ class PersistedOperations:
                 self._registered.move_to_end(digest)
         return text
 
-    def _register(self, digest: str, text: str) -> None:
-        if self.mode != "automatic" or digest in self.manifest or not self.cache_size:
+    def register(self, request: GraphQLRequest) -> None:
+        """Store a request's operation under its hash (call once it parsed and validated).
+
+        Only a request that sent both the text and its hash registers, and only in the
+        ``automatic`` mode; :meth:`resolve` has already checked that the hash is the text's.
+        """
+        ext = (request.extensions or {}).get("persistedQuery")
+        if self.mode != "automatic" or not isinstance(ext, dict) or not self.cache_size:
             return
+        digest = ext.get("sha256Hash")
+        if not isinstance(digest, str) or digest in self.manifest or digest in self._registered:
+            return
+        text = request.query
         self._registered[digest] = text
         self._registered.move_to_end(digest)
         if len(self._registered) > self.cache_size:
@@ -110,7 +122,6 @@ class PersistedOperations:
                 raise RequestError(
                     "this operation is not in the allow-list", code="PERSISTED_QUERY_NOT_IN_LIST"
                 )
-            self._register(digest, request.query)
             return request
         text = self._lookup(digest)
         if text is None:

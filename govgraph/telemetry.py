@@ -32,6 +32,11 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
+        self.client_disconnects = Counter(
+            "govgraph_client_disconnects_total",
+            "GraphQL requests whose client disconnected before its request body was read.",
+            registry=r,
+        )
         self.upstream_calls = Counter(
             "govgraph_upstream_calls",
             "Batch calls made to each legacy source.",

@@ -16,7 +16,6 @@ from graphql import GraphQLError
 
 from govgraph.departments import Department as Declaration
 from govgraph.departments import Item, ItemRule, all_departments
-from legacy_connectors.errors import LegacyError
 from resolvers import citizen as fetch
 from resolvers import declared
 from resolvers.context import RequestContext
@@ -41,14 +40,9 @@ _TAX_REMINDER_DAYS = 60
 
 
 def report_error(ctx: RequestContext, path: list[str | int] | None, exc: BaseException) -> None:
-    """Add ``exc`` to the response's errors at ``path`` while the field keeps its data."""
-    if isinstance(exc, LegacyError):
-        extensions = {"code": exc.code, "service": exc.service, "retryable": exc.retryable}
-        message = exc.message
-    else:
-        extensions = {"code": getattr(exc, "code", "INTERNAL_SERVER_ERROR")}
-        message = getattr(exc, "message", "an internal error occurred")
-    ctx.add_error(GraphQLError(message, path=path, extensions=extensions))
+    """Add ``exc`` to the response's errors at ``path`` while the field keeps its data (the
+    response's error formatting turns it into a client-safe message and code)."""
+    ctx.add_error(GraphQLError(str(exc), path=path, original_error=exc))
 
 
 class _Gathered:

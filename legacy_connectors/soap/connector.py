@@ -431,11 +431,24 @@ class SoapConnector(Connector):
         return read_outcome(self.name, command, spec, content)
 
     async def health(self) -> Health:
-        """Up when the endpoint answers HTTP at all (any status); down when it cannot be reached."""
+        """Up when the health operation answers (a "not found" fault included), down otherwise.
+
+        The operation is ``health_operation``, else one record of the scan operation, else an
+        empty POST to which any HTTP answer counts (see :class:`SoapSettings`).
+        """
         http, _ = self._ready()
+        s = self.settings
         started = time.perf_counter()
         try:
-            await http.post(self._endpoint, b"", {"Content-Type": "text/xml"}, "health")
+            if s.health_operation is not None:
+                await self.invoke(s.health_operation, dict(s.health_arguments))
+            elif self._scan is not None:
+                values = {s.scan_page_size_path: 1} if s.scan_page_size_path else {}
+                await self.call(self._scan, None, values)
+            else:
+                await http.post(self._endpoint, b"", {"Content-Type": "text/xml"}, "health")
+        except RecordNotFoundError:
+            pass
         except LegacyError as exc:
             return Health(status="down", detail=exc.message)
         latency = (time.perf_counter() - started) * 1000

@@ -56,6 +56,13 @@ class SoapSettings(ConnectorSettings):
     """Where the page token goes in the scan request (omitted on the first page)."""
     scan_next_token_path: str | None = None
     """Where the next page's token is in the scan response (absent on the last page)."""
+    health_operation: str | None = None
+    """Operation ``/readyz`` calls to check the service: a real, valid, cheap call that the
+    service does not count as a fault. When omitted, the scan operation is asked for one record
+    (``scan_page_size_path`` = 1); with no scan operation either, an empty POST is sent and any
+    HTTP answer counts as up (a strict service may count that as a fault: set this then)."""
+    health_arguments: dict[str, Any] = Field(default_factory=dict)
+    """Arguments of ``health_operation`` by element name (as zeep takes them)."""
     username: str | None = None
     """WS-Security user name (not a secret); ``username_env`` takes precedence when set."""
     username_env: str | None = None

@@ -162,6 +162,20 @@ async def test_health_ready_and_metrics(client: httpx.AsyncClient) -> None:
     assert "govgraph_request_duration_seconds" in metrics.text
 
 
+async def test_readyz_leaves_the_tax_service_fault_counter_unchanged(
+    client: httpx.AsyncClient, tax_url: str
+) -> None:
+    """`/readyz` checks the SOAP source with a valid call: the service counts no fault for it."""
+    async with httpx.AsyncClient(base_url=tax_url) as tax:
+        before = (await tax.get("/admin/stats")).json()
+        for _ in range(3):
+            ready = await client.get("/readyz")
+            assert ready.json()["sources"]["tax"]["status"] == "up"
+        after = (await tax.get("/admin/stats")).json()
+    assert after["faults"] == before["faults"]
+    assert after["calls"].get("ListTaxpayers", 0) >= before["calls"].get("ListTaxpayers", 0) + 3
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 

@@ -126,3 +126,26 @@ async def test_a_manifest_with_a_wrong_id_is_a_configuration_error(tmp_path: Pat
     with pytest.raises(ConfigError) as info:
         Security.build(settings, build_schema()._schema)
     assert "gateway.persisted_manifest" in info.value.message
+
+
+async def test_an_operation_that_fails_validation_is_not_stored(
+    bare_client: httpx.AsyncClient,
+) -> None:
+    """Text and hash of an invalid operation: the validation error, and the hash stays unknown
+    (the next hash-only request gets PERSISTED_QUERY_NOT_FOUND, not the validation error)."""
+    text = "query NotValid1 { noSuchField }"
+    sent = await bare_client.post("/graphql", json={"query": text, "extensions": _ext(text)})
+    assert sent.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    again = await bare_client.post("/graphql", json={"extensions": _ext(text)})
+    assert again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+async def test_an_operation_that_fails_to_parse_is_not_stored(
+    bare_client: httpx.AsyncClient,
+) -> None:
+    """Text and hash of an operation that does not parse: never stored under its hash."""
+    text = "query Broken1 { __typename"
+    sent = await bare_client.post("/graphql", json={"query": text, "extensions": _ext(text)})
+    assert sent.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    again = await bare_client.post("/graphql", json={"extensions": _ext(text)})
+    assert again.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"

@@ -194,6 +194,49 @@ async def test_health_reports_up_and_down(tax: TaxService) -> None:
         await dead.aclose()
 
 
+async def test_health_makes_a_real_call_the_service_does_not_count_as_a_fault(
+    tax: TaxService,
+) -> None:
+    """By default health() asks the scan operation for one record: a valid call, no fault."""
+    conn = SoapConnector.from_options("tax", _options(tax))
+    await conn.open()
+    try:
+        tax.reset_stats()
+        assert (await conn.health()).status == "up"
+        stats = tax.stats()
+    finally:
+        await conn.aclose()
+    assert stats["calls"] == {"ListTaxpayers": 1}
+    assert stats["faults"] == {}
+
+
+async def test_health_operation_is_configurable(tax: TaxService) -> None:
+    """``health_operation`` with its arguments is the call made; a not-found answer is up."""
+    options = _options(tax, health_operation="GetTaxpayer", health_arguments={"Nino": "AB123456C"})
+    conn = SoapConnector.from_options("tax", options)
+    await conn.open()
+    try:
+        tax.reset_stats()
+        health = await conn.health()
+        stats = tax.stats()
+    finally:
+        await conn.aclose()
+    assert health.status == "up"
+    assert stats["calls"] == {"GetTaxpayer": 1}
+
+
+async def test_health_is_down_when_the_health_operation_is_refused(tax: TaxService) -> None:
+    """A health operation the service refuses (here: it does not exist) reports down."""
+    options = _options(tax, health_operation="NoSuchOperation")
+    conn = SoapConnector.from_options("tax", options)
+    await conn.open()
+    try:
+        health = await conn.health()
+    finally:
+        await conn.aclose()
+    assert health.status == "down"
+
+
 async def test_soap_header_hook_is_sent(tax: TaxService) -> None:
     """Extra SOAP header elements from the hook travel with each call (the service ignores them)."""
     conn = SoapConnector(
