@@ -1,12 +1,20 @@
-"""Throughput: requests/s and latency of `me` at concurrency 32, beside direct connector calls.
+"""Throughput: requests/s, latency and gateway CPU per request, beside direct connector calls.
 
-Gateway: a gateway process serves `me` for 50 citizens in turn over loopback HTTP (aiohttp
-client, 32 concurrent workers, no added latency). Direct: in this process, the same data is
-fetched by calling the connectors directly (index lookup, then each source's `load_many` for
-the citizen's keys, sources in parallel), by 32 concurrent workers. Same duration for both.
+A gateway process over the 1,000-person demo data (no added latency) is driven over loopback
+HTTP by an aiohttp client, every protection on (tokens, rate limit, authorization plan, cost
+limit, citizen index, access ledger). In one run:
 
-A third run sends a query that reads one SOAP source only (`me { tax { ... } }`), the shape
-other gateways' SOAP figures are usually quoted for.
+- **dashboard**: the five-department `me` (bench/queries.py) for 50 citizens in turn, 32
+  concurrent workers; **direct**: the same data fetched in this process by calling the index
+  and each source's connector (sources in parallel), 32 workers; ``ratio`` = gateway / direct;
+- **tax**: `me { tax { ... } }` with citizen tokens, 32 workers (``p99_ms_tax``) and one
+  connection (``p50_ms_c1_tax``); **tax_caseworker**: `citizen(id:) { tax { ... } }` with
+  caseworker tokens (a purpose, so every answer writes a ledger row);
+- gateway CPU per request (user + system time of its process over the phase, divided by the
+  answers), and its resident memory after warm-up and at the end of the run.
+
+Every answer is checked: HTTP 200, no errors, the queried data present. Each client token is
+a different principal, so the rate limit (3000/minute each) is not what is measured.
 
 Run: python bench/throughput.py [--seconds 10] [--smoke]
 """
@@ -16,45 +24,97 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import aiohttp
-from harness import citizens_with_all_sources, data_dir, percentile, stack
+from harness import Stack, citizens_with_all_sources, data_dir, percentile, stack
 from queries import ME, SINGLE_SOURCE
 
+from resolvers.ids import encode_id
+
 CONCURRENCY = 32
+CASEWORKER_TAX = (
+    "query CaseTax($id: ID!) { citizen(id: $id) { tax { taxCode balanceOwed { amount } } } }"
+)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of process ``pid`` in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@dataclass
+class Phase:
+    """One measured phase: answers, their latencies and the gateway's CPU time."""
+
+    requests: int
+    seconds: float
+    latencies: list[float]
+    cpu_s: float = 0.0
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.cpu_s * 1000 / max(1, self.requests)
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies, q)
 
 
 async def run_gateway(
-    base: str, headers: list[dict[str, str]], seconds: float, query: str = ME
-) -> tuple[int, list[float]]:
+    s: Stack,
+    requests: list[tuple[dict[str, str], bytes]],
+    seconds: float,
+    expect: bytes,
+    concurrency: int = CONCURRENCY,
+) -> Phase:
+    """Send ``requests`` (headers, body) round-robin from ``concurrency`` workers."""
     latencies: list[float] = []
     done = 0
-    deadline = time.perf_counter() + seconds
-    payload = json.dumps({"query": query})
-    conn = aiohttp.TCPConnector(limit=CONCURRENCY)
-    async with aiohttp.ClientSession(base, connector=conn) as session:
+    conn = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(s.base_url, connector=conn) as session:
+        cpu_before = cpu_seconds(s.pid)
+        started = time.perf_counter()
+        deadline = started + seconds
 
         async def worker(w: int) -> None:
             nonlocal done
             i = w
             while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                async with session.post(
-                    "/graphql", data=payload, headers=headers[i % len(headers)]
-                ) as r:
-                    body = await r.read()
-                    if r.status != 200 or b'"errors"' in body:
-                        raise RuntimeError(body[:300])
-                latencies.append((time.perf_counter() - started) * 1000)
+                headers, body = requests[i % len(requests)]
+                t0 = time.perf_counter()
+                async with session.post("/graphql", data=body, headers=headers) as r:
+                    answer = await r.read()
+                    if r.status != 200 or b'"errors"' in answer or expect not in answer:
+                        raise RuntimeError(f"HTTP {r.status}: {answer[:300]!r}")
+                latencies.append((time.perf_counter() - t0) * 1000)
                 done += 1
-                i += CONCURRENCY
+                i += concurrency
 
-        await asyncio.gather(*(worker(w) for w in range(CONCURRENCY)))
-    return done, latencies
+        await asyncio.gather(*(worker(w) for w in range(concurrency)))
+        elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(s.pid) - cpu_before
+    return Phase(done, elapsed, latencies, cpu)
 
 
-async def run_direct(settings, cids: list[str], seconds: float) -> tuple[int, list[float]]:  # type: ignore[no-untyped-def]
+async def run_direct(settings: Any, cids: list[str], seconds: float) -> Phase:
+    """The dashboard's data fetched in this process: index, then every source in parallel."""
     from govgraph.index import CitizenIndex
     from govgraph.sources import build_sources
     from govgraph.telemetry import Metrics
@@ -65,7 +125,8 @@ async def run_direct(settings, cids: list[str], seconds: float) -> tuple[int, li
     await asyncio.gather(*(s.open() for s in sources.values()))
     latencies: list[float] = []
     done = 0
-    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    deadline = started + seconds
 
     async def one(cid: str) -> None:
         links = (await index.links_for([cid]))[cid]
@@ -81,9 +142,9 @@ async def run_direct(settings, cids: list[str], seconds: float) -> tuple[int, li
         nonlocal done
         i = w
         while time.perf_counter() < deadline:
-            started = time.perf_counter()
+            t0 = time.perf_counter()
             await one(cids[i % len(cids)])
-            latencies.append((time.perf_counter() - started) * 1000)
+            latencies.append((time.perf_counter() - t0) * 1000)
             done += 1
             i += CONCURRENCY
 
@@ -92,57 +153,92 @@ async def run_direct(settings, cids: list[str], seconds: float) -> tuple[int, li
     finally:
         await asyncio.gather(*(s.aclose() for s in sources.values()))
         await index.aclose()
-    return done, latencies
+    return Phase(done, time.perf_counter() - started, latencies)
+
+
+def _body(query: str, variables: dict[str, Any] | None = None) -> bytes:
+    return json.dumps({"query": query, "variables": variables or {}}).encode()
 
 
 async def main(seconds: float, people: int = 1000) -> None:
     data = data_dir(people)
+    warm = min(2.0, seconds)
+    run_started = time.perf_counter()
     with stack(data) as s:
         cids = await citizens_with_all_sources(s.settings, 50)
-        headers = [s.headers("citizen", cid) for cid in cids]
-        await run_gateway(s.base_url, headers, min(2.0, seconds))  # warm-up
-        n, lat = await run_gateway(s.base_url, headers, seconds)
-        rps = n / seconds
+        citizen = [s.headers("citizen", cid) for cid in cids]
+        caseworkers = [s.headers("caseworker") for _ in cids]
+        dashboard = [(h, _body(ME)) for h in citizen]
+        tax = [(h, _body(SINGLE_SOURCE["tax"])) for h in citizen]
+        case_tax = [
+            (h, _body(CASEWORKER_TAX, {"id": encode_id("Citizen", c)}))
+            for h, c in zip(caseworkers, cids, strict=True)
+        ]
+
+        await run_gateway(s, dashboard, warm, b'"me"')
+        await run_gateway(s, case_tax, warm, b'"taxCode"')
+        rss_start = rss_mb(s.pid)
+        memory_from = time.perf_counter()
+        me = await run_gateway(s, dashboard, seconds, b'"me"')
         await run_direct(s.settings, cids, min(1.0, seconds))  # warm-up
-        dn, dlat = await run_direct(s.settings, cids, seconds)
-        direct_rps = dn / seconds
-        # One SOAP source only: the shape of query other gateways are usually measured on.
-        tn, tlat = await run_gateway(s.base_url, headers, seconds, SINGLE_SOURCE["tax"])
-        tax_rps = tn / seconds
-    p50, p99 = percentile(lat, 50), percentile(lat, 99)
-    print(f"gateway: {rps:7.1f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  ({n} requests)")
+        direct = await run_direct(s.settings, cids, seconds)
+        tax32 = await run_gateway(s, tax, seconds, b'"taxCode"')
+        tax1 = await run_gateway(s, tax, seconds, b'"taxCode"', concurrency=1)
+        case32 = await run_gateway(s, case_tax, seconds, b'"taxCode"')
+        rss_end = rss_mb(s.pid)
+        memory_s = time.perf_counter() - memory_from
+    load = os.getloadavg()[0]
+    rows = [
+        ("dashboard me, 32 conn", me),
+        ("direct calls, 32 workers", direct),
+        ("me { tax }, citizen, 32", tax32),
+        ("me { tax }, citizen, 1", tax1),
+        ("citizen(id:) { tax }, caseworker, 32", case32),
+    ]
+    for name, phase in rows:
+        cpu = f"  cpu {phase.cpu_ms_per_request:5.2f} ms/req" if phase.cpu_s else ""
+        print(
+            f"{name:38s} {phase.rps:7.1f} req/s  p50 {phase.p(50):6.1f} ms"
+            f"  p99 {phase.p(99):6.1f} ms{cpu}  ({phase.requests} answers)"
+        )
+    print(f"gateway / direct (dashboard): {me.rps / direct.rps:.2f} (target >= 0.8)")
+    print(f"gateway memory: {rss_start:.1f} MiB -> {rss_end:.1f} MiB over {memory_s:.0f} s")
     print(
-        f"direct:  {direct_rps:7.1f} req/s  p50 {percentile(dlat, 50):6.1f} ms  "
-        f"p99 {percentile(dlat, 99):6.1f} ms  ({dn} fetches)"
-    )
-    print(f"gateway / direct: {rps / direct_rps:.2f} (target >= 0.4)")
-    print(
-        f"one SOAP source (me {{ tax }}): {tax_rps:7.1f} req/s  p50 {percentile(tlat, 50):6.1f} ms"
-        f"  p99 {percentile(tlat, 99):6.1f} ms"
+        f"load average at the end: {load:.2f}; whole run {time.perf_counter() - run_started:.0f} s"
     )
     print(
         json.dumps(
             {
-                "rps": round(rps, 1),
-                "p50_ms": round(p50, 1),
-                "p99_ms": round(p99, 1),
-                "direct_rps": round(direct_rps, 1),
-                "ratio": round(rps / direct_rps, 3),
-                "tax_only_rps": round(tax_rps, 1),
-                "tax_only_p99_ms": round(percentile(tlat, 99), 1),
+                "rps": round(me.rps, 1),
+                "p50_ms": round(me.p(50), 1),
+                "p99_ms": round(me.p(99), 1),
+                "cpu_ms_per_request": round(me.cpu_ms_per_request, 2),
+                "direct_rps": round(direct.rps, 1),
+                "ratio": round(me.rps / direct.rps, 3),
+                "tax_rps": round(tax32.rps, 1),
+                "p50_ms_tax": round(tax32.p(50), 1),
+                "p99_ms_tax": round(tax32.p(99), 1),
+                "cpu_ms_per_request_tax": round(tax32.cpu_ms_per_request, 2),
+                "p50_ms_c1_tax": round(tax1.p(50), 2),
+                "cpu_ms_per_request_c1_tax": round(tax1.cpu_ms_per_request, 2),
+                "tax_caseworker_rps": round(case32.rps, 1),
+                "p99_ms_tax_caseworker": round(case32.p(99), 1),
+                "cpu_ms_per_request_tax_caseworker": round(case32.cpu_ms_per_request, 2),
+                "rss_start_mb": round(rss_start, 1),
+                "rss_end_mb": round(rss_end, 1),
+                "memory_window_s": round(memory_s, 1),
                 "concurrency": CONCURRENCY,
+                "loadavg": round(load, 2),
             }
         )
     )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="tiny sizes, seconds: the script still runs",
+        "--smoke", action="store_true", help="tiny sizes, seconds: the script still runs"
     )
     args = parser.parse_args()
     if args.smoke:

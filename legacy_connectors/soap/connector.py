@@ -21,6 +21,7 @@ from legacy_connectors.errors import (
     ProtocolError,
     RecordError,
     RecordNotFoundError,
+    RetriableError,
 )
 from legacy_connectors.soap import logsafety
 from legacy_connectors.soap.codec import OperationCodec, build_codec
@@ -431,7 +432,10 @@ class SoapConnector(Connector):
         return read_outcome(self.name, command, spec, content)
 
     async def health(self) -> Health:
-        """Up when the health operation answers (a "not found" fault included), down otherwise.
+        """Up when the service answers the health operation, down when it cannot be reached,
+        times out or the operation cannot be built. A fault answer (not found, not authorised)
+        still means the service is up: authentication is checked on its own (``connectors
+        check``).
 
         The operation is ``health_operation``, else one record of the scan operation, else an
         empty POST to which any HTTP answer counts (see :class:`SoapSettings`).
@@ -439,6 +443,7 @@ class SoapConnector(Connector):
         http, _ = self._ready()
         s = self.settings
         started = time.perf_counter()
+        detail = ""
         try:
             if s.health_operation is not None:
                 await self.invoke(s.health_operation, dict(s.health_arguments))
@@ -449,7 +454,9 @@ class SoapConnector(Connector):
                 await http.post(self._endpoint, b"", {"Content-Type": "text/xml"}, "health")
         except RecordNotFoundError:
             pass
-        except LegacyError as exc:
+        except (RetriableError, ConfigurationError, InvalidInputError) as exc:
             return Health(status="down", detail=exc.message)
+        except LegacyError as exc:
+            detail = f"answers, but the health call failed: {exc.code}"
         latency = (time.perf_counter() - started) * 1000
-        return Health(status="up", latency_ms=latency, facts={"calls": self.calls})
+        return Health(status="up", detail=detail, latency_ms=latency, facts={"calls": self.calls})
