@@ -194,7 +194,7 @@ async def execute_operation(
     return result
 
 
-def format_error(error: BaseException, request_id: str) -> dict[str, Any]:
+def format_error(error: Exception, request_id: str) -> dict[str, Any]:
     """Any error as a client-safe GraphQL error: message, ``extensions.code`` and
     ``extensions.requestId`` (plus ``service`` and ``retryable`` for upstream errors, and the
     location and path when it has them); nothing else leaks.

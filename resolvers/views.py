@@ -39,7 +39,7 @@ T = TypeVar("T")
 _TAX_REMINDER_DAYS = 60
 
 
-def report_error(ctx: RequestContext, path: list[str | int] | None, exc: BaseException) -> None:
+def report_error(ctx: RequestContext, path: list[str | int] | None, exc: Exception) -> None:
     """Add ``exc`` to the response's errors at ``path`` while the field keeps its data (the
     response's error formatting turns it into a client-safe message and code)."""
     ctx.add_error(GraphQLError(str(exc), path=path, original_error=exc))
@@ -52,7 +52,7 @@ class _Gathered:
         self.ctx = ctx
         self.path = path
 
-    def report(self, exc: BaseException) -> None:
+    def report(self, exc: Exception) -> None:
         report_error(self.ctx, self.path, exc)
 
     async def run(self, *calls: Callable[[], Awaitable[Any]]) -> list[Any]:
