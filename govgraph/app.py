@@ -191,10 +191,11 @@ class GraphQLEndpoint:
                 principal=principal,
                 request_id=request_id,
                 batch_loads=self.gw.settings.gateway.batch_loads,
+                statistics=self.gw.statistics,
+                outbox=self.gw.outbox,
+                worker=self.gw.worker,
+                ledger=self.gw.security.ledger,
             )
-            ctx.statistics = self.gw.statistics
-            ctx.outbox = self.gw.outbox
-            ctx.worker = self.gw.worker  # type: ignore[attr-defined]
             token = REQUEST_DEADLINE.set(
                 time.monotonic() + self.gw.settings.gateway.request_timeout_s
             )

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from govgraph.auth import AuthError
 from govgraph.authorization import OperationGuard
 from govgraph.graphql_http import GraphQLRequest, RequestError
-from govgraph.ledger import CURRENT_LEDGER, AccessLedger, LedgerError, entries_for_request
+from govgraph.ledger import AccessLedger, LedgerError, entries_for_request
 from govgraph.limits import OperationLimits, limit_rules, source_weights
 from govgraph.persisted import PersistedOperations, load_manifest
 from govgraph.ratelimit import CounterStore, RateLimiter, principal_key
@@ -195,9 +195,7 @@ class Security:
         return self.persisted.resolve(gql)
 
     def plan(self, query: str, doc: DocumentNode, principal: Any) -> list[Any] | None:
-        """Prepare execution: the middleware refusing what ``principal`` may not read (or
-        ``None``), and the ledger made readable to ``Citizen.accessLog``."""
-        CURRENT_LEDGER.set(self.ledger)
+        """The middleware refusing what ``principal`` may not read (or ``None``)."""
         return self.guard.plan(query, doc, principal)
 
     async def record(self, context: Any, query: str, doc: DocumentNode, principal: Any) -> None:

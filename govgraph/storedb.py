@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = ["as_utc", "on_sqlite_connect"]
 
 
-def on_sqlite_connect(engine: AsyncEngine, *pragmas: str) -> None:
+def on_sqlite_connect(engine: AsyncEngine | Engine, *pragmas: str) -> None:
     """Run ``PRAGMA journal_mode=WAL`` and then ``pragmas`` on each new SQLite connection
     (nothing for other engines)."""
     if engine.dialect.name != "sqlite":
@@ -25,7 +26,8 @@ def on_sqlite_connect(engine: AsyncEngine, *pragmas: str) -> None:
             cursor.execute(statement)
         cursor.close()
 
-    event.listen(engine.sync_engine, "connect", configure)
+    sync = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+    event.listen(sync, "connect", configure)
 
 
 def as_utc(value: datetime | None) -> datetime | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from govgraph.ledger.store import CURRENT_LEDGER, LedgerError
+from govgraph.ledger.store import LedgerError
 from resolvers.authz import check_group
 from resolvers.context import RequestContext
 from resolvers.errors import ApiError, Forbidden, InvalidInput
@@ -44,11 +44,11 @@ async def access_log(
     problem = check_group(principal, "access_log")
     if problem is not None:
         raise problem
-    if principal.citizen_id != citizen_id:
+    if principal is None or principal.citizen_id != citizen_id:
         raise Forbidden("only the citizen may read who read their data")
     if not 1 <= first <= MAX_ACCESS_LOG:
         raise InvalidInput(f"`first` must be between 1 and {MAX_ACCESS_LOG}, got {first}")
-    ledger = CURRENT_LEDGER.get()
+    ledger = ctx.ledger
     if ledger is None:
         raise LedgerUnavailable("the access log is not available")
     try:

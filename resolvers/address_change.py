@@ -167,9 +167,8 @@ async def change_address(
     result = await run_once(
         ctx, citizen_id, "changeAddress", key, {"address": address}, run, finish=False
     )
-    worker = getattr(ctx, "worker", None)
-    if worker is not None:
-        worker.wake()
+    if ctx.worker is not None:
+        ctx.worker.wake()
     return await address_change(ctx, str(result["id"]))
 
 
@@ -208,16 +207,16 @@ async def address_change(ctx: RequestContext, change_id: str) -> ChangeRecord:
 
 async def reported_address(ctx: RequestContext, citizen_id: str) -> dict[str, Any] | None:
     """The citizen's most recently reported address, if they reported one (batched)."""
-    outbox = getattr(ctx, "outbox", None)
+    outbox = ctx.outbox
     if outbox is None:
         return None
-    loader: DataLoader[str, Any] | None = getattr(ctx, "_reported_addresses", None)
+    loader = ctx.reported_addresses
     if loader is None:
 
         async def load(ids: list[str]) -> list[Any]:
             found = await outbox.latest_addresses(ids)
             return [found.get(cid) for cid in ids]
 
-        loader = DataLoader(load)
-        ctx._reported_addresses = loader  # type: ignore[attr-defined]
-    return await loader.load(citizen_id)  # type: ignore[no-any-return]
+        loader = ctx.reported_addresses = DataLoader(load)
+    found: dict[str, Any] | None = await loader.load(citizen_id)
+    return found

@@ -8,12 +8,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiodataloader import DataLoader
 from graphql import GraphQLError
 
 from govgraph.index.window import Window
+
+if TYPE_CHECKING:
+    from govgraph.auth import Principal
+    from govgraph.ledger import AccessLedger
+    from govgraph.outbox import DeliveryWorker, Outbox
+    from govgraph.statistics import StatisticsService
 
 __all__ = ["CitizenDirectory", "RecordSource", "RequestContext", "build_context"]
 
@@ -51,28 +58,42 @@ class CitizenDirectory(Protocol):
 
 @dataclass(eq=False)
 class RequestContext:
-    """Everything a resolver may use while answering one request."""
+    """Everything a resolver may use while answering one request, built whole by
+    :func:`build_context`. Loaders are made on first use, so a request pays only for those
+    it needs."""
 
     sources: Mapping[str, RecordSource]
     index: CitizenDirectory
-    principal: Any
+    principal: Principal | None
     request_id: str
     batch_loads: bool = True
-    statistics: Any = None
+    statistics: StatisticsService | None = None
     """The statistics engine (aggregates for analysts), when the gateway has one."""
-    outbox: Any = None
+    outbox: Outbox | None = None
     """The durable outbox for writes (idempotency records, address-change deliveries)."""
-    link_details: Any = None
+    worker: DeliveryWorker | None = None
+    """The outbox's delivery worker, woken when a request adds a delivery."""
+    ledger: AccessLedger | None = None
+    """The access ledger, for ``Citizen.accessLog``."""
+    link_details: DataLoader[str, list[Any]] | None = None
     """The request's loader of citizens' link details (built on first use)."""
+    reported_addresses: DataLoader[str, Any] | None = None
+    """The request's loader of citizens' last reported addresses (built on first use)."""
     today: date = field(default_factory=date.today)
     extra_errors: list[GraphQLError] = field(default_factory=list)
     accessed: dict[str, set[str]] = field(default_factory=dict)
     """Citizen id to the sources read for it in this request (for the access ledger)."""
     _loaders: dict[str, DataLoader[str, Any]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.links: DataLoader[str, dict[str, list[str]]] = DataLoader(self._load_links)
-        self.profiles: DataLoader[str, Any] = DataLoader(self._load_profiles)
+    @cached_property
+    def links(self) -> DataLoader[str, dict[str, list[str]]]:
+        """Each citizen's keys by source (one index read per batch of citizens)."""
+        return DataLoader(self._load_links)
+
+    @cached_property
+    def profiles(self) -> DataLoader[str, Any]:
+        """Each citizen's display identity (one index read per batch of citizens)."""
+        return DataLoader(self._load_profiles)
 
     def loader(self, source: str) -> DataLoader[str, Any] | None:
         """The request's loader for ``source``, or ``None`` if the source is not configured."""
@@ -117,15 +138,23 @@ def build_context(
     *,
     sources: Mapping[str, RecordSource],
     index: CitizenDirectory,
-    principal: Any,
+    principal: Principal | None,
     request_id: str,
     batch_loads: bool = True,
+    statistics: StatisticsService | None = None,
+    outbox: Outbox | None = None,
+    worker: DeliveryWorker | None = None,
+    ledger: AccessLedger | None = None,
 ) -> RequestContext:
-    """A fresh context for one request."""
+    """A fresh context for one request, complete: nothing is added to it afterwards."""
     return RequestContext(
         sources=sources,
         index=index,
         principal=principal,
         request_id=request_id,
         batch_loads=batch_loads,
+        statistics=statistics,
+        outbox=outbox,
+        worker=worker,
+        ledger=ledger,
     )

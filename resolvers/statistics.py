@@ -37,7 +37,7 @@ def require_statistics(principal: Any) -> None:
 
 def service(ctx: Any) -> StatisticsService:
     """The gateway's statistics engine, as the request context carries it."""
-    found = getattr(ctx, "statistics", None)
+    found = ctx.statistics
     if not isinstance(found, StatisticsService):
         raise StatisticsUnavailable("statistics are not available on this gateway")
     return found

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from govgraph.ledger.chain import GENESIS, AccessEntry, LedgerRecord, entry_hash
 from govgraph.ledger.record import entries_for_request, groups_for_sources
-from govgraph.ledger.store import CURRENT_LEDGER, AccessLedger, LedgerError, VerifyReport
+from govgraph.ledger.store import AccessLedger, LedgerError, VerifyReport
 
 __all__ = [
-    "CURRENT_LEDGER",
     "GENESIS",
     "AccessEntry",
     "AccessLedger",

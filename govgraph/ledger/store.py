@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ from govgraph.ledger.chain import GENESIS, AccessEntry, LedgerRecord, entry_hash
 from govgraph.ledger.tables import entries, head, metadata
 from govgraph.storedb import on_sqlite_connect
 
-__all__ = ["CURRENT_LEDGER", "AccessLedger", "LedgerError", "VerifyReport"]
+__all__ = ["AccessLedger", "LedgerError", "VerifyReport"]
 
 _RETRIES = 8
 _VERIFY_BATCH = 5000
@@ -46,10 +45,6 @@ class VerifyReport:
     problem: str | None = None
     seq: int | None = None
     """The first entry found wrong, missing or out of place."""
-
-
-CURRENT_LEDGER: ContextVar[AccessLedger | None] = ContextVar("govgraph_ledger", default=None)
-"""The ledger of the gateway answering the current request (set before execution)."""
 
 
 def _record(row: Any) -> LedgerRecord:
