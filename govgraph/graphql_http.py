@@ -30,8 +30,6 @@ from graphql import (
     specified_rules,
     validate,
 )
-from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from govgraph.auth import AuthError
 from govgraph.redact import redact
@@ -184,8 +182,6 @@ async def execute_operation(
         context_value=context,
         variable_values=request.variables,
         operation_name=request.operation_name,
-        executor_class=StrawberryGraphQLCoreExecutionContext,
-        is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
         middleware=middleware,
     )
     if isawaitable(result):

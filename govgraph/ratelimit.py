@@ -11,17 +11,17 @@ guessing, while access to data is guarded by authentication and authorization re
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import math
 import time
-from typing import Any
+from typing import Any, Protocol
 
-from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits import RateLimitItem, WindowStats, parse
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import MemoryStorage as InProcessStorage
 from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter as InProcessMovingWindow
 
 __all__ = ["CounterStore", "RateLimiter", "principal_key"]
 
@@ -49,6 +49,41 @@ def _storage_uri(url: str, key_prefix: str) -> tuple[str, dict[str, Any]]:
     )
 
 
+class WindowLimiter(Protocol):
+    """The moving-window operations :class:`RateLimiter` uses (``limits``' async strategy)."""
+
+    async def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool: ...
+
+    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats: ...
+
+    async def clear(self, item: RateLimitItem, *identifiers: str) -> None: ...
+
+
+class _InProcessWindow:
+    """``limits``' synchronous in-memory moving window behind the async interface.
+
+    The counters live in this process, so a check is a few list operations: the async memory
+    storage would instead expire every key's events through a worker thread on each pass,
+    a thread hop per key per request under load.
+    """
+
+    def __init__(self) -> None:
+        self.storage = InProcessStorage()
+        self._window = InProcessMovingWindow(self.storage)
+
+    async def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        return self._window.hit(item, *identifiers, cost=cost)
+
+    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        return self._window.get_window_stats(item, *identifiers)
+
+    async def clear(self, item: RateLimitItem, *identifiers: str) -> None:
+        self._window.clear(item, *identifiers)
+
+    def close(self) -> None:
+        self.storage.timer.cancel()
+
+
 class CounterStore:
     """Where rate-limit counters live (memory, or Redis under ``key_prefix``); one store is
     shared by every limit of a gateway."""
@@ -58,12 +93,15 @@ class CounterStore:
             raise ValueError("gateway.rate_limit_key_prefix: expected a non-empty prefix")
         self.uri, self._options = _storage_uri(url, key_prefix)
         self._storage: Storage | None = None
-        self.limiter: MovingWindowRateLimiter | None = None
+        self.limiter: WindowLimiter | None = None
         """The moving-window strategy over the store, once :meth:`open`."""
 
     async def open(self) -> None:
         """Create the storage (connections are made on first use); opening twice is a no-op."""
-        if self._storage is not None:
+        if self.limiter is not None:
+            return
+        if self.uri == "async+memory://":
+            self.limiter = _InProcessWindow()
             return
         storage = storage_from_string(self.uri, **self._options)
         assert isinstance(storage, Storage)
@@ -71,11 +109,10 @@ class CounterStore:
         self.limiter = MovingWindowRateLimiter(storage)
 
     async def aclose(self) -> None:
-        storage, self._storage, self.limiter = self._storage, None, None
-        if isinstance(storage, MemoryStorage) and storage.timer is not None:
-            storage.timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await storage.timer
+        storage, limiter = self._storage, self.limiter
+        self._storage, self.limiter = None, None
+        if isinstance(limiter, _InProcessWindow):
+            limiter.close()
         bridge = getattr(storage, "bridge", None)
         client = getattr(bridge, "storage", None)
         if client is not None and hasattr(client, "aclose"):
@@ -123,7 +160,7 @@ class RateLimiter:
         if self._owns_store:
             await self.store.aclose()
 
-    def _ready(self) -> tuple[RateLimitItem, MovingWindowRateLimiter] | None:
+    def _ready(self) -> tuple[RateLimitItem, WindowLimiter] | None:
         if self.item is None or self.store.limiter is None:
             return None
         return self.item, self.store.limiter
