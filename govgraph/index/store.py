@@ -25,7 +25,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine, Row
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from govgraph.index.reviews import (
@@ -122,13 +122,20 @@ _CITIZENS_FOR = select(links.c.key, links.c.citizen_id).where(
 
 def _inline_reader(engine: AsyncEngine) -> Engine | None:
     """A synchronous, read-only engine on the same SQLite file (``None`` for other databases
-    and in-memory SQLite, where a second engine would not see the same data)."""
+    and in-memory SQLite, where a second engine would not see the same data). It never waits
+    for a lock (``timeout`` 0): a busy database sends the read to the pooled path instead of
+    holding up the event loop."""
     url = engine.url
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
     if "mode=memory" in str(url):
         return None
-    reader = create_engine(url.set(drivername="sqlite"), pool_size=2, max_overflow=8)
+    reader = create_engine(
+        url.set(drivername="sqlite"),
+        pool_size=2,
+        max_overflow=8,
+        connect_args={"timeout": 0},
+    )
     on_sqlite_connect(reader, "query_only=ON", "cache_size=-16384")
     return reader
 
@@ -193,6 +200,8 @@ class CitizenIndex:
             try:
                 with inline.connect() as conn:
                     return list(conn.execute(stmt, {**params, name: values}).all())
+            except OperationalError:
+                pass  # busy (never waited for on this thread) or unreadable: the pooled path
             except (SQLAlchemyError, OSError) as exc:
                 message = f"citizen index: read failed ({type(exc).__name__})"
                 raise CitizenIndexError(message) from exc
