@@ -112,8 +112,11 @@ def stack(
             config.unlink(missing_ok=True)
 
 
-async def citizens_with_all_sources(settings: Settings, limit: int = 50) -> list[str]:
-    """Citizen ids linked to the most departments (those make the heaviest `me` queries)."""
+async def citizens_with_all_sources(
+    settings: Settings, limit: int = 50, require: tuple[str, ...] = ()
+) -> list[str]:
+    """Citizen ids linked to the most departments (those make the heaviest `me` queries),
+    among those linked to every source in ``require``."""
     from govgraph.index import CitizenIndex
 
     index = CitizenIndex(settings.gateway.index_url)
@@ -125,7 +128,8 @@ async def citizens_with_all_sources(settings: Settings, limit: int = 50) -> list
                 sources.setdefault(link.citizen_id, set()).add(link.source)
     finally:
         await index.aclose()
-    ranked = sorted(sources, key=lambda cid: (-len(sources[cid]), cid))
+    held = [cid for cid in sources if sources[cid].issuperset(require)]
+    ranked = sorted(held, key=lambda cid: (-len(sources[cid]), cid))
     return ranked[:limit]
 
 

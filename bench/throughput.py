@@ -165,7 +165,7 @@ async def main(seconds: float, people: int = 1000) -> None:
     warm = min(2.0, seconds)
     run_started = time.perf_counter()
     with stack(data) as s:
-        cids = await citizens_with_all_sources(s.settings, 50)
+        cids = await citizens_with_all_sources(s.settings, 50, require=("tax",))
         citizen = [s.headers("citizen", cid) for cid in cids]
         caseworkers = [s.headers("caseworker") for _ in cids]
         dashboard = [(h, _body(ME)) for h in citizen]
