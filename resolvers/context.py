@@ -17,7 +17,6 @@ from graphql import GraphQLError
 from govgraph.index.window import Window
 
 if TYPE_CHECKING:
-    from govgraph.auth import Principal
     from govgraph.ledger import AccessLedger
     from govgraph.outbox import DeliveryWorker, Outbox
     from govgraph.statistics import StatisticsService
@@ -64,7 +63,8 @@ class RequestContext:
 
     sources: Mapping[str, RecordSource]
     index: CitizenDirectory
-    principal: Principal | None
+    principal: Any
+    """The verified caller (a `govgraph.auth.Principal`), or None when anonymous."""
     request_id: str
     batch_loads: bool = True
     statistics: StatisticsService | None = None
@@ -138,7 +138,7 @@ def build_context(
     *,
     sources: Mapping[str, RecordSource],
     index: CitizenDirectory,
-    principal: Principal | None,
+    principal: Any,
     request_id: str,
     batch_loads: bool = True,
     statistics: StatisticsService | None = None,
