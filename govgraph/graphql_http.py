@@ -36,6 +36,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from govgraph.redact import redact
 from legacy_connectors.errors import LegacyError
 from resolvers.errors import ApiError
+from schema.common import department_of
 
 __all__ = [
     "GRAPHQL_RESPONSE_JSON",
@@ -208,6 +209,9 @@ def format_error(err: GraphQLError, request_id: str) -> dict[str, Any]:
             "service": original.service,
             "retryable": original.retryable,
         }
+        department = department_of((original.service or "").partition("/")[0])
+        if department is not None:
+            extensions["department"] = department.value
         if original.detail:
             log.warning(
                 "upstream error",

@@ -21,7 +21,7 @@ from resolvers import citizen as fetch
 from resolvers import declared
 from resolvers.context import RequestContext
 from resolvers.records import money, penalty_due_date
-from schema.common import Department
+from schema.common import Department, department_of
 from schema.views import (
     Document,
     DocumentKind,
@@ -44,6 +44,9 @@ def report_error(ctx: RequestContext, path: list[str | int] | None, exc: BaseExc
     """Add ``exc`` to the response's errors at ``path`` while the field keeps its data."""
     if isinstance(exc, LegacyError):
         extensions = {"code": exc.code, "service": exc.service, "retryable": exc.retryable}
+        department = department_of((exc.service or "").partition("/")[0])
+        if department is not None:
+            extensions["department"] = department.value
         message = exc.message
     else:
         extensions = {"code": getattr(exc, "code", "INTERNAL_SERVER_ERROR")}
