@@ -35,6 +35,7 @@ from govgraph.auth import AuthError
 from govgraph.redact import redact
 from legacy_connectors.errors import LegacyError
 from resolvers.errors import ApiError
+from schema.common import department_of
 
 __all__ = [
     "GRAPHQL_RESPONSE_JSON",
@@ -221,6 +222,9 @@ def format_error(error: Exception, request_id: str) -> dict[str, Any]:
             "service": original.service,
             "retryable": original.retryable,
         }
+        department = department_of((original.service or "").partition("/")[0])
+        if department is not None:
+            extensions["department"] = department.value
         if original.detail:
             log.warning(
                 "upstream error",

@@ -19,6 +19,7 @@ __all__ = [
     "Obligation",
     "ObligationKind",
     "Task",
+    "TaskAction",
     "TaskKind",
 ]
 
@@ -91,6 +92,23 @@ class Document:
     )
 
 
+_ACTIONS: dict[str, tuple[str, str]] = {
+    "PAY_PENALTY": ("payPenaltyNotice", "pcn"),
+    "RENEW_PASSPORT": ("applyForPassportRenewal", "input.passportNumber"),
+}
+"""Task kinds a mutation of this API does: the mutation and the argument naming the target."""
+
+
+@strawberry.type(description="The mutation of this API that does a task, and for what.")
+class TaskAction:
+    mutation: str = strawberry.field(description="Name of the `Mutation` field that does it.")
+    argument: str = strawberry.field(
+        description="Its argument naming the target, as a path for input objects "
+        "(e.g. `pcn`, `input.passportNumber`)."
+    )
+    value: str = strawberry.field(description="The value to give that argument.")
+
+
 @strawberry.type(description="Something the citizen should do next, across government.")
 class Task:
     kind: TaskKind = strawberry.field(description="What to do.")
@@ -98,3 +116,13 @@ class Task:
     title: str = strawberry.field(description="A short instruction for the citizen.")
     reference: str = strawberry.field(description="The document, notice or account concerned.")
     due_date: date | None = strawberry.field(description="Do it by this date, if there is one.")
+
+    @strawberry.field(
+        description="The mutation that does this task here, with its target; null when it is "
+        "done elsewhere (such as booking an MOT)."
+    )
+    def action(self) -> TaskAction | None:
+        found = _ACTIONS.get(self.kind.name)
+        if found is None:
+            return None
+        return TaskAction(mutation=found[0], argument=found[1], value=self.reference)

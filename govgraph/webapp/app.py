@@ -96,7 +96,7 @@ def create_webapp(
         exception_handlers={404: not_found, 405: not_found, 500: server_error},
     )
     app.add_middleware(SessionMiddleware, store=store, path=base, secure=secure_cookies)
-    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=5)
     app.state.sessions = store
     app.state.api = api
     return app

@@ -45,11 +45,16 @@ def _names(departments: set[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _href(base: str, kind: str, reference: str) -> str:
-    if kind == "PAY_PENALTY":
-        return f"{base}/pay/{quote(reference, safe='')}"
-    if kind == "RENEW_PASSPORT":
-        return f"{base}/renew-passport"
+_JOURNEYS = {"payPenaltyNotice": "/pay/{}", "applyForPassportRenewal": "/renew-passport"}
+"""The app's page for each mutation a task's ``action`` names."""
+
+
+def _href(base: str, entry: dict[str, Any]) -> str:
+    action = entry.get("action") or {}
+    journey = _JOURNEYS.get(str(action.get("mutation")))
+    if journey is not None:
+        return base + journey.format(quote(str(action.get("value", "")), safe=""))
+    kind, reference = str(entry["kind"]), str(entry["reference"])
     return f"{base}/items/{quote(kind, safe='')}/{quote(reference, safe='')}"
 
 
@@ -95,7 +100,7 @@ def home_sections(base: str, result: ApiResult) -> tuple[list[dict[str, Any]], s
             items.append(
                 {
                     "title": _title(field, entry),
-                    "href": _href(base, str(entry["kind"]), str(entry["reference"])),
+                    "href": _href(base, entry),
                     "amount": pounds(amount["amount"]) if amount else "",
                     "meta": _meta(entry, date_key, date_label),
                 }

@@ -9,7 +9,7 @@ query Home {
     obligations { kind department reference description amount { amount } dueDate }
     entitlements { kind department reference description amount { amount } expectedOn }
     documents { kind department reference expiryDate daysUntilExpiry }
-    tasks { kind department title reference dueDate }
+    tasks { kind department title reference dueDate action { mutation value } }
     tax { refundDue { amount } }
     benefits { reference }
     passport { number }

@@ -81,6 +81,7 @@ async def test_rejected_credentials_null_only_tax_with_a_typed_error(
     assert error["path"] == ["me", "tax"]
     assert error["extensions"]["code"] == "UPSTREAM_NOT_AUTHORISED"
     assert error["extensions"]["service"] == "tax"
+    assert error["extensions"]["department"] == "TAX"
     assert error["extensions"]["retryable"] is False
     _assert_no_secret(r.text, gateway, person.tax.nino)
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 
@@ -25,6 +26,18 @@ async def page(browser: Any) -> AsyncIterator[Any]:
         yield tab
     finally:
         await context.close()
+
+
+async def _persona(gateway: RunningGateway, name: str) -> str:
+    from govgraph.index import CitizenIndex
+    from govgraph.personas import find_personas
+
+    index = CitizenIndex(gateway.settings.gateway.index_url)
+    await index.open()
+    try:
+        return {p.name: p.citizen_id for p in await find_personas(gateway.data_dir, index)}[name]
+    finally:
+        await index.aclose()
 
 
 async def _home_items(page: Any) -> list[str]:
@@ -47,6 +60,17 @@ async def test_sign_in_home_then_pay_the_fine(page: Any, app_gateway: RunningGat
     fine = page.locator(".app-item", has_text="Pay penalty").first
     pcn = re.search(r"[A-Z]{2}\d{8}", await fine.inner_text())
     assert pcn is not None
+    assert await fine.locator("a").get_attribute("href") == f"/app/pay/{pcn.group(0)}"
+    async with httpx.AsyncClient(base_url=base) as client:
+        body = (
+            await client.post(
+                "/graphql",
+                json={"query": "{ me { tasks { kind action { mutation argument value } } } }"},
+                headers=app_gateway.headers("citizen", await _persona(app_gateway, "parking-fine")),
+            )
+        ).json()
+    actions = [t["action"] for t in body["data"]["me"]["tasks"] if t["kind"] == "PAY_PENALTY"]
+    assert {"mutation": "payPenaltyNotice", "argument": "pcn", "value": pcn.group(0)} in actions
     await fine.locator("a").click()
     await assert_accessible(page)
     hint = await page.locator("#amount-hint").inner_text()

@@ -20,6 +20,18 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "app-home-phone.png"
 
 
+async def _citizen(gateway: RunningGateway, persona: str) -> str:
+    from govgraph.index import CitizenIndex
+    from govgraph.personas import find_personas
+
+    index = CitizenIndex(gateway.settings.gateway.index_url)
+    await index.open()
+    try:
+        return {p.name: p.citizen_id for p in await find_personas(gateway.data_dir, index)}[persona]
+    finally:
+        await index.aclose()
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def page(browser: Any) -> AsyncIterator[Any]:
     context = await browser.new_context()
@@ -225,6 +237,17 @@ async def test_a_department_down_is_said_in_plain_words(
         assert "Some items may be missing" in owed
         assert await page.locator("#documents .app-item").count() > 0
         await assert_accessible(page)
+        async with httpx.AsyncClient(base_url=base) as client:
+            token = app_gateway.token("citizen", await _citizen(app_gateway, "tax-refund"))
+            body = (
+                await client.post(
+                    "/graphql",
+                    json={"query": "{ me { obligations { kind } entitlements { kind } } }"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            ).json()
+        gaps = [e for e in body["errors"] if e["path"] == ["me", "entitlements"]]
+        assert gaps and all(e["extensions"]["department"] == "TAX" for e in gaps)
     finally:
         async with httpx.AsyncClient() as admin:
             (
