@@ -1,14 +1,15 @@
 """``SecurityHeaders``: the response headers every answer of the gateway carries.
 
-- ``Cache-Control: no-store`` on every response (unless a route sets its own): nearly every
-  body may hold personal data, and a cache must never keep one;
-- ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``;
-- on HTML (the GraphiQL page) a ``Content-Security-Policy`` with ``frame-ancestors 'none'``.
-  It allows what the page needs today: scripts and styles from ``https://unpkg.com`` (GraphiQL
-  loads from that CDN, each file pinned by subresource integrity), its own inline scripts by
-  their SHA-256 (computed from the page as served, so nothing else inline runs), inline styles,
-  ``data:`` images and fonts, and requests to the gateway itself. When GraphiQL is served
-  locally the ``https://unpkg.com`` sources can be dropped.
+- ``Cache-Control: no-store`` on every response (unless a route sets its own, as the JWKS
+  does): nearly every body may hold personal data, and a cache must never keep one;
+- ``X-Content-Type-Options: nosniff``, and ``Referrer-Policy: no-referrer`` unless a route
+  chose its own (the citizen app's pages send ``same-origin``);
+- on HTML a ``Content-Security-Policy`` with ``frame-ancestors 'none'``: a page that sets its
+  own policy (GraphiQL, now served from the package; the citizen app, with a nonce) keeps it,
+  with ``frame-ancestors 'none'`` added if it lacks one; any other HTML gets a strict default
+  that allows only this server's scripts and styles, its own inline scripts by their SHA-256
+  (computed from the page as served), inline styles, ``data:`` images and fonts, and requests
+  to the gateway itself.
 
 The ``Server`` header is not sent at all (``server_header=False`` in
 :mod:`govgraph.serve`), so no software or version is announced.
@@ -23,15 +24,13 @@ import re
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CDN", "SecurityHeaders", "html_policy"]
-
-CDN = "https://unpkg.com"
-"""Where GraphiQL's scripts and styles come from today."""
+__all__ = ["SecurityHeaders", "html_policy"]
 
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.I)
-_ALWAYS = {
+_DEFAULTS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
 }
 
 
@@ -41,14 +40,14 @@ def html_policy(body: bytes) -> str:
         f"'sha256-{base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode()}'"
         for m in _INLINE_SCRIPT.finditer(body)
     )
-    script_src = f"script-src 'self' {CDN} {hashes}".rstrip()
+    script_src = f"script-src 'self' {hashes}".rstrip()
     return "; ".join(
         [
             "default-src 'none'",
             script_src,
-            f"style-src 'self' 'unsafe-inline' {CDN}",
+            "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
-            f"font-src 'self' data: {CDN}",
+            "font-src 'self' data:",
             "connect-src 'self'",
             "base-uri 'none'",
             "form-action 'self'",
@@ -74,13 +73,16 @@ class SecurityHeaders:
             nonlocal start
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in _ALWAYS.items():
-                    headers[name] = value
-                if "cache-control" not in headers:
-                    headers["cache-control"] = "no-store"
+                for name, value in _DEFAULTS.items():
+                    if name not in headers:
+                        headers[name] = value
                 if headers.get("content-type", "").startswith("text/html"):
-                    start = message
-                    return
+                    policy = headers.get("content-security-policy")
+                    if policy is None:
+                        start = message
+                        return
+                    if "frame-ancestors" not in policy:
+                        headers["content-security-policy"] = f"{policy}; frame-ancestors 'none'"
                 await send(message)
                 return
             if start is None or message["type"] != "http.response.body":
