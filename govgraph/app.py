@@ -34,6 +34,7 @@ from govgraph.graphql_http import (
     operation_type,
     parse_request,
 )
+from govgraph.headers import SecurityHeaders
 from govgraph.idp import identity_provider, idp_routes
 from govgraph.index import CitizenIndex
 from govgraph.logs import bind_request
@@ -354,6 +355,7 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(SecurityHeaders)
     app.state.gateway = gateway
     app.state.tracing = tracing
     return app

@@ -31,6 +31,7 @@ def build_server(
         log_level=log_level,
         log_config=None,
         access_log=False,
+        server_header=False,
         lifespan="on",
         timeout_graceful_shutdown=15,
         loop="auto",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from govgraph.departments import source_with_command
@@ -28,6 +28,7 @@ from resolvers.idempotency import (
     run_once,
 )
 from schema.departments import PenaltyStatus
+from schema.money import AMOUNT_HELP
 
 __all__ = ["pay_penalty_notice"]
 
@@ -39,17 +40,14 @@ _PCN = re.compile(r"^[A-Z]{2}[0-9]{8}$")
 _PAYABLE = (PenaltyStatus.OPEN, PenaltyStatus.CHARGE_CERTIFICATE)
 
 
-def _amount(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value <= 0 or value.as_tuple().exponent < -2:  # type: ignore[operator]
+def _amount(value: object) -> Decimal | None:
+    """A positive amount in the money grammar, in pence precision, or ``None``."""
+    if not isinstance(value, Decimal) or value <= 0:
         return None
     return value.quantize(Decimal("0.01"))
 
 
-def _check(pcn: str, amount: str, key: str) -> tuple[str, Decimal]:
+def _check(pcn: str, amount: object, key: str) -> tuple[str, Decimal]:
     refusals: list[InputRefused] = []
     normal = pcn.replace(" ", "").upper()
     if not _PCN.match(normal):
@@ -62,7 +60,7 @@ def _check(pcn: str, amount: str, key: str) -> tuple[str, Decimal]:
     if value is None:
         refusals.append(
             InputRefused(
-                "INVALID_AMOUNT", "amount", "amount: expected a positive amount in pounds and pence"
+                "INVALID_AMOUNT", "amount", f"amount: expected a positive amount in {AMOUNT_HELP}"
             )
         )
     problem = check_key(key)
@@ -117,7 +115,7 @@ def _refuse_payment(notice: Any, amount: Decimal, today: Any) -> None:
 
 
 async def pay_penalty_notice(
-    ctx: RequestContext, path: list[str | int], pcn: str, amount: str, key: str
+    ctx: RequestContext, path: list[str | int], pcn: str, amount: object, key: str
 ) -> dict[str, Any]:
     """Pay ``pcn`` for the signed-in citizen; the first result for ``key`` every time."""
     citizen_id = acting_citizen(ctx)

@@ -14,7 +14,14 @@ from resolvers.errors import Forbidden, InvalidId, NotFound, Unauthenticated
 from resolvers.ids import decode_id
 from schema.declared import declared_node, is_declared_node
 
-__all__ = ["MAX_PAGE_SIZE", "citizen_id_from_global", "page", "resolve_me", "resolve_node"]
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "citizen_id_from_global",
+    "ensure_me",
+    "page",
+    "resolve_me",
+    "resolve_node",
+]
 
 MAX_PAGE_SIZE = 100
 
@@ -27,6 +34,19 @@ def resolve_me(ctx: RequestContext) -> str:
     if principal.role != "citizen" or not principal.citizen_id:
         raise Forbidden("`me` is for signed-in citizens")
     return str(principal.citizen_id)
+
+
+async def ensure_me(ctx: RequestContext) -> str:
+    """The signed-in citizen's id, once the index is known to hold them (``NOT_FOUND`` if not).
+
+    Asks the index directly rather than through the request's profile loader, so that the
+    check itself is not recorded as a read of the citizen's profile: a citizen who is not held
+    leaves nothing in the access ledger, and one who is gets an entry only for what is read.
+    """
+    citizen_id = resolve_me(ctx)
+    if citizen_id not in await ctx.index.profiles([citizen_id]):
+        raise NotFound("the signed-in citizen is not in the citizen index")
+    return citizen_id
 
 
 async def ensure_citizen(ctx: RequestContext, citizen_id: str) -> None:

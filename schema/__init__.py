@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import strawberry
 
 from schema.citizen import Citizen
 from schema.declared import declared_object_types
 from schema.departments import BenefitClaim, PenaltyNotice
 from schema.linkage import LinkageMutation
+from schema.money import DecimalScalar
 from schema.mutations import Mutation as CitizenMutation
 from schema.property import PropertyTitle
 from schema.query import Query
@@ -35,4 +38,5 @@ def build_schema() -> strawberry.Schema:
             PropertyTitle,
             *declared_object_types(),
         ],
+        scalar_overrides={Decimal: DecimalScalar},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date
+from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
@@ -80,7 +81,13 @@ class Mutation:
         self,
         info: Info,
         pcn: Annotated[str, strawberry.argument(description="The notice's number.")],
-        amount: Annotated[str, strawberry.argument(description="Amount in pounds, e.g. `35.00`.")],
+        amount: Annotated[
+            Decimal,
+            strawberry.argument(
+                description="Amount in pounds as typed, e.g. `35.00` (digits, optionally a "
+                "point and one or two decimals; anything else is `INVALID_AMOUNT`)."
+            ),
+        ],
         idempotency_key: Annotated[str, strawberry.argument(description=_KEY_HELP)],
     ) -> PenaltyPayment:
         result = await payments.pay_penalty_notice(

@@ -26,10 +26,11 @@ __all__ = ["Query"]
 class Query:
     @strawberry.field(
         description="The signed-in citizen (citizen tokens only): their records from every "
-        "department, without needing to know which department holds what."
+        "department, without needing to know which department holds what. Null with "
+        "`NOT_FOUND` when the token names a citizen the index does not hold."
     )
-    def me(self, info: Info) -> Citizen | None:
-        return Citizen.of(q.resolve_me(info.context))
+    async def me(self, info: Info) -> Citizen | None:
+        return Citizen.of(await q.ensure_me(info.context))
 
     @strawberry.field(
         description="A citizen by id (caseworkers only, with a stated purpose; every access "

@@ -2,19 +2,38 @@
 
 Each entry's hash covers its sequence number, its contents and the previous entry's hash, so
 changing, deleting, inserting or reordering any entry breaks the chain from that entry on.
+
+Entries are hashed over a canonical form: form 2 (every entry written now) is the RFC 8785
+(JSON Canonicalization Scheme) serialisation of the entry as a JSON object, and its list
+columns are stored as the RFC 8785 text of the list, so the stored text must equal the
+canonical form of what it says. Form 1 (entries written before form 2 existed) is kept
+verifiable as it was hashed: a compact JSON array, lists stored comma-joined.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-__all__ = ["GENESIS", "AccessEntry", "LedgerRecord", "entry_hash"]
+import rfc8785
+
+__all__ = [
+    "CURRENT_FORM",
+    "GENESIS",
+    "AccessEntry",
+    "LedgerRecord",
+    "canonical_list",
+    "entry_hash",
+    "stored_list",
+]
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first entry."""
+CURRENT_FORM = 2
+"""The canonical form new entries are stored and hashed in (RFC 8785)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +68,59 @@ class LedgerRecord:
     entry: AccessEntry
     prev_hash: str
     hash: str
+    form: int = CURRENT_FORM
+    """The canonical form it was stored and hashed in (1: before RFC 8785; 2: RFC 8785)."""
 
 
-def entry_hash(seq: int, entry: AccessEntry, prev_hash: str) -> str:
-    """The chain hash of ``entry`` stored at ``seq`` after ``prev_hash``."""
+def canonical_list(values: Sequence[str], form: int = CURRENT_FORM) -> str:
+    """How a list column is stored in ``form``: the RFC 8785 text of the list (form 2), or the
+    items joined by commas (form 1)."""
+    if form == 1:
+        return ",".join(values)
+    return rfc8785.dumps(list(values)).decode("utf-8")
+
+
+def stored_list(text: str, form: int = CURRENT_FORM) -> tuple[str, ...] | None:
+    """The list a stored column holds, or ``None`` if the text is not in its canonical form
+    (any other spelling of the same list, such as added spaces or a trailing comma)."""
+    if form == 1:
+        values = tuple(text.split(",")) if text else ()
+    else:
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(parsed, list) or not all(isinstance(v, str) for v in parsed):
+            return None
+        values = tuple(parsed)
+    if any(not v for v in values) or canonical_list(values, form) != text:
+        return None
+    return values
+
+
+def entry_hash(seq: int, entry: AccessEntry, prev_hash: str, form: int = CURRENT_FORM) -> str:
+    """The chain hash of ``entry`` stored at ``seq`` after ``prev_hash``, in ``form``."""
+    if form == 1:
+        return _form1_hash(seq, entry, prev_hash)
+    canonical = rfc8785.dumps(
+        {
+            "form": form,
+            "seq": seq,
+            "at": entry.at,
+            "request_id": entry.request_id,
+            "actor": entry.actor,
+            "role": entry.role,
+            "purpose": entry.purpose,
+            "citizen_id": entry.citizen_id,
+            "sources": list(entry.sources),
+            "field_groups": list(entry.field_groups),
+            "prev_hash": prev_hash,
+        }
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def _form1_hash(seq: int, entry: AccessEntry, prev_hash: str) -> str:
     canonical = json.dumps(
         [
             seq,

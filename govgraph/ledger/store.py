@@ -13,11 +13,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, inspect, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from govgraph.ledger.chain import GENESIS, AccessEntry, LedgerRecord, entry_hash
+from govgraph.ledger.chain import (
+    CURRENT_FORM,
+    GENESIS,
+    AccessEntry,
+    LedgerRecord,
+    canonical_list,
+    entry_hash,
+    stored_list,
+)
 from govgraph.ledger.tables import entries, head, metadata
 from govgraph.storedb import on_sqlite_connect
 
@@ -48,17 +57,25 @@ class VerifyReport:
 
 
 def _record(row: Any) -> LedgerRecord:
+    form = int(row.form)
     entry = AccessEntry(
         request_id=row.request_id,
         actor=row.actor,
         role=row.role,
         purpose=row.purpose,
         citizen_id=row.citizen_id,
-        sources=tuple(s for s in row.sources.split(",") if s),
-        field_groups=tuple(g for g in row.field_groups.split(",") if g),
+        sources=stored_list(row.sources, form) or (),
+        field_groups=stored_list(row.field_groups, form) or (),
         at=row.at,
     )
-    return LedgerRecord(seq=row.seq, entry=entry, prev_hash=row.prev_hash, hash=row.hash)
+    return LedgerRecord(seq=row.seq, entry=entry, prev_hash=row.prev_hash, hash=row.hash, form=form)
+
+
+def _add_form_column(conn: Connection) -> None:
+    """Give a ledger created before canonical forms its ``form`` column (form 1 rows)."""
+    columns = {c["name"] for c in inspect(conn).get_columns(entries.name)}
+    if "form" not in columns:
+        conn.execute(text(f"ALTER TABLE {entries.name} ADD COLUMN form INTEGER NOT NULL DEFAULT 1"))
 
 
 class AccessLedger:
@@ -81,6 +98,7 @@ class AccessLedger:
         try:
             async with engine.begin() as conn:
                 await conn.run_sync(metadata.create_all)
+                await conn.run_sync(_add_form_column)
                 if (await conn.execute(select(head.c.id))).first() is None:
                     await conn.execute(insert(head).values(id=1, seq=0, hash=GENESIS))
         except IntegrityError:
@@ -171,10 +189,11 @@ class AccessLedger:
                     "role": entry.role,
                     "purpose": entry.purpose,
                     "citizen_id": entry.citizen_id,
-                    "sources": ",".join(entry.sources),
-                    "field_groups": ",".join(entry.field_groups),
+                    "sources": canonical_list(entry.sources),
+                    "field_groups": canonical_list(entry.field_groups),
                     "prev_hash": prev,
                     "hash": digest,
+                    "form": CURRENT_FORM,
                 }
             )
             prev = digest
@@ -228,7 +247,7 @@ class AccessLedger:
                     )
                     rows = (await conn.execute(query)).all()
                     for row in rows:
-                        problem = _check(_record(row), expected_seq, prev)
+                        problem = _check(row, expected_seq, prev)
                         if problem is not None:
                             return VerifyReport(False, checked, problem, min(row.seq, expected_seq))
                         checked += 1
@@ -269,11 +288,17 @@ class AccessLedger:
         return VerifyReport(True, checked)
 
 
-def _check(record: LedgerRecord, expected_seq: int, prev: str) -> str | None:
-    if record.seq != expected_seq:
-        return f"entry {expected_seq} is missing (the next stored entry is {record.seq})"
-    if record.prev_hash != prev:
-        return f"entry {record.seq} does not follow entry {record.seq - 1} (chain broken)"
-    if entry_hash(record.seq, record.entry, record.prev_hash) != record.hash:
+def _check(row: Any, expected_seq: int, prev: str) -> str | None:
+    if row.seq != expected_seq:
+        return f"entry {expected_seq} is missing (the next stored entry is {row.seq})"
+    if row.prev_hash != prev:
+        return f"entry {row.seq} does not follow entry {row.seq - 1} (chain broken)"
+    if row.form not in (1, CURRENT_FORM):
+        return f"entry {row.seq} was modified (unknown canonical form {row.form!r})"
+    for column in ("sources", "field_groups"):
+        if stored_list(getattr(row, column), int(row.form)) is None:
+            return f"entry {row.seq} was modified (its {column} are not stored in canonical form)"
+    record = _record(row)
+    if entry_hash(record.seq, record.entry, record.prev_hash, record.form) != record.hash:
         return f"entry {record.seq} was modified (its contents do not match its hash)"
     return None

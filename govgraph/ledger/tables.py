@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, text
 
 __all__ = ["entries", "head", "metadata"]
 
@@ -24,9 +24,13 @@ entries = Table(
     Column("field_groups", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("form", Integer, nullable=False, server_default=text("1")),
     Index("ix_gg_access_ledger_citizen", "citizen_id", "seq"),
 )
-"""Append-only: rows are inserted with the next ``seq`` and never updated or deleted."""
+"""Append-only: rows are inserted with the next ``seq`` and never updated or deleted.
+``form`` is the canonical form the row is stored and hashed in (:mod:`govgraph.ledger.chain`);
+``sources`` and ``field_groups`` hold their lists in that form. A ledger created before the
+column existed gets it on open, with form 1 for its existing rows."""
 
 head = Table(
     "gg_access_ledger_head",

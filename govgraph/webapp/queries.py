@@ -32,7 +32,7 @@ query Fines {
 """
 
 PAY = """
-mutation Pay($pcn: String!, $amount: String!, $key: String!) {
+mutation Pay($pcn: String!, $amount: Decimal!, $key: String!) {
   payPenaltyNotice(pcn: $pcn, amount: $amount, idempotencyKey: $key) {
     reference pcn authority amountPaid { amount } paidAt
   }

@@ -39,6 +39,15 @@ class FuzzReport:
     """Operations answered with data and no error at all."""
 
 
+schemathesis.graphql.scalar(
+    "Decimal",
+    st.one_of(
+        st.from_regex(r"[0-9]{1,9}(\.[0-9]{1,2})?", fullmatch=True), st.text(max_size=12)
+    ).map(schemathesis.graphql.nodes.String),
+)
+"""Money arguments: amounts in the grammar and any other text (refused as INVALID_AMOUNT)."""
+
+
 def _strategy(queries_only: bool) -> st.SearchStrategy[Any]:
     sdl = print_schema(build_schema()._schema)
     schema = schemathesis.graphql.from_file(sdl)

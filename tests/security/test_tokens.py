@@ -183,9 +183,12 @@ async def test_valid_tokens_are_accepted(
     assert r.json() == {"data": {"__typename": "Query"}}
 
 
-async def test_citizen_token_reaches_me(bare: BareGateway, bare_client: httpx.AsyncClient) -> None:
-    """A valid citizen token resolves `me` to that citizen's own id."""
-    r = await bare_client.post("/graphql", json=ME, headers=bare.headers("citizen", "cz_bare"))
+async def test_citizen_token_reaches_me(bare_gateway_factory: BareFactory) -> None:
+    """A valid citizen token resolves `me` to that citizen's own id (a citizen in the index)."""
+    gw = await bare_gateway_factory()
+    await add_citizen(gw, "cz_bare")
+    async with httpx.AsyncClient(base_url=gw.base_url, timeout=10) as client:
+        r = await client.post("/graphql", json=ME, headers=gw.headers("citizen", "cz_bare"))
     assert r.status_code == 200
     assert r.json()["data"]["me"]["id"]
 

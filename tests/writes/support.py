@@ -65,8 +65,11 @@ async def citizen_for_notice(index_url: str, notice: Any) -> str | None:
     return await citizen_id_for(index_url, "parking", notice.vrm)
 
 
-def pick_notice(population: Any, status: str, *, discount_open: bool, council: str) -> Any:
-    """A notice in ``status`` of ``council`` whose discount is (or is no longer) open."""
+def pick_notice(
+    population: Any, status: str, *, discount_open: bool, council: str, skip: int = 0
+) -> Any:
+    """A notice in ``status`` of ``council`` whose discount is (or is no longer) open (the
+    ``skip``-th such, so that tests paying notices each pay their own)."""
     today = date.today()
     for person in population.people:
         for notice in person.penalty_notices:
@@ -77,5 +80,7 @@ def pick_notice(population: Any, status: str, *, discount_open: bool, council: s
                 and in_discount == discount_open
                 and notice.council_code == council
             ):
-                return notice
+                if skip == 0:
+                    return notice
+                skip -= 1
     raise AssertionError(f"no {status} notice of {council} with discount_open={discount_open}")

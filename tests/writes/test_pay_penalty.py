@@ -23,7 +23,7 @@ from tests.writes.support import (
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PAY = """
-mutation Pay($pcn: String!, $amount: String!, $key: String!) {
+mutation Pay($pcn: String!, $amount: Decimal!, $key: String!) {
   payPenaltyNotice(pcn: $pcn, amount: $amount, idempotencyKey: $key) {
     reference pcn authority amountPaid { amount } paidAt
   }
