@@ -77,7 +77,7 @@ def canonical_list(values: Sequence[str], form: int = CURRENT_FORM) -> str:
     items joined by commas (form 1)."""
     if form == 1:
         return ",".join(values)
-    return rfc8785.dumps(list(values)).decode("utf-8")
+    return str(rfc8785.dumps(list(values)), "utf-8")
 
 
 def stored_list(text: str, form: int = CURRENT_FORM) -> tuple[str, ...] | None:
