@@ -1,12 +1,20 @@
-"""``govgraph demo``: generate data, start the simulated departments and the gateway."""
+"""``govgraph demo``: generate data, start the simulated departments and the gateway.
+
+SIGINT (Ctrl+C), SIGTERM and SIGHUP all stop the demo the same way: the gateway finishes its
+requests and closes, then every child process the demo started (the simulated tax service)
+is stopped, so nothing is left running or listening.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,6 +49,10 @@ async def _serve(settings, data_dir: Path, relink: bool) -> None:  # type: ignor
         report = await link_from_settings(settings)
         print(report.summary() if hasattr(report, "summary") else report, flush=True)
     server = build_server(settings)
+    with contextlib.suppress(NotImplementedError, AttributeError):
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGHUP, server.handle_exit, signal.SIGHUP, None
+        )
     task = asyncio.create_task(server.serve())
     port = await wait_started(server)
     base = f"http://127.0.0.1:{port}"
@@ -59,13 +71,37 @@ async def _serve(settings, data_dir: Path, relink: bool) -> None:  # type: ignor
         f"A citizen token:    govgraph token --data {data_dir} --role citizen\n"
         f"A caseworker token: govgraph token --data {data_dir} --role caseworker\n"
         f"Then send it as `Authorization: Bearer <token>` (GraphiQL: Headers tab).\n"
-        f"Press Ctrl+C to stop.",
+        f"Press Ctrl+C to stop (or send SIGTERM or SIGHUP).",
         flush=True,
     )
     await task
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP interrupt like Ctrl+C (outside the server, which handles them
+    itself and raises them again once it has shut down), so that every ``with`` block that
+    started a child process stops it; the previous handlers come back afterwards."""
+    stops = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {sig: signal.signal(sig, _interrupt) for sig in stops}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def run(args: argparse.Namespace) -> int:
+    with contextlib.suppress(KeyboardInterrupt), _stopped_by_signals():
+        return _run(args)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
     from govgraph import demo
     from govgraph.settings import ConfigError, load_settings
 
@@ -84,6 +120,5 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(exc.message, file=sys.stderr)
             return 2
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(settings, data_dir, relink))
+        asyncio.run(_serve(settings, data_dir, relink))
     return 0
