@@ -38,7 +38,7 @@ from govgraph.headers import SecurityHeaders
 from govgraph.idp import identity_provider, idp_routes
 from govgraph.index import CitizenIndex
 from govgraph.logs import bind_request
-from govgraph.outbox import DeliveryWorker, Outbox
+from govgraph.outbox import DeliveryMetrics, DeliveryWorker, Outbox
 from govgraph.resilience.stale import stale_extension, track_stale
 from govgraph.resilience.status import check_sources, readiness, refresh_health
 from govgraph.security import Security
@@ -287,7 +287,9 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
     )
     delivery = settings.outbox
     gateway.outbox = Outbox(settings.gateway.index_url, lease_s=delivery.lease_s)
-    gateway.worker = DeliveryWorker(gateway.outbox, gateway.sources, delivery)
+    gateway.worker = DeliveryWorker(
+        gateway.outbox, gateway.sources, delivery, DeliveryMetrics(metrics.registry)
+    )
     graphiql = settings.gateway.profile != "production"
     endpoint = GraphQLEndpoint(gateway, graphiql=graphiql)
 

@@ -33,6 +33,7 @@ from graphql import (
 
 from govgraph.auth import AuthError
 from govgraph.redact import redact
+from govgraph.textguard import TextLiteralsRule, variable_errors
 from legacy_connectors.errors import LegacyError
 from resolvers.errors import ApiError
 from schema.common import department_of
@@ -129,7 +130,7 @@ class OperationCache:
     ) -> None:
         self.schema = schema
         self.size = size
-        self.rules = [*specified_rules, *rules]
+        self.rules = [*specified_rules, TextLiteralsRule, *rules]
         self.max_tokens = max_tokens
         self._docs: OrderedDict[str, DocumentNode] = OrderedDict()
 
@@ -177,6 +178,9 @@ async def execute_operation(
     *,
     middleware: list[Any] | None = None,
 ) -> ExecutionResult:
+    refused = variable_errors(request.variables)
+    if refused:
+        return ExecutionResult(data=None, errors=refused)
     result = execute(
         schema,
         doc,

@@ -58,6 +58,7 @@ from legacy_connectors.errors import (
     UpstreamTimeoutError,
     UpstreamUnavailableError,
 )
+from legacy_connectors.limits import FieldLimit
 from legacy_connectors.registry import load_kind
 
 __all__ = ["REQUEST_DEADLINE", "Source", "build_sources"]
@@ -370,6 +371,12 @@ class Source:
     def accepts(self, command: str) -> bool:
         """Whether the source is configured to carry out the write ``command``."""
         return self.connector.accepts(command)
+
+    async def write_limits(self, command: str) -> list[FieldLimit]:
+        """What each payload field of the write ``command`` can hold (the connector's
+        ``write_limits``, read from the upstream's own definitions), under the same policy as
+        a read."""
+        return await self.call("write_limits", lambda: self.connector.write_limits(command))
 
     def forget(self, keys: Sequence[str]) -> None:
         """Drop the last-known answers for ``keys`` after a write changed them, so that a later

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from legacy_connectors.aggregation import Aggregate, GroupBy, Where
 from legacy_connectors.errors import LegacyError
+from legacy_connectors.limits import FieldLimit
 
 __all__ = [
     "CALL_CONTEXT",
@@ -164,6 +165,12 @@ class Connector(abc.ABC):
         """
         commands = getattr(self.settings, "commands", None)
         return isinstance(commands, Mapping | list | tuple | set) and command in commands
+
+    async def write_limits(self, command: str) -> list[FieldLimit]:
+        """What the upstream can hold in each payload field of ``command``, derived from its
+        own definitions (see :mod:`legacy_connectors.limits`); empty when it declares none
+        or has no such command. Callers check values against these before ``submit``."""
+        return []
 
     async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
         """Yield every (key, record) the upstream holds, in batches (for linkage and statistics).

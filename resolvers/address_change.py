@@ -11,6 +11,7 @@ holds none).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from aiodataloader import DataLoader
@@ -18,8 +19,10 @@ from aiodataloader import DataLoader
 from govgraph.departments import all_departments
 from govgraph.outbox import NewDelivery, new_id
 from govgraph.outbox.types import AddressChange as ChangeRecord
+from govgraph.textguard import bad_character
 from legacy_connectors.base import PartialRecords
 from resolvers import citizen as fetch
+from resolvers.address_limits import held_everywhere
 from resolvers.context import RequestContext
 from resolvers.errors import InvalidId, NotFound
 from resolvers.idempotency import (
@@ -54,9 +57,14 @@ def normal_postcode(text: str) -> str | None:
     return f"{match.group(1)} {match.group(2)}" if match else None
 
 
+def _clean(text: str) -> str:
+    """``text`` as it is recorded and shown: NFC, runs of whitespace as one space, trimmed."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
 def _check(lines: list[str], town: str, postcode: str) -> tuple[dict[str, Any], list[InputRefused]]:
     refusals: list[InputRefused] = []
-    cleaned = [" ".join(line.split()) for line in lines]
+    cleaned = [_clean(line) for line in lines]
     if not 1 <= len(cleaned) <= 3 or any(not line or len(line) > 35 for line in cleaned):
         refusals.append(
             InputRefused(
@@ -65,7 +73,7 @@ def _check(lines: list[str], town: str, postcode: str) -> tuple[dict[str, Any], 
                 "newAddress.lines: expected 1 to 3 non-empty lines of at most 35 characters",
             )
         )
-    town_clean = " ".join(town.split())
+    town_clean = _clean(town)
     if not town_clean or len(town_clean) > 30:
         refusals.append(
             InputRefused(
@@ -83,6 +91,19 @@ def _check(lines: list[str], town: str, postcode: str) -> tuple[dict[str, Any], 
                 "newAddress.postcode: expected a UK postcode such as SW1A 1AA",
             )
         )
+    for field, code_name, values in (
+        ("lines", "INVALID_ADDRESS_LINES", cleaned),
+        ("town", "INVALID_TOWN", [town_clean]),
+    ):
+        bad = next((c for v in values if (c := bad_character(v)) is not None), None)
+        if bad is not None and not any(r.field == f"newAddress.{field}" for r in refusals):
+            refusals.append(
+                InputRefused(
+                    code_name,
+                    f"newAddress.{field}",
+                    f"newAddress.{field}: contains U+{ord(bad):04X}, which is not text",
+                )
+            )
     return {"lines": cleaned, "town": town_clean, "postcode": code or ""}, refusals
 
 
@@ -160,6 +181,7 @@ async def change_address(
 
     async def run(mutation_id: str) -> dict[str, Any]:
         planned = await _plan(ctx, citizen_id, address)
+        raise_refusals(ctx, path, await held_everywhere(ctx, planned, address))
         result = {"id": new_id()}
         await outbox.record_address_change(mutation_id, citizen_id, address, planned, result)
         return result

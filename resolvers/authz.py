@@ -125,6 +125,9 @@ ROOT_ROLES: dict[str, frozenset[str]] = {
     "applyForPassportRenewal": frozenset({"citizen"}),
     "linkReview": frozenset({"caseworker"}),
     "resolveLinkReview": frozenset({"caseworker"}),
+    "failedDeliveries": frozenset({"caseworker"}),
+    "retryDelivery": frozenset({"caseworker"}),
+    "cancelDelivery": frozenset({"caseworker"}),
 }
 """Roles that may use each root field (of the query, mutation or subscription type); a root
 field missing here is closed to everyone."""
@@ -138,7 +141,16 @@ ROOT_CONFIDENCE: dict[str, str] = {
 """Lowest identity confidence a root field needs (writes act in the citizen's name)."""
 
 PURPOSE_ROOTS: frozenset[str] = frozenset(
-    {"citizen", "citizens", "node", "linkReview", "resolveLinkReview"}
+    {
+        "citizen",
+        "citizens",
+        "node",
+        "linkReview",
+        "resolveLinkReview",
+        "failedDeliveries",
+        "retryDelivery",
+        "cancelDelivery",
+    }
 )
 """Root fields that read citizens' records: a caseworker must state an allowed purpose."""
 

@@ -10,21 +10,24 @@ import strawberry
 from strawberry.types import Info
 
 from govgraph.departments import address_change_command
+from govgraph.outbox import FailedDelivery as FailedRecord
 from govgraph.outbox.types import AddressChange as ChangeRecord
 from resolvers import address_change as moves
-from resolvers import payments, renewals
+from resolvers import deliveries, payments, renewals
+from resolvers.ids import encode_id
 from schema.common import Address, Department
 from schema.writes import (
     AddressChange,
     AddressDelivery,
     AddressInput,
     DeliveryStatus,
+    FailedDelivery,
     PassportRenewal,
     PassportRenewalInput,
     PenaltyPayment,
 )
 
-__all__ = ["Mutation", "address_change_of"]
+__all__ = ["Mutation", "address_change_of", "failed_delivery_of"]
 
 
 def _authority(source: str, payload: dict[str, Any]) -> str | None:
@@ -65,6 +68,22 @@ def address_change_of(change: ChangeRecord) -> AddressChange:
             )
             for d in change.deliveries
         ],
+    )
+
+
+def failed_delivery_of(found: FailedRecord) -> FailedDelivery:
+    """The GraphQL view of a refused delivery."""
+    d = found.delivery
+    return FailedDelivery(
+        delivery_id=strawberry.ID(d.id),
+        change_id=strawberry.ID(d.change_id),
+        citizen_id=strawberry.ID(encode_id("Citizen", found.citizen_id)),
+        department=Department(d.department),
+        authority=d.payload.get("council") if d.source == "parking" else None,
+        status=DeliveryStatus(d.status),
+        attempts=d.attempts,
+        last_error=d.last_error,
+        reported_at=found.reported_at.astimezone(UTC),
     )
 
 
@@ -116,6 +135,34 @@ class Mutation:
             idempotency_key,
         )
         return address_change_of(change)
+
+    @strawberry.mutation(
+        description="Send a delivery a department refused again, now, with the same delivery "
+        "id (caseworkers only, with a stated purpose; recorded in the citizen's access log). "
+        "`NOT_FOUND` if it is not failed."
+    )
+    async def retry_delivery(
+        self,
+        info: Info,
+        delivery_id: Annotated[
+            strawberry.ID, strawberry.argument(description="`FailedDelivery.deliveryId`.")
+        ],
+    ) -> FailedDelivery:
+        return failed_delivery_of(await deliveries.retry(info.context, str(delivery_id)))
+
+    @strawberry.mutation(
+        description="Give up a delivery a department refused: that department is not told "
+        "(caseworkers only, with a stated purpose; recorded in the citizen's access log). "
+        "`NOT_FOUND` if it is not failed."
+    )
+    async def cancel_delivery(
+        self,
+        info: Info,
+        delivery_id: Annotated[
+            strawberry.ID, strawberry.argument(description="`FailedDelivery.deliveryId`.")
+        ],
+    ) -> FailedDelivery:
+        return failed_delivery_of(await deliveries.cancel(info.context, str(delivery_id)))
 
     @strawberry.mutation(
         description="Apply to renew your passport. Each invalid field is an error whose "

@@ -8,16 +8,17 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import address_change as moves
+from resolvers import deliveries as failed
 from resolvers import query as q
 from resolvers import services as svc
 from schema.citizen import Citizen, CitizenConnection, CitizenEdge
 from schema.common import Node, PageInfo
 from schema.connections import AFTER_HELP, BEFORE_HELP, FIRST_HELP, LAST_HELP
 from schema.linkage import LinkReview, LinkReviewConnection, link_review_page
-from schema.mutations import address_change_of
+from schema.mutations import address_change_of, failed_delivery_of
 from schema.services import Service
 from schema.statistics import Statistics, resolve_statistics
-from schema.writes import AddressChange
+from schema.writes import AddressChange, FailedDelivery
 
 __all__ = ["Query"]
 
@@ -105,6 +106,23 @@ class Query:
         ],
     ) -> AddressChange:
         return address_change_of(await moves.address_change(info.context, str(id)))
+
+    @strawberry.field(
+        description="Deliveries of changes of address that a department refused, in id order, "
+        "for a caseworker to `retryDelivery` or `cancelDelivery` (caseworkers only, with a "
+        "stated purpose; each citizen listed sees it in their access log)."
+    )
+    async def failed_deliveries(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many, 1 to 100.")] = 20,
+        after: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="`deliveryId` of the last one of the previous page."),
+        ] = None,
+    ) -> list[FailedDelivery]:
+        found = await failed.listed(info.context, first, None if after is None else str(after))
+        return [failed_delivery_of(item) for item in found]
 
     @strawberry.field(
         description="Open link reviews, oldest first: records the linker would not link on "

@@ -18,6 +18,7 @@ __all__ = [
     "Application",
     "ApplicationKind",
     "DeliveryStatus",
+    "FailedDelivery",
     "PassportRenewal",
     "PassportRenewalInput",
     "PenaltyPayment",
@@ -57,6 +58,14 @@ class DeliveryStatus(Enum):
         "RETRYING", description="Sending failed; it will be tried again (see `lastError`)."
     )
     DELIVERED = strawberry.enum_value("DELIVERED", description="The department has it.")
+    FAILED = strawberry.enum_value(
+        "FAILED",
+        description="The department refused it (see `lastError`); it is not tried again "
+        "unless a caseworker retries it.",
+    )
+    CANCELLED = strawberry.enum_value(
+        "CANCELLED", description="A caseworker cancelled it after a refusal: not delivered."
+    )
 
 
 @strawberry.type(description="One department's copy of a change of address.")
@@ -68,7 +77,8 @@ class AddressDelivery:
     status: DeliveryStatus = strawberry.field(description="Whether it has been delivered.")
     attempts: int = strawberry.field(description="Attempts so far.")
     last_error: str | None = strawberry.field(
-        description="Why the last attempt failed (null once delivered)."
+        description="Why the last attempt failed, or the department's reason for refusing it "
+        "(null once delivered)."
     )
     delivered_at: datetime | None = strawberry.field(description="When it was delivered (UTC).")
 
@@ -81,9 +91,34 @@ class AddressChange(Node):
         description="One per department (and per council) that holds the citizen."
     )
 
-    @strawberry.field(description="Whether every department has it.")
+    @strawberry.field(
+        description="Whether every department has it (false while any delivery is pending, "
+        "retrying, failed or cancelled)."
+    )
     def complete(self) -> bool:
         return all(d.status is DeliveryStatus.DELIVERED for d in self.deliveries)
+
+
+@strawberry.type(
+    description="A delivery of a change of address that a department refused, for a "
+    "caseworker to retry or cancel."
+)
+class FailedDelivery:
+    delivery_id: strawberry.ID = strawberry.field(
+        description="The delivery's id (for `retryDelivery` and `cancelDelivery`)."
+    )
+    change_id: strawberry.ID = strawberry.field(description="The change of address it belongs to.")
+    citizen_id: strawberry.ID = strawberry.field(
+        description="The citizen who reported the change (global id, for `citizen(id:)`)."
+    )
+    department: Department = strawberry.field(description="The department that refused it.")
+    authority: str | None = strawberry.field(description="For councils: which council.")
+    status: DeliveryStatus = strawberry.field(
+        description="`FAILED`; after a decision, `PENDING` (retried) or `CANCELLED`."
+    )
+    attempts: int = strawberry.field(description="Attempts so far.")
+    last_error: str | None = strawberry.field(description="The department's reason.")
+    reported_at: datetime = strawberry.field(description="When the change was reported (UTC).")
 
 
 @strawberry.input(description="An application to renew a passport.")

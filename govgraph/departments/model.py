@@ -204,6 +204,9 @@ class WriteCommand:
     with all the citizen's keys; one delivery per key when empty."""
     per_field: str = ""
     """Payload field that carries the ``per`` value."""
+    receiver: str = ""
+    """How messages to the citizen name whoever receives it (e.g. ``the benefits office``);
+    the ``per_field`` value when there is one, else the department's display name."""
 
 
 @dataclass(frozen=True, slots=True)

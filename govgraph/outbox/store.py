@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from govgraph.outbox.tables import address_changes, deliveries, metadata, mutations
 from govgraph.outbox.types import (
     DELIVERED,
+    FAILED,
+    FINISHED,
     PENDING,
     RETRYING,
     AddressChange,
@@ -304,7 +306,7 @@ class Outbox:
         due = (
             select(deliveries)
             .where(
-                deliveries.c.status != DELIVERED,
+                deliveries.c.status.not_in(FINISHED),
                 deliveries.c.next_attempt_at <= now,
                 or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now),
             )
@@ -318,7 +320,7 @@ class Outbox:
                 for row in (await conn.execute(due)).all():
                     taken = await conn.execute(
                         update(deliveries)
-                        .where(deliveries.c.id == row.id, deliveries.c.status != DELIVERED)
+                        .where(deliveries.c.id == row.id, deliveries.c.status.not_in(FINISHED))
                         .where(
                             or_(
                                 deliveries.c.claimed_until.is_(None),
@@ -362,8 +364,23 @@ class Outbox:
             )
         )
 
+    async def mark_refused(self, delivery_id: str, error: str) -> None:
+        """Record that the department refused the change for good: ``FAILED``, not retried."""
+        await self._write(
+            update(deliveries)
+            .where(deliveries.c.id == delivery_id)
+            .values(
+                status=FAILED,
+                attempts=deliveries.c.attempts + 1,
+                last_error=error[:400],
+                claimed_until=None,
+            )
+        )
+
     async def pending_count(self) -> int:
-        """Deliveries not yet delivered."""
-        stmt = select(func.count()).select_from(deliveries).where(deliveries.c.status != DELIVERED)
+        """Deliveries still to be delivered (not delivered, failed or cancelled)."""
+        stmt = (
+            select(func.count()).select_from(deliveries).where(deliveries.c.status.not_in(FINISHED))
+        )
         async with self.engine.connect() as conn:
             return int((await conn.execute(stmt)).scalar_one())

@@ -70,4 +70,5 @@ deliveries = Table(
     Index("ix_gg_deliveries_change", "change_id"),
 )
 """One department's copy of a change: its id is the delivery id the department deduplicates
-by; ``status`` is ``PENDING``, ``RETRYING`` or ``DELIVERED``."""
+by; ``status`` is ``PENDING``, ``RETRYING``, ``DELIVERED``, ``FAILED`` (refused by the
+department; kept until a caseworker retries or cancels it) or ``CANCELLED``."""

@@ -7,7 +7,10 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
+    "CANCELLED",
     "DELIVERED",
+    "FAILED",
+    "FINISHED",
     "PENDING",
     "RETRYING",
     "AddressChange",
@@ -22,6 +25,13 @@ RETRYING = "RETRYING"
 """Attempted and failed; tried again at ``next_attempt_at``."""
 DELIVERED = "DELIVERED"
 """The department has the change (a mutation: finished, its result stored)."""
+FAILED = "FAILED"
+"""The department refused the change (asking again will not help): not tried again unless a
+caseworker retries it."""
+CANCELLED = "CANCELLED"
+"""A caseworker cancelled a failed delivery: the department will not be told."""
+FINISHED = (DELIVERED, FAILED, CANCELLED)
+"""States the delivery worker never picks up."""
 
 
 @dataclass(frozen=True, slots=True)

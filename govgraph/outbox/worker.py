@@ -3,8 +3,13 @@
 Each pass claims due deliveries (leased, so after a crash they are claimed again once the lease
 has run out), calls the source's connector ``submit`` with the delivery id through the source's
 policy (breaker, bulkhead, deadline; a write is attempted once per call), and records the
-outcome. A failure is retried after an exponential backoff, for as long as it takes: receivers
-deduplicate by delivery id, so delivering again is harmless.
+outcome. A department's refusal (invalid input, or a record it does not hold: asking again
+will not help) ends the delivery as ``FAILED`` with the reason, counted in
+``govgraph_deliveries_failed_total``, until a caseworker retries or cancels it. Any other
+failure is retried after an exponential backoff (capped at ``backoff_max_s``), for as long as
+it takes: receivers deduplicate by delivery id, so delivering again is harmless; deliveries
+still retrying ``overdue_after_h`` hours after the change was reported are counted in
+``govgraph_deliveries_overdue``.
 """
 
 from __future__ import annotations
@@ -12,14 +17,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govgraph.outbox.failed import overdue
+from govgraph.outbox.metrics import DeliveryMetrics
 from govgraph.outbox.store import Outbox
 from govgraph.outbox.types import Delivery
-from legacy_connectors.errors import LegacyError
+from legacy_connectors.errors import InvalidInputError, LegacyError, RecordError
 
 __all__ = ["DeliveryWorker", "WorkerSettings", "backoff_s"]
 
@@ -58,6 +67,11 @@ class WorkerSettings(BaseModel):
     which a crash leaves a delivery done but not recorded, so it is sent again)."""
     concurrency: int = Field(default=4, ge=1)
     """Deliveries in flight at once (each claimed on its own)."""
+    overdue_after_h: float = Field(default=24.0, gt=0)
+    """Hours after which a change's delivery still retrying counts as overdue (the
+    ``govgraph_deliveries_overdue`` gauge: alert when it is above zero)."""
+    overdue_check_s: float = Field(default=60.0, gt=0)
+    """Seconds between recounts of overdue deliveries."""
 
 
 def backoff_s(attempts: int, settings: WorkerSettings) -> float:
@@ -73,10 +87,13 @@ class DeliveryWorker:
         outbox: Outbox,
         sources: Mapping[str, WritableSource],
         settings: WorkerSettings | None = None,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
         self.outbox = outbox
         self.sources = sources
         self.settings = settings or WorkerSettings()
+        self.metrics = metrics
+        self._overdue_checked = 0.0
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self.delivered = 0
@@ -108,6 +125,7 @@ class DeliveryWorker:
                 worked = 0
             if worked:
                 continue
+            await self._count_overdue()
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll_s)
@@ -130,11 +148,14 @@ class DeliveryWorker:
             answer = await source.submit(
                 delivery.command, delivery.payload, delivery_id=delivery.id
             )
+        except (InvalidInputError, RecordError) as exc:
+            await self._refused(delivery, f"{exc.code}: {exc.message}")
+            return
         except LegacyError as exc:
             await self._failed(delivery, f"{exc.code}: {exc.message}")
             return
         except NotImplementedError:
-            await self._failed(delivery, f"source {delivery.source!r} cannot take this change")
+            await self._refused(delivery, f"source {delivery.source!r} cannot take this change")
             return
         outcome = str(answer.get("outcome", "ACCEPTED")) if isinstance(answer, dict) else "ACCEPTED"
         if self.settings.hold_s:
@@ -143,6 +164,29 @@ class DeliveryWorker:
         source.forget([str(k) for k in delivery.payload.get("keys", [])])
         self.delivered += 1
         log.info("delivered %s to %s (%s)", delivery.id, delivery.department, outcome)
+
+    async def _refused(self, delivery: Delivery, error: str) -> None:
+        await self.outbox.mark_refused(delivery.id, error)
+        if self.metrics is not None:
+            self.metrics.failed.labels(department=delivery.department).inc()
+        log.warning(
+            "delivery %s to %s refused (attempt %d), not retried: %s",
+            delivery.id,
+            delivery.department,
+            delivery.attempts + 1,
+            error,
+        )
+
+    async def _count_overdue(self) -> None:
+        """Recount overdue deliveries, at most every ``overdue_check_s``."""
+        if self.metrics is None:
+            return
+        now = time.monotonic()
+        if self._overdue_checked and now - self._overdue_checked < self.settings.overdue_check_s:
+            return
+        self._overdue_checked = now
+        older = timedelta(hours=self.settings.overdue_after_h)
+        self.metrics.overdue.set(await overdue(self.outbox, older))
 
     async def _failed(self, delivery: Delivery, error: str) -> None:
         wait = backoff_s(delivery.attempts + 1, self.settings)

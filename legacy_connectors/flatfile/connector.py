@@ -32,7 +32,9 @@ from legacy_connectors.flatfile.files.dataset import (
 from legacy_connectors.flatfile.files.keyindex import KeyNormaliser, key_normaliser
 from legacy_connectors.flatfile.schema import FileSchema, schema_from_settings
 from legacy_connectors.flatfile.settings import FlatFileSettings
+from legacy_connectors.flatfile.writes.command_limits import command_limits
 from legacy_connectors.flatfile.writes.commands import InputBatch
+from legacy_connectors.limits import FieldLimit
 
 __all__ = ["FlatFileConnector"]
 
@@ -68,6 +70,7 @@ class FlatFileConnector(Connector):
         self._refresh_lock = asyncio.Lock()
         self._batches: dict[str, InputBatch] = {}
         self._columnar: dict[str, ColumnarDecoder] = {}
+        self._limits: dict[str, list[FieldLimit]] = {}
 
     async def open(self) -> None:
         """Parse the copybook, index the newest valid file and start watching for new ones."""
@@ -245,6 +248,15 @@ class FlatFileConnector(Connector):
         if batch is None:
             batch = self._batches[command] = InputBatch(self.name, command, spec)
         return await batch.submit(payload, delivery_id)
+
+    async def write_limits(self, command: str) -> list[FieldLimit]:
+        """What ``command``'s transaction record can hold (copybook widths, code page)."""
+        spec = self.cfg.commands.get(command)
+        if spec is None:
+            return []
+        if command not in self._limits:
+            self._limits[command] = await asyncio.to_thread(command_limits, spec)
+        return list(self._limits[command])
 
     async def health(self) -> Health:
         """File, generation, record counts and bad-record count of what is being served."""

@@ -23,6 +23,7 @@ from legacy_connectors.errors import (
     RecordNotFoundError,
     RetriableError,
 )
+from legacy_connectors.limits import FieldLimit
 from legacy_connectors.soap import logsafety
 from legacy_connectors.soap.codec import OperationCodec, build_codec
 from legacy_connectors.soap.commands import build_values, read_outcome
@@ -30,6 +31,7 @@ from legacy_connectors.soap.credentials import Credentials, load_credentials
 from legacy_connectors.soap.faults import SoapFault, classify_fault, http_error
 from legacy_connectors.soap.gcpause import gc_paused
 from legacy_connectors.soap.http import SoapHttpClient
+from legacy_connectors.soap.limits import command_limits
 from legacy_connectors.soap.settings import SoapSettings
 from legacy_connectors.soap.values import get_path
 from legacy_connectors.soap.wsdl import LoadedPort, load_client, resolve_port
@@ -105,6 +107,7 @@ class SoapConnector(Connector):
         self.calls = 0
         """SOAP calls made since opening (for tests and benchmarks)."""
         self._commands: dict[str, OperationCodec] = {}
+        self._limits: dict[str, list[FieldLimit]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -430,6 +433,21 @@ class SoapConnector(Connector):
         values = build_values(self.name, command, spec, payload, delivery_id)
         content = await self.call(codec, None, values)
         return read_outcome(self.name, command, spec, content)
+
+    async def write_limits(self, command: str) -> list[FieldLimit]:
+        """What ``command``'s request can carry, from the WSDL's schema (see ``soap.limits``)."""
+        spec = self.settings.commands.get(command)
+        if spec is None:
+            return []
+        if self._port is None:
+            raise ConfigurationError(
+                f"connector {self.name!r} is not open: call open() first", service=self.name
+            )
+        if command not in self._limits:
+            self._limits[command] = await asyncio.to_thread(
+                command_limits, self._port, spec, f"commands.{command}", self.name
+            )
+        return list(self._limits[command])
 
     async def health(self) -> Health:
         """Up when the service answers the health operation, down when it cannot be reached,

@@ -27,9 +27,12 @@ from legacy_connectors.base import (
     current_call,
 )
 from legacy_connectors.errors import CircuitOpenError, LegacyError
+from legacy_connectors.limits import FieldLimit
 from legacy_connectors.sql.database import Database, Fetched
 from legacy_connectors.sql.engines import EngineOptions
+from legacy_connectors.sql.limits import command_limits
 from legacy_connectors.sql.settings import SqlSettings
+from legacy_connectors.sql.translate import translate
 from legacy_connectors.sql.writes import SqlWriter
 
 __all__ = ["SqlConnector"]
@@ -239,6 +242,20 @@ class SqlConnector(Connector):
     def member_field(self) -> str | None:
         """``source_field``: the record field naming the database of a set."""
         return self.settings.source_field
+
+    async def write_limits(self, command: str) -> list[FieldLimit]:
+        """What ``command`` can store: its text columns' declared lengths (reflected)."""
+        spec = self.settings.commands.get(command)
+        if spec is None:
+            return []
+        if self._writer is None:
+            self._writer = SqlWriter(self.name, self.settings)
+        try:
+            return await command_limits(self._writer, command, spec)
+        except LegacyError:
+            raise
+        except Exception as exc:
+            raise translate(exc, self.name) from exc
 
     async def aclose(self) -> None:
         """Close every database's pool (and the write pools)."""

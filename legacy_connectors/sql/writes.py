@@ -26,6 +26,7 @@ from legacy_connectors.payload import payload_value
 from legacy_connectors.sql.commands import SqlCommand, SqlStatement, encode_value
 from legacy_connectors.sql.driver import tag_statements
 from legacy_connectors.sql.engines import EngineOptions, build_engine
+from legacy_connectors.sql.limits import column_limit
 from legacy_connectors.sql.settings import SqlSettings
 from legacy_connectors.sql.translate import translate
 
@@ -245,6 +246,15 @@ class SqlWriter:
             column: _bind(table.c[column], encode_value(spec, payload, now, column))
             for column, spec in statement.values.items()
         }
+        for column, value in values.items():
+            width = column_limit(table.c[column])
+            if width is not None and isinstance(value, str) and len(value) > width:
+                raise InvalidInputError(
+                    f"{self.name}: command {command!r}: column {column!r} of "
+                    f"{statement.table!r} holds {width} characters, got {len(value)}; nothing "
+                    "was written",
+                    service=target.service,
+                )
         if statement.action == "insert":
             await conn.execute(insert(table).values(**values))
             return

@@ -84,10 +84,13 @@ POLICY: dict[str, str] = {
     "Query.statistics": "root_aggregate",
     "Query.addressChange": "root_citizen_p1",
     "Query.linkReview": "root_caseworker",
+    "Query.failedDeliveries": "root_caseworker",
     "Mutation.payPenaltyNotice": "write_p1",
     "Mutation.changeAddress": "write_p2",
     "Mutation.applyForPassportRenewal": "write_p2",
     "Mutation.resolveLinkReview": "write_caseworker",
+    "Mutation.retryDelivery": "write_caseworker",
+    "Mutation.cancelDelivery": "write_caseworker",
     "Citizen.id": "citizen_p0",
     "Citizen.name": "citizen_p1",
     "Citizen.dateOfBirth": "citizen_p1",
@@ -162,6 +165,8 @@ POLICY: dict[str, str] = {
             "LinkReview": "id department maskedKey candidateDepartment candidateMaskedKey "
             "candidateCitizenId score reason modelVersion raisedAt status",
             "LinkReviewResolution": "review citizenId",
+            "FailedDelivery": "deliveryId changeId citizenId department authority status "
+            "attempts lastError reportedAt",
         }.items()
         for f in fields.split()
     },

@@ -52,6 +52,7 @@ DEPARTMENT = Department(
             "An address-change transaction record appended to the mainframe's input file.",
             address_change=True,
             key_field="nino",
+            receiver="the benefits office",
         ),
     ),
     cost=4,

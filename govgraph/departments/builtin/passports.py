@@ -113,6 +113,7 @@ DEPARTMENT = Department(
             "An update of the passport's correspondence address.",
             address_change=True,
             key_field="passport_number",
+            receiver="the passport office",
         ),
         WriteCommand("apply_renewal", "A renewal application row the office's system picks up."),
     ),

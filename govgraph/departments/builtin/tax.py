@@ -47,6 +47,7 @@ DEPARTMENT = Department(
             "The tax service's address-change operation, one per NINO.",
             address_change=True,
             key_field="nino",
+            receiver="the tax office",
         ),
     ),
     cost=10,

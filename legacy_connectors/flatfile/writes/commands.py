@@ -1,10 +1,11 @@
 """Append a flat-file source's write commands to the day's input batch file, once per delivery.
 
 The input file is read, the delivery ids of its transactions (and of the earlier days' files)
-are checked, the new transaction is encoded from the payload (text fitted to its code page
-and field size) and the file is rewritten with the trailer's count updated, through a
-temporary file and ``os.replace``. Appends to one folder are serialised by a lock in the
-process and an exclusive ``flock`` on a lock file beside the input files.
+are checked, the new transaction is encoded from the payload (text that does not fit its
+field or code page is refused, never cut or replaced) and the file is rewritten with the
+trailer's count updated, through a temporary file and ``os.replace``. Appends to one folder
+are serialised by a lock in the process and an exclusive ``flock`` on a lock file beside the
+input files.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from legacy_connectors.flatfile.schema import FileSchema, schema_from_settings
 from legacy_connectors.flatfile.settings import FlatFileSettings
 from legacy_connectors.flatfile.writes.command_model import FlatFileCommand
 from legacy_connectors.flatfile.writes.writer import append_records, write_batch
+from legacy_connectors.limits import unencodable
 from legacy_connectors.payload import payload_value
 
 __all__ = ["InputBatch", "input_settings"]
@@ -134,22 +136,40 @@ class InputBatch:
                 ) from None
             node = schema.field(layout, name)
             if is_text(node):
-                width = node.size
-
-                def fit(text: Any, width: int = width) -> str:
-                    cleaned = str(text or "").encode(codec, "replace").decode(codec)
-                    return cleaned[:width]
-
                 if node.occurs:
-                    items = [fit(v) for v in list(value)[: node.occurs]]
+                    items = [self._text(node, v, codec) for v in list(value)]
+                    if len(items) > node.occurs:
+                        raise InvalidInputError(
+                            f"{self.service}: command {self.command!r}: field {node.name} "
+                            f"holds {node.occurs} items, got {len(items)}"
+                        )
                     value = items + [""] * (node.occurs - len(items))
                 else:
-                    value = fit(value)
+                    value = self._text(node, value, codec)
             else:
                 for item in list(value) if node.occurs else [value]:
                     self._check_fits(node, item, options)
             values[_key(name)] = value
         return values
+
+    def _text(self, node: Field, value: Any, codec: str) -> str:
+        """``value`` as the field's text, refused (``InvalidInputError`` naming the field and
+        the characters, never the value) if it is longer than the field or holds characters
+        the code page cannot: never cut short, never ``?``."""
+        text = str(value or "")
+        if len(text) > node.size:
+            raise InvalidInputError(
+                f"{self.service}: command {self.command!r}: field {node.name} holds "
+                f"{node.size} characters, got {len(text)}"
+            )
+        bad = unencodable(text, codec)
+        if bad:
+            shown = ", ".join(f"U+{ord(c):04X}" for c in bad[:5])
+            raise InvalidInputError(
+                f"{self.service}: command {self.command!r}: field {node.name}: code page "
+                f"{self.spec.encoding} cannot hold {shown}"
+            )
+        return text
 
     def _check_fits(self, node: Field, value: Any, options: DecodeOptions) -> None:
         """Raise ``InvalidInputError`` naming the field and the lengths (never the value) if
