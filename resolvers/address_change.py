@@ -39,6 +39,7 @@ __all__ = [
     "address_change",
     "change_address",
     "change_global_id",
+    "global_change_id",
     "is_change_id",
     "normal_postcode",
     "reported_address",
@@ -196,7 +197,12 @@ async def change_address(
 
 def change_global_id(change: ChangeRecord) -> str:
     """A change's global id (``AddressChange:citizen:outbox-id``), usable with ``node(id:)``."""
-    return encode_id(_TYPE, change.citizen_id, change.id)
+    return global_change_id(change.citizen_id, change.id)
+
+
+def global_change_id(citizen_id: str, outbox_id: str) -> str:
+    """The global id of the change ``outbox_id`` reported by ``citizen_id``."""
+    return encode_id(_TYPE, citizen_id, outbox_id)
 
 
 def _outbox_id(change_id: str, citizen_id: str) -> str | None:

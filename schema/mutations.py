@@ -76,10 +76,10 @@ def failed_delivery_of(found: FailedRecord) -> FailedDelivery:
     d = found.delivery
     return FailedDelivery(
         delivery_id=strawberry.ID(d.id),
-        change_id=strawberry.ID(d.change_id),
+        change_id=strawberry.ID(moves.global_change_id(found.citizen_id, d.change_id)),
         citizen_id=strawberry.ID(encode_id("Citizen", found.citizen_id)),
         department=Department(d.department),
-        authority=d.payload.get("council") if d.source == "parking" else None,
+        authority=_authority(d.source, d.payload),
         status=DeliveryStatus(d.status),
         attempts=d.attempts,
         last_error=d.last_error,
