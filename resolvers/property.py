@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from govgraph.departments.values import as_date
 from resolvers.citizen import load_source
 from resolvers.context import RequestContext
-from resolvers.records import as_date, money
+from resolvers.records import money
 from schema.common import Address
 from schema.property import PropertyTitle, Tenure, TitleCharge
 

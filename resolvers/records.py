@@ -11,6 +11,8 @@ from typing import Any
 
 from strawberry import ID
 
+from govgraph.departments.values import as_date
+from govgraph.departments.values import text as _text
 from resolvers.ids import encode_id
 from schema.common import Money
 from schema.departments import (
@@ -64,27 +66,6 @@ def money(value: Any) -> Money:
     except InvalidOperation:
         amount = Decimal("0.00")
     return Money(amount=amount.quantize(Decimal("0.01")))
-
-
-def as_date(value: Any) -> date | None:
-    """Accept a date, a datetime, an ISO string or a ``YYYYMMDD`` integer; 0/blank is none."""
-    if value is None or value == "" or value == 0:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    try:
-        if text.isdigit() and len(text) == 8:
-            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def _list(value: Any) -> list[Any]:

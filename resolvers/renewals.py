@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from govgraph.departments import source_with_command
+from govgraph.departments.values import as_date
 from legacy_connectors.errors import InvalidInputError
 from resolvers import citizen as fetch
 from resolvers.context import RequestContext
@@ -22,7 +23,6 @@ from resolvers.idempotency import (
     raise_refusals,
     run_once,
 )
-from resolvers.records import as_date
 from schema.common import DEPARTMENT_BY_SOURCE
 from schema.writes import Application, ApplicationKind
 
