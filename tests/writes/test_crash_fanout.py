@@ -30,6 +30,7 @@ import pytest
 
 from fixtures.writes import commands, input_dir
 from govgraph import demo
+from resolvers.ids import decode_id
 
 pytestmark = pytest.mark.slow
 
@@ -133,7 +134,7 @@ def _deliveries(data_dir: Path, change_id: str) -> list[dict[str, Any]]:
     with sqlite3.connect(data_dir / "index.sqlite") as conn:
         conn.row_factory = sqlite3.Row
         rows = conn.execute(
-            "SELECT * FROM gg_deliveries WHERE change_id = ?", (change_id,)
+            "SELECT * FROM gg_deliveries WHERE change_id = ?", (decode_id(change_id)[2],)
         ).fetchall()
     return [dict(r) for r in rows]
 
