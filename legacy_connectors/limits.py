@@ -15,11 +15,15 @@ import codecs
 import re
 from dataclasses import dataclass
 
-__all__ = ["XML_CHARSET", "FieldLimit", "unencodable"]
+__all__ = ["BMP_CHARSET", "XML_CHARSET", "FieldLimit", "unencodable"]
 
 XML_CHARSET = "xml"
 """``charset`` of text carried in XML 1.0: any character XML's ``Char`` production allows."""
 
+BMP_CHARSET = "bmp"
+"""``charset`` of a store that holds only the Basic Multilingual Plane (MySQL's ``utf8mb3``)."""
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -27,6 +31,8 @@ def unencodable(text: str, charset: str) -> list[str]:
     """The distinct characters of ``text`` that ``charset`` cannot hold, in order."""
     if charset == XML_CHARSET:
         bad = _XML_CHAR.findall(text)
+    elif charset == BMP_CHARSET:
+        bad = _ASTRAL.findall(text)
     else:
         encoder = codecs.getincrementalencoder(charset)()
         bad = []
@@ -47,7 +53,8 @@ class FieldLimit:
     max_length: int | None = None
     """Most characters the receiver holds (per item, for a list)."""
     charset: str | None = None
-    """Python codec every character must encode in (e.g. ``cp037``), or :data:`XML_CHARSET`."""
+    """Python codec every character must encode in (e.g. ``cp037``), :data:`XML_CHARSET` or
+    :data:`BMP_CHARSET`."""
     pattern: str | None = None
     """Regular expression the whole value must match."""
     max_items: int | None = None

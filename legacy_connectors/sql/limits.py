@@ -23,7 +23,9 @@ def column_limit(column: Any) -> int | None:
     return None
 
 
-def _limit(spec: ValueSpec, column: Any, where: str) -> FieldLimit | None:
+def _limit(
+    spec: ValueSpec, column: Any, where: str, charset: tuple[str | None, str]
+) -> FieldLimit | None:
     if spec.field is None or spec.type not in ("str", "char") or spec.pattern:
         return None
     width = column_limit(column)
@@ -31,14 +33,17 @@ def _limit(spec: ValueSpec, column: Any, where: str) -> FieldLimit | None:
         start, end = spec.slice
         window = max(0, end - start)
         width = window if width is None else min(width, window)
-    if width is None:
+    codec, note = charset
+    if width is None and codec is None:
         return None
-    return FieldLimit(path=spec.field, max_length=width, origin=where)
+    origin = f"{where} ({note})" if note else where
+    return FieldLimit(path=spec.field, max_length=width, charset=codec, origin=origin)
 
 
 async def command_limits(writer: SqlWriter, command: str, spec: SqlCommand) -> list[FieldLimit]:
     """One limit per text value a command stores from the payload, for every database the
-    command may write to: the column's declared length (and a configured ``slice``)."""
+    command may write to: the column's declared length (and a configured ``slice``) and the
+    characters its character set holds."""
     limits: list[FieldLimit] = []
     for target in writer._targets:
         statements = writer._statements(command, spec, target)
@@ -46,11 +51,12 @@ async def command_limits(writer: SqlWriter, command: str, spec: SqlCommand) -> l
         async with engine.connect() as conn:
             for statement in statements:
                 table = await writer._table(conn, target, statement)
+                charsets = await writer._charsets(conn, target, statement)
                 for name, value in statement.values.items():
                     if name not in table.c:
                         continue
                     where = f"{target.label} {statement.table}.{name}"
-                    found = _limit(value, table.c[name], where)
+                    found = _limit(value, table.c[name], where, charsets.get(name, (None, "")))
                     if found is not None:
                         limits.append(found)
     return limits

@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from legacy_connectors.base import Record
 from legacy_connectors.errors import ConfigurationError, InvalidInputError, RecordNotFoundError
+from legacy_connectors.limits import unencodable
 from legacy_connectors.payload import payload_value
+from legacy_connectors.sql.charsets import column_charsets
 from legacy_connectors.sql.commands import SqlCommand, SqlStatement, encode_value
 from legacy_connectors.sql.driver import tag_statements
 from legacy_connectors.sql.engines import EngineOptions, build_engine
@@ -80,6 +82,7 @@ class _Target:
         self.engine: AsyncEngine | None = None
         self.tables: dict[tuple[str | None, str], Table] = {}
         self.journals: set[str] = set()
+        self.charsets: dict[tuple[str | None, str], dict[str, tuple[str | None, str]]] = {}
 
 
 class SqlWriter:
@@ -177,6 +180,18 @@ class SqlWriter:
             target.tables[key] = table
         return table
 
+    async def _charsets(
+        self, conn: AsyncConnection, target: _Target, statement: SqlStatement
+    ) -> dict[str, tuple[str | None, str]]:
+        """(codec, note) of each column of ``statement``'s table: what characters it holds."""
+        key = (statement.db_schema, statement.table)
+        found = target.charsets.get(key)
+        if found is None:
+            table = await self._table(conn, target, statement)
+            found = await column_charsets(conn, table)
+            target.charsets[key] = found
+        return found
+
     async def _ensure_journal(self, engine: AsyncEngine, target: _Target, name: str) -> Table:
         journal = _journal(name)
         if name not in target.journals:
@@ -253,6 +268,17 @@ class SqlWriter:
                     f"{self.name}: command {command!r}: column {column!r} of "
                     f"{statement.table!r} holds {width} characters, got {len(value)}; nothing "
                     "was written",
+                    service=target.service,
+                )
+        charsets = await self._charsets(conn, target, statement)
+        for column, value in values.items():
+            codec = charsets.get(column, (None, ""))[0]
+            bad = unencodable(value, codec) if codec and isinstance(value, str) else []
+            if bad:
+                shown = ", ".join(f"U+{ord(c):04X}" for c in bad[:5])
+                raise InvalidInputError(
+                    f"{self.name}: command {command!r}: column {column!r} of "
+                    f"{statement.table!r} cannot hold {shown}; nothing was written",
                     service=target.service,
                 )
         if statement.action == "insert":
