@@ -5,8 +5,11 @@ Counters live in a :class:`CounterStore`: memory by default, or Redis when
 ``gateway.rate_limit_storage`` is a ``redis://`` URL, so that every gateway process shares them.
 One store serves every limit. A principal is its token's subject (hashed); anonymous callers
 and failed authentications are counted by client address. If Redis cannot be reached the
-request is let through and the failure logged: the limits protect capacity and slow token
-guessing, while access to data is guarded by authentication and authorization regardless.
+per-principal limit fails open or closed as configured (``gateway.rate_limit_on_store_failure``):
+``open`` (the default) lets the request through and logs the failure, since the limits protect
+capacity while access to data is guarded by authentication and authorization regardless;
+``closed`` refuses it with :class:`CounterStoreUnavailable`. The failed-authentication limit
+always fails open (refusing every token while Redis is away would lock everyone out).
 """
 
 from __future__ import annotations
@@ -23,11 +26,15 @@ from limits.storage import MemoryStorage as InProcessStorage
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter as InProcessMovingWindow
 
-__all__ = ["CounterStore", "RateLimiter", "principal_key"]
+__all__ = ["CounterStore", "CounterStoreUnavailable", "RateLimiter", "principal_key"]
 
 log = logging.getLogger("govgraph.ratelimit")
 
 _DISABLED = {"", "none", "off"}
+
+
+class CounterStoreUnavailable(RuntimeError):
+    """The counter store could not be reached and the limit is configured to fail closed."""
 
 
 def principal_key(principal: Any, client_host: str | None) -> str:
@@ -135,6 +142,7 @@ class RateLimiter:
         *,
         setting: str = "gateway.rate_limit",
         namespace: str = "",
+        fail_closed: bool = False,
     ) -> None:
         self.item: RateLimitItem | None = None
         self.rate = rate
@@ -146,6 +154,8 @@ class RateLimiter:
         self._owns_store = not isinstance(store, CounterStore)
         self.store = store if isinstance(store, CounterStore) else CounterStore(store)
         self.namespace = namespace
+        self.fail_closed = fail_closed
+        """Raise :class:`CounterStoreUnavailable` when the store fails (else allow the event)."""
 
     @property
     def enabled(self) -> bool:
@@ -176,9 +186,18 @@ class RateLimiter:
                 return None
             stats = await limiter.get_window_stats(item, self.namespace + key)
         except Exception as exc:
-            log.warning("rate limit storage failed: %s", type(exc).__name__)
+            self._store_failed(exc)
             return None
         return max(1.0, math.ceil(stats.reset_time - time.time()))
+
+    def _store_failed(self, exc: Exception) -> None:
+        log.warning(
+            "rate limit storage failed: %s (failing %s)",
+            type(exc).__name__,
+            "closed" if self.fail_closed else "open",
+        )
+        if self.fail_closed:
+            raise CounterStoreUnavailable("the rate-limit counters cannot be reached") from exc
 
     async def check(self, key: str) -> float | None:
         """Without counting: ``None`` if ``key`` may have another event, else seconds to wait."""
@@ -189,7 +208,7 @@ class RateLimiter:
         try:
             stats = await limiter.get_window_stats(item, self.namespace + key)
         except Exception as exc:
-            log.warning("rate limit storage failed: %s", type(exc).__name__)
+            self._store_failed(exc)
             return None
         if stats.remaining > 0:
             return None

@@ -29,7 +29,7 @@ from govgraph.graphql_http import GraphQLRequest, RequestError
 from govgraph.ledger import AccessLedger, LedgerError, entries_for_request
 from govgraph.limits import OperationLimits, limit_rules, source_weights
 from govgraph.persisted import PersistedOperations, load_manifest
-from govgraph.ratelimit import CounterStore, RateLimiter, principal_key
+from govgraph.ratelimit import CounterStore, CounterStoreUnavailable, RateLimiter, principal_key
 from govgraph.redact import quiet_data_loggers
 from govgraph.settings import ConfigError, Settings
 from resolvers.authz import GROUPS
@@ -118,7 +118,15 @@ class Security:
             (gw.auth_failure_limit, "gateway.auth_failure_limit", "auth-failure:"),
         ):
             try:
-                limiters.append(RateLimiter(rate, store, setting=setting, namespace=namespace))
+                limiters.append(
+                    RateLimiter(
+                        rate,
+                        store,
+                        setting=setting,
+                        namespace=namespace,
+                        fail_closed=not namespace and gw.rate_limit_on_store_failure == "closed",
+                    )
+                )
             except ValueError as exc:
                 problems.append(str(exc))
         if problems:
@@ -180,7 +188,15 @@ class Security:
         """Raise a 429 request error if the caller is over its rate limit."""
         if not self.limiter.enabled:
             return
-        wait = await self.limiter.hit(principal_key(principal, client_host(request)))
+        try:
+            wait = await self.limiter.hit(principal_key(principal, client_host(request)))
+        except CounterStoreUnavailable:
+            raise RequestError(
+                "the rate limit cannot be checked right now; retry shortly",
+                status=503,
+                code="RATE_LIMIT_UNAVAILABLE",
+                headers={"retry-after": "1"},
+            ) from None
         if wait is not None:
             raise RequestError(
                 f"too many requests: at most {self.settings.gateway.rate_limit}; "

@@ -105,6 +105,10 @@ class GatewaySettings(_Model):
     """Requests each principal may make, in ``limits`` notation (``none`` to disable)."""
     rate_limit_storage: str = "memory://"
     """Where rate-limit counters live: ``memory://`` or ``redis://host:port``."""
+    rate_limit_on_store_failure: Literal["open", "closed"] = "open"
+    """When the counter store (Redis) cannot be reached: ``open`` serves the request (and logs
+    the failure); ``closed`` refuses it with HTTP 503 ``RATE_LIMIT_UNAVAILABLE``
+    (retryable, ``Retry-After: 1``)."""
     rate_limit_key_prefix: str = "govgraph"
     """Prefix of the rate-limit counters' keys in Redis (separates deployments sharing one)."""
     auth_failure_limit: str | None = "30/minute"

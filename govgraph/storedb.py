@@ -1,16 +1,20 @@
 """Shared by the gateway's own stores (citizen index, access ledger, outbox): SQLite connection
-settings and reading timestamps back as UTC."""
+settings, creating tables safely when several gateways start at once, and reading timestamps
+back as UTC."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-__all__ = ["as_utc", "on_sqlite_connect"]
+__all__ = ["as_utc", "create_tables", "lock_schema", "on_sqlite_connect"]
+
+_SCHEMA_LOCK = 0x67_67_73_63_68
+"""The PostgreSQL advisory lock key gateways hold while creating their tables."""
 
 
 def on_sqlite_connect(engine: AsyncEngine | Engine, *pragmas: str) -> None:
@@ -35,3 +39,17 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+async def lock_schema(conn: AsyncConnection) -> None:
+    """On PostgreSQL, wait for other gateways creating tables in this database, and hold the
+    lock until ``conn``'s transaction ends (``CREATE TABLE`` checks, then creates: two
+    replicas starting at once would otherwise both try to create the same table)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+
+
+async def create_tables(conn: AsyncConnection, metadata: MetaData) -> None:
+    """Create ``metadata``'s missing tables, one gateway at a time (see :func:`lock_schema`)."""
+    await lock_schema(conn)
+    await conn.run_sync(metadata.create_all)

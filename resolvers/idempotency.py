@@ -4,6 +4,8 @@ A mutation runs at most once per (citizen, operation, idempotency key): the firs
 inserts the key's row in the outbox store (a unique constraint decides between concurrent
 requests) and runs; the others wait for its result and return it. A request refused for its
 input changes nothing and keeps nothing, so the same key may be used again once corrected.
+When the store cannot be reached the mutation is refused with ``STORE_UNAVAILABLE``
+(``retryable``): retried with the same key it runs at most once in effect.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from govgraph.outbox import IdempotencyConflict, Outbox
+from govgraph.outbox import IdempotencyConflict, Outbox, OutboxError
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden, Unauthenticated
 
@@ -27,6 +29,7 @@ __all__ = [
     "outbox_of",
     "raise_refusals",
     "run_once",
+    "store_unavailable",
 ]
 
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -94,6 +97,14 @@ def request_hash(**fields: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def store_unavailable() -> GraphQLError:
+    """The typed, retryable error of a write the gateway's store could not take."""
+    return GraphQLError(
+        "the gateway's store cannot be reached; retry with the same idempotencyKey",
+        extensions={"code": "STORE_UNAVAILABLE", "retryable": True},
+    )
+
+
 async def run_once(
     ctx: RequestContext,
     citizen_id: str,
@@ -109,6 +120,22 @@ async def run_once(
     With ``finish`` false, ``run`` stores the result itself (in the same transaction as the
     rest of what it records).
     """
+    try:
+        return await _run_once(ctx, citizen_id, operation, key, arguments, run, finish=finish)
+    except OutboxError:
+        raise store_unavailable() from None
+
+
+async def _run_once(
+    ctx: RequestContext,
+    citizen_id: str,
+    operation: str,
+    key: str,
+    arguments: dict[str, Any],
+    run: Callable[[str], Awaitable[dict[str, Any]]],
+    *,
+    finish: bool,
+) -> dict[str, Any]:
     outbox = outbox_of(ctx)
     try:
         claim = await outbox.begin_mutation(citizen_id, operation, key, request_hash(**arguments))

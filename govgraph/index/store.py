@@ -47,7 +47,7 @@ from govgraph.index.types import (
 )
 from govgraph.index.window import Window, keyset_window
 from govgraph.index.writes import apply_changes, profile_values
-from govgraph.storedb import as_utc, on_sqlite_connect
+from govgraph.storedb import as_utc, create_tables, lock_schema, on_sqlite_connect
 
 __all__ = ["CitizenIndex", "CitizenIndexError"]
 
@@ -165,9 +165,10 @@ class CitizenIndex:
         self._engine = engine
         try:
             async with engine.begin() as conn:
+                await lock_schema(conn)
                 if self.schema is not None:
                     await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
-                await conn.run_sync(metadata.create_all)
+                await create_tables(conn, metadata)
         except (SQLAlchemyError, OSError) as exc:
             await engine.dispose()
             self._engine = None

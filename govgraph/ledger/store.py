@@ -28,7 +28,7 @@ from govgraph.ledger.chain import (
     stored_list,
 )
 from govgraph.ledger.tables import entries, head, metadata
-from govgraph.storedb import on_sqlite_connect
+from govgraph.storedb import create_tables, on_sqlite_connect
 
 __all__ = ["AccessLedger", "LedgerError", "VerifyReport"]
 
@@ -97,7 +97,7 @@ class AccessLedger:
         on_sqlite_connect(engine, "busy_timeout=10000")
         try:
             async with engine.begin() as conn:
-                await conn.run_sync(metadata.create_all)
+                await create_tables(conn, metadata)
                 await conn.run_sync(_add_form_column)
                 if (await conn.execute(select(head.c.id))).first() is None:
                     await conn.execute(insert(head).values(id=1, seq=0, hash=GENESIS))

@@ -32,7 +32,7 @@ from govgraph.outbox.types import (
     Delivery,
     NewDelivery,
 )
-from govgraph.storedb import as_utc, on_sqlite_connect
+from govgraph.storedb import as_utc, create_tables, on_sqlite_connect
 
 __all__ = ["IdempotencyConflict", "Outbox", "OutboxError"]
 
@@ -88,7 +88,7 @@ class Outbox:
         on_sqlite_connect(engine, "busy_timeout=10000")
         try:
             async with engine.begin() as conn:
-                await conn.run_sync(metadata.create_all)
+                await create_tables(conn, metadata)
         except (SQLAlchemyError, OSError) as exc:
             await engine.dispose()
             raise OutboxError(f"outbox: could not open ({type(exc).__name__})") from exc

@@ -144,6 +144,12 @@ class DeliveryWorker:
         if source is None:
             await self._failed(delivery, f"source {delivery.source!r} is not configured")
             return
+        log.info(
+            "delivering %s to %s (attempt %d)",
+            delivery.id,
+            delivery.department,
+            delivery.attempts + 1,
+        )
         try:
             answer = await source.submit(
                 delivery.command, delivery.payload, delivery_id=delivery.id

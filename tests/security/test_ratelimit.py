@@ -93,6 +93,34 @@ async def test_unreachable_redis_lets_requests_through() -> None:
         await limiter.aclose()
 
 
+@pytest.mark.parametrize("mode", ["open", "closed"])
+async def test_redis_down_fails_open_or_closed_as_configured(
+    bare_gateway_factory: BareFactory, mode: str
+) -> None:
+    """Redis unreachable: `open` serves every request; `closed` answers 503
+    RATE_LIMIT_UNAVAILABLE with Retry-After, never a 500, and other endpoints keep serving."""
+    gw = await bare_gateway_factory(
+        rate_limit="1/minute",
+        rate_limit_storage="redis://127.0.0.1:1",
+        rate_limit_on_store_failure=mode,
+    )
+    me = _headers(gw, f"urn:test:{uuid.uuid4().hex}")
+    async with httpx.AsyncClient(base_url=gw.base_url, timeout=10) as client:
+        answers = [await client.post("/graphql", json=PING, headers=me) for _ in range(3)]
+        health = await client.get("/healthz")
+    assert health.status_code == 200
+    if mode == "open":
+        assert [r.status_code for r in answers] == [200, 200, 200]
+        assert all(r.json()["data"] == {"__typename": "Query"} for r in answers)
+        return
+    assert [r.status_code for r in answers] == [503, 503, 503]
+    for r in answers:
+        [error] = r.json()["errors"]
+        assert error["extensions"]["code"] == "RATE_LIMIT_UNAVAILABLE"
+        assert "data" not in r.json() and "Traceback" not in r.text
+        assert r.headers["retry-after"] == "1"
+
+
 async def test_rate_limit_settings_are_checked() -> None:
     """A malformed rate or storage URL is refused naming the setting."""
     with pytest.raises(ValueError, match=r"gateway\.rate_limit"):
