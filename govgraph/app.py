@@ -283,7 +283,11 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
         security=security,
     )
     gateway.statistics = StatisticsService(
-        gateway.sources, gateway.index, settings.statistics, metrics=metrics
+        gateway.sources,
+        gateway.index,
+        settings.statistics,
+        metrics=metrics,
+        store_url=settings.gateway.ledger_url or settings.gateway.index_url,
     )
     delivery = settings.outbox
     gateway.outbox = Outbox(settings.gateway.index_url, lease_s=delivery.lease_s)

@@ -104,7 +104,7 @@ def config_mapping(
     latency_ms: float = 0.0,
 ) -> dict[str, Any]:
     """The demo gateway's configuration (what ``govgraph.toml`` holds)."""
-    from fixtures.demo_sources import source_blocks
+    from fixtures.demo_sources import source_blocks, statistics_areas
 
     data_dir = data_dir.resolve()
     sources = source_blocks(data_dir, tax_base_url, latency_ms=latency_ms)
@@ -122,6 +122,7 @@ def config_mapping(
             "jwks_file": str(data_dir / "keys" / "jwks.json"),
         },
         "sources": sources,
+        "statistics": {"areas": statistics_areas()},
     }
 
 

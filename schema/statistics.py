@@ -15,15 +15,22 @@ from strawberry.types import Info
 
 from govgraph.statistics import PublishedCell, PublishedTable
 from govgraph.statistics import StatisticsFilter as Filter
+from govgraph.statistics.requests import PERSON_DIMENSIONS, ConditionRequest, TableRequest
 from resolvers import statistics as stats
 
 __all__ = [
     "AmountCell",
+    "BuiltTable",
     "CountCell",
+    "PrivacyBudget",
     "Statistics",
     "StatisticsCell",
     "StatisticsFilter",
     "StatisticsTable",
+    "StatisticsVariable",
+    "TableCell",
+    "TableCondition",
+    "TableRequestInput",
 ]
 
 
@@ -157,6 +164,140 @@ class StatisticsFilter:
     )
 
 
+@strawberry.input(
+    description="One condition of a table request: the person has a record meeting it."
+)
+class TableCondition:
+    condition: str = strawberry.field(
+        description="`department.name` of a declared condition (see `Statistics.catalogue`)."
+    )
+    values: list[str] | None = strawberry.field(
+        default=None, description="For conditions that take them: the values chosen."
+    )
+    months: int | None = strawberry.field(
+        default=None, description="For conditions over the months ahead: how many (1 to 24)."
+    )
+
+
+@strawberry.input(
+    name="TableRequest",
+    description="A table: a measure over the people meeting every condition (joined across "
+    "departments through the citizen index), by up to three dimensions.",
+)
+class TableRequestInput:
+    measure: str = strawberry.field(
+        default="people",
+        description="`people`, or `department.name` of a declared measure (records or an amount "
+        "summed per person, clamped to the measure's bound).",
+    )
+    by: list[str] = strawberry.field(
+        default_factory=list,
+        description="Up to three dimensions: `age_band`, `postcode_area`, `council`, `region` "
+        "or a department's `department.name`.",
+    )
+    where: list[TableCondition] = strawberry.field(
+        default_factory=list, description="Conditions every person counted meets (all of them)."
+    )
+    from_month: str | None = strawberry.field(
+        default=None, description="First month of a month dimension's range, `YYYY-MM`."
+    )
+    to_month: str | None = strawberry.field(
+        default=None, description="Last month of a month dimension's range, `YYYY-MM`."
+    )
+
+    def request(self) -> TableRequest:
+        return TableRequest(
+            by=tuple(self.by),
+            where=tuple(
+                ConditionRequest(c.condition, tuple(c.values or ()), c.months) for c in self.where
+            ),
+            measure=self.measure,
+            from_month=self.from_month,
+            to_month=self.to_month,
+        )
+
+
+@strawberry.type(description="An analyst's privacy budget (differential privacy's epsilon).")
+class PrivacyBudget:
+    total: float = strawberry.field(description="The privacy loss the analyst may spend in all.")
+    spent: float = strawberry.field(description="The privacy loss spent so far.")
+    remaining: float = strawberry.field(description="What is left to spend.")
+    table_cost: float = strawberry.field(
+        description="What one newly published table costs (a table already published today "
+        "costs nothing)."
+    )
+
+    @classmethod
+    def of(cls, found: tuple[float, float, float]) -> PrivacyBudget:
+        total, spent, cost = found
+        return cls(total=total, spent=spent, remaining=max(0.0, total - spent), table_cost=cost)
+
+
+@strawberry.type(description="One cell of a built table: its categories and its noisy value.")
+class TableCell:
+    labels: list[str] = strawberry.field(
+        description="The cell's category in each dimension, in the request's order."
+    )
+    value: int = strawberry.field(
+        description="The measure with random noise (see `margin95`), never below 0."
+    )
+
+
+@strawberry.type(
+    description="A table built under differential privacy: every cell of every category is "
+    "published with independent random noise, so no answer, nor any combination of answers "
+    "within the budget, reveals whether one person is in the data."
+)
+class BuiltTable:
+    dimensions: list[str] = strawberry.field(description="The request's dimensions, in order.")
+    measure: str = strawberry.field(description="What the cells count or sum.")
+    cells: list[TableCell] = strawberry.field(
+        description="Every combination of categories, zeros included."
+    )
+    total: int = strawberry.field(description="The sum of the cells' noisy values.")
+    epsilon: float = strawberry.field(description="The privacy loss of this table.")
+    noise_scale: float = strawberry.field(
+        description="Scale of each cell's discrete Laplace noise."
+    )
+    margin95: int = strawberry.field(
+        description="95% of cells are within this many units of the true value."
+    )
+    published_on: str = strawberry.field(
+        description="The day the table was published; asking again that day returns the "
+        "same table at no cost."
+    )
+    charged: float = strawberry.field(
+        description="What this answer cost the analyst's budget (0 for a table already "
+        "published today)."
+    )
+
+    @classmethod
+    def of(cls, answer: dict[str, object]) -> BuiltTable:
+        cells = answer["cells"]
+        assert isinstance(cells, list)
+        return cls(
+            dimensions=list(answer["dimensions"]),  # type: ignore[call-overload]
+            measure=str(answer["measure"]),
+            cells=[TableCell(labels=list(c["labels"]), value=int(c["value"])) for c in cells],
+            total=int(answer["total"]),  # type: ignore[call-overload]
+            epsilon=float(answer["epsilon"]),  # type: ignore[arg-type]
+            noise_scale=float(answer["scale"]),  # type: ignore[arg-type]
+            margin95=int(answer["margin95"]),  # type: ignore[call-overload]
+            published_on=str(answer["publishedOn"]),
+            charged=float(answer["charged"]),  # type: ignore[arg-type]
+        )
+
+
+@strawberry.type(description="A dimension, condition or measure the table builder accepts.")
+class StatisticsVariable:
+    name: str = strawberry.field(description="How a table request names it.")
+    kind: str = strawberry.field(description="`dimension`, `condition` or `measure`.")
+    description: str = strawberry.field(description="What it means.")
+    values: list[str] = strawberry.field(
+        description="Its categories (dimensions by value) or the values it takes (conditions)."
+    )
+
+
 async def _table(info: Info, name: str, flt: Filter) -> StatisticsTable:
     return StatisticsTable.of(await stats.table(info.context, name, flt))
 
@@ -183,6 +324,67 @@ class Statistics:
     @strawberry.field(description="Postcode areas included; empty for all areas.")
     def postcode_areas(self) -> list[str]:
         return list(self.applied.postcode_areas)
+
+    @strawberry.field(
+        description="A table built to the request under differential privacy, charged to your "
+        "privacy budget unless already published today. The request and purpose (never the "
+        "answer) are written to the access ledger."
+    )
+    async def table(
+        self,
+        info: Info,
+        request: Annotated[
+            TableRequestInput, strawberry.argument(description="The table to build.")
+        ],
+        purpose: Annotated[
+            str, strawberry.argument(description="Why the table is needed (for the ledger).")
+        ],
+    ) -> BuiltTable:
+        return BuiltTable.of(await stats.build(info.context, request.request(), purpose))
+
+    @strawberry.field(description="Your privacy budget: what is spent and what is left.")
+    async def budget(self, info: Info) -> PrivacyBudget:
+        return PrivacyBudget.of(await stats.budget(info.context))
+
+    @strawberry.field(
+        description="Every dimension, condition and measure a table request may name, from "
+        "the departments' declarations."
+    )
+    def catalogue(self, info: Info) -> list[StatisticsVariable]:
+        cat = stats.service(info.context).catalogue
+        out = [
+            StatisticsVariable(
+                name=name,
+                kind="dimension",
+                description=text,
+                values=list(cat.person_categories(name)),
+            )
+            for name, text in PERSON_DIMENSIONS.items()
+        ]
+        for name, (_, dim) in sorted(cat.dimensions.items()):
+            if dim is not None:
+                out.append(
+                    StatisticsVariable(
+                        name=name,
+                        kind="dimension",
+                        description=dim.description,
+                        values=list(dim.values),
+                    )
+                )
+        for name, (_, cond) in sorted(cat.conditions.items()):
+            out.append(
+                StatisticsVariable(
+                    name=name,
+                    kind="condition",
+                    description=cond.description,
+                    values=list(cond.choices),
+                )
+            )
+        for name, (_, m) in sorted(cat.measures.items()):
+            out.append(
+                StatisticsVariable(name=name, kind="measure", description=m.description, values=[])
+            )
+        return out
 
     @strawberry.field(
         description="Benefit claims by benefit and claim status: claimants, claims and the sum "

@@ -28,6 +28,10 @@ __all__ = [
     "ItemRule",
     "Level",
     "RecordType",
+    "StatisticsCondition",
+    "StatisticsDimension",
+    "StatisticsGrouping",
+    "StatisticsMeasure",
     "StatisticsSpec",
     "WriteCommand",
 ]
@@ -180,12 +184,85 @@ class AccessPolicy:
     analysts never read a person's records."""
 
 
+StatisticsGrouping = Literal["value", "month", "area"]
+"""How a statistics field groups: by its value, the month of a date, or a postcode's area."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsDimension:
+    """A breakdown analysts may ask for (``department.name`` in a table request).
+
+    Its categories are a closed, public list: ``values`` for ``by="value"``, the request's
+    month range for ``by="month"``, the configured postcode areas for ``by="area"``. A record
+    whose value is outside the list counts as ``OTHER``, so no category is ever revealed by
+    the data itself.
+    """
+
+    name: str
+    description: str
+    field: str
+    """A readable field of the source's aggregate mapping, or a key of ``StatisticsSpec.read``."""
+    by: StatisticsGrouping = "value"
+    values: tuple[str, ...] = ()
+    """The published categories (``by="value"``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsCondition:
+    """A condition on a department's records that defines a population
+    (``department.name`` in a table request): the person has at least one such record."""
+
+    name: str
+    description: str
+    field: str
+    values: tuple[str, ...] = ()
+    """Records whose ``field`` is one of these (readable values); fixed by the declaration."""
+    choices: tuple[str, ...] = ()
+    """The analyst picks one or more of these (the request's ``values``)."""
+    months_ahead: bool = False
+    """``field`` is a date; the analyst gives ``months`` N: dates from the start of this month
+    to the end of the month N-1 months ahead."""
+    also: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Further fixed conditions on the same record, as ``(field, values)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsMeasure:
+    """A sum analysts may ask for per person (``department.name``): records or an amount."""
+
+    name: str
+    description: str
+    field: str | None = None
+    """The amount field to sum, in whole pounds; ``None`` counts records."""
+    bound: int = 1
+    """Most one person can add to a cell (larger totals are clamped): the measure's
+    sensitivity, which sets its noise."""
+
+
 @dataclass(frozen=True, slots=True)
 class StatisticsSpec:
-    """What analysts may aggregate: dimensions to group by and measures to sum or count."""
+    """What analysts may aggregate: dimensions to group by, conditions and measures.
+
+    ``dimensions`` and ``measures`` name them in words (for documentation);
+    ``breakdowns``, ``conditions`` and ``sums`` are what the table builder accepts.
+    """
 
     dimensions: tuple[str, ...] = ()
     measures: tuple[str, ...] = ()
+    breakdowns: tuple[StatisticsDimension, ...] = ()
+    conditions: tuple[StatisticsCondition, ...] = ()
+    sums: tuple[StatisticsMeasure, ...] = ()
+    read: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    """For sources read in one full pass (a batch file, a service that cannot aggregate):
+    from one raw record to its readable fields. ``None``: the source selects keys itself
+    (``distinct_keys`` and ``aggregate`` in its own query language)."""
+    collection: str | None = None
+    """The source's collection holding these records, when it has several."""
+    key_field: str = ""
+    """The readable field holding the record's key (sources that aggregate themselves)."""
+    max_values: int = 3
+    """Most categories of one breakdown a person counts in (someone with more claims counts in
+    the first ones only): bounds each person's contribution, and so the noise."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["amount", "as_date", "listed", "text"]
+__all__ = ["amount", "as_date", "listed", "text", "whole_pounds"]
 
 
 def text(value: Any) -> str:
@@ -41,6 +41,11 @@ def amount(value: Any) -> Decimal:
         return value if isinstance(value, Decimal) else Decimal(str(value))
     except InvalidOperation:
         return Decimal("0")
+
+
+def whole_pounds(value: Any) -> int:
+    """An amount rounded to whole pounds (zero when absent or unreadable)."""
+    return int(amount(value).quantize(Decimal("1")))
 
 
 def listed(value: Any) -> list[Any]:

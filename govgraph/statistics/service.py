@@ -16,10 +16,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 
+from govgraph.departments import Department, all_departments
 from govgraph.sources import Source
 from govgraph.statistics import cross
+from govgraph.statistics.budget import BudgetStore
+from govgraph.statistics.builder import TableBuilder
 from govgraph.statistics.disclosure import Protection, PublishedTable, protect
 from govgraph.statistics.filters import StatisticsFilter, add_months, month_of
+from govgraph.statistics.requests import Catalogue, TableRequest
 from govgraph.statistics.scanned import (
     BenefitRow,
     ScanCache,
@@ -65,6 +69,8 @@ class StatisticsService:
         *,
         metrics: Any = None,
         today: Callable[[], date] = date.today,
+        store_url: str | None = None,
+        departments: list[Department] | None = None,
     ) -> None:
         self.settings = settings or StatisticsSettings()
         self.sources = sources
@@ -87,6 +93,15 @@ class StatisticsService:
             refresh_ahead=self.settings.tax_refresh_ahead,
             on_page=lambda: self.count(self.settings.tax),
         )
+        self.catalogue = Catalogue(
+            departments if departments is not None else all_departments(),
+            {a: (v.council, v.region) for a, v in self.settings.areas.items()},
+        )
+        """Every dimension, condition and measure of the table builder."""
+        url = self.settings.store_url or store_url or "sqlite+aiosqlite:///:memory:"
+        self.budgets = BudgetStore(url)
+        """Analysts' privacy budgets and the answers published today."""
+        self.builder = TableBuilder(self)
         self.upstream_calls: dict[str, int] = {}
         """Calls made to each source by the engine (statements, pages, index reads)."""
         self._exact: dict[tuple[str, Any], tuple[float, Table]] = {}
@@ -105,6 +120,8 @@ class StatisticsService:
         """Stop background passes (call when the gateway shuts down)."""
         await self.tax.aclose()
         await self.benefits.aclose()
+        await self.builder.aclose()
+        await self.budgets.aclose()
 
     def count(self, source: str, calls: int = 1) -> None:
         """Record ``calls`` upstream calls made to ``source`` (a source's own calls are also
@@ -112,6 +129,13 @@ class StatisticsService:
         self.upstream_calls[source] = self.upstream_calls.get(source, 0) + calls
         if self.metrics is not None and source not in self.sources:
             self.metrics.upstream_calls.labels(source=source).inc(calls)
+
+    async def build(self, request: TableRequest, analyst: str) -> dict[str, Any]:
+        """The published answer to a table-builder ``request`` (checked first: a
+        :class:`~govgraph.statistics.requests.TableRequestError` says what to change), charged
+        to ``analyst``'s privacy budget unless already published today."""
+        plan = self.catalogue.check(request, self.settings.max_cells)
+        return await self.builder.answer(plan, analyst)
 
     async def table(self, name: str, flt: StatisticsFilter) -> PublishedTable:
         """Table ``name`` under ``flt``, after disclosure control."""

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["StatisticsSettings"]
+__all__ = ["AreaSettings", "StatisticsSettings"]
+
+
+class AreaSettings(BaseModel):
+    """Where one postcode area lies: its local authority and its region (public geography)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+    council: str
+    """The local authority (council) the area belongs to."""
+    region: str
+    """The region the area belongs to."""
 
 
 class StatisticsSettings(BaseModel):
@@ -32,6 +43,20 @@ class StatisticsSettings(BaseModel):
     """Records asked for per batch when the benefits file is read through."""
     tax_page_size: int = Field(default=1000, ge=1, le=10000)
     """Taxpayers asked for per page when the tax service is scanned (its limit is 1000)."""
+    epsilon: float = Field(default=0.25, gt=0, le=5)
+    """Privacy loss (differential privacy's epsilon) one table of the table builder spends."""
+    budget: float = Field(default=10.0, gt=0)
+    """Privacy loss each analyst may spend in all (at ``epsilon`` a table, ``budget / epsilon``
+    tables); a spent budget is refused with ``BUDGET_SPENT``."""
+    max_cells: int = Field(default=5000, ge=1)
+    """Most cells one table-builder table may have (the product of its dimensions' sizes)."""
+    areas: dict[str, AreaSettings] = Field(default_factory=dict)
+    """Postcode areas (the leading letters, e.g. ``SW``) with their council and region: the
+    public categories of the ``postcode_area``, ``council`` and ``region`` dimensions (other
+    areas count as ``OTHER``)."""
+    store_url: str | None = None
+    """SQLAlchemy async URL of the privacy budgets and published answers; unset means the
+    access ledger's store."""
     tax: str = "tax"
     """Name of the source holding tax accounts (SOAP)."""
     benefits: str = "benefits"

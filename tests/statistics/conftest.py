@@ -46,6 +46,8 @@ class StatsGateway:
     running: RunningGateway
     service: StatisticsService
     group: PlantedGroup
+    gateway: Any = None
+    """The running gateway's state (its ``statistics`` engine may be swapped by a test)."""
 
     def headers(self, role: str = "analyst", **kw: Any) -> dict[str, str]:
         return self.running.headers(role, **kw)
@@ -132,8 +134,16 @@ async def stats_gateway(
     service = StatisticsService(
         gw.sources,
         gw.index,
-        StatisticsSettings(noise=0, amount_noise=0, secret="tests"),
+        StatisticsSettings(
+            noise=0,
+            amount_noise=0,
+            secret="tests",
+            areas=settings.statistics.areas,
+            epsilon=5.0,
+            budget=1e6,
+        ),
         metrics=gw.metrics,
+        store_url=settings.gateway.index_url,
     )
     gw.statistics = service
     task = asyncio.create_task(server.serve())
@@ -146,7 +156,7 @@ async def stats_gateway(
         population=stats_population[0],
     )
     try:
-        yield StatsGateway(running, service, stats_population[1])
+        yield StatsGateway(running, service, stats_population[1], gw)
     finally:
         server.should_exit = True
         await task

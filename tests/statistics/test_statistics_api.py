@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import httpx
-from graphql import GraphQLObjectType, get_named_type
+from graphql import GraphQLObjectType, get_named_type, is_non_null_type
 
 from schema import build_schema
 from tests.statistics.conftest import GROUP_AREA, StatsGateway
@@ -29,6 +29,8 @@ TABLE = (
 def _selection(type_: GraphQLObjectType, seen: tuple[str, ...] = ()) -> str:
     parts = []
     for name, field in type_.fields.items():
+        if any(is_non_null_type(a.type) for a in field.args.values()):
+            continue
         named = get_named_type(field.type)
         if isinstance(named, GraphQLObjectType):
             if named.name in seen:

@@ -6,9 +6,14 @@ from govgraph.departments.model import (
     AccessPolicy,
     Department,
     IdentityMapping,
+    StatisticsCondition,
+    StatisticsDimension,
+    StatisticsMeasure,
     StatisticsSpec,
     WriteCommand,
 )
+
+_STATUSES = ("OPEN", "PAID", "CANCELLED", "APPEALED", "CHARGE_CERTIFICATE")
 
 DEPARTMENT = Department(
     id="parking",
@@ -38,6 +43,40 @@ DEPARTMENT = Department(
     statistics=StatisticsSpec(
         dimensions=("council", "issue_month", "postcode_area"),
         measures=("vehicles", "notices", "amount"),
+        key_field="vrm",
+        breakdowns=(
+            StatisticsDimension(
+                "issue_month",
+                "Month the notice was issued (needs a month range).",
+                "issued_at",
+                by="month",
+            ),
+            StatisticsDimension(
+                "keeper_area",
+                "Postcode area of the keeper's address.",
+                "keeper_postcode",
+                by="area",
+            ),
+            StatisticsDimension("status", "The notice's status.", "status", values=_STATUSES),
+        ),
+        conditions=(
+            StatisticsCondition(
+                "unpaid",
+                "Keeps a vehicle with an unpaid penalty notice (open or charge certificate).",
+                "status",
+                values=("OPEN", "CHARGE_CERTIFICATE"),
+            ),
+            StatisticsCondition(
+                "issued_within_months",
+                "Keeps a vehicle with a notice issued in the last `months` months.",
+                "issued_at",
+                months_ahead=True,
+            ),
+        ),
+        sums=(
+            StatisticsMeasure("notices", "Penalty charge notices.", bound=4),
+            StatisticsMeasure("charges", "Charges of the notices, in pounds.", "amount", bound=400),
+        ),
     ),
     writes=(
         WriteCommand(

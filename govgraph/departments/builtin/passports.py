@@ -16,6 +16,9 @@ from govgraph.departments.model import (
     Item,
     ItemRule,
     RecordType,
+    StatisticsCondition,
+    StatisticsDimension,
+    StatisticsMeasure,
     StatisticsSpec,
     WriteCommand,
 )
@@ -73,6 +76,8 @@ def _renewal(passport: Mapping[str, Any], today: date) -> Iterable[Item]:
         yield Item(reference=passport["number"], description="Renew your passport", date=expiry)
 
 
+_STATUS_NAMES = tuple(s for s, _ in _STATUSES)
+
 DEPARTMENT = Department(
     id="passports",
     name="The passport office",
@@ -105,7 +110,38 @@ DEPARTMENT = Department(
         "status",
     ),
     statistics=StatisticsSpec(
-        dimensions=("expiry_month", "postcode_area"), measures=("passports",)
+        dimensions=("expiry_month", "postcode_area"),
+        measures=("passports",),
+        key_field="passport_number",
+        breakdowns=(
+            StatisticsDimension(
+                "expiry_month",
+                "Month the passport expires (needs a month range).",
+                "expiry_date",
+                by="month",
+            ),
+            StatisticsDimension(
+                "holder_area", "Postcode area of the holder's address.", "postcode", by="area"
+            ),
+            StatisticsDimension("status", "The passport's status.", "status", values=_STATUS_NAMES),
+        ),
+        conditions=(
+            StatisticsCondition(
+                "expires_within_months",
+                "Holds a passport, not cancelled or lost, that expires from the start of this "
+                "month to the end of the month `months` - 1 ahead.",
+                "expiry_date",
+                months_ahead=True,
+                also=(("status", ("VALID", "EXPIRED")),),
+            ),
+            StatisticsCondition(
+                "status",
+                "Holds a passport in one of the given statuses (`values`).",
+                "status",
+                choices=_STATUS_NAMES,
+            ),
+        ),
+        sums=(StatisticsMeasure("passports", "Passports.", bound=2),),
     ),
     writes=(
         WriteCommand(

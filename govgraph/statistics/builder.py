@@ -1,0 +1,322 @@
+"""The table builder: a checked request computed where the data lives, then released with noise.
+
+Each department named by a request is asked once: a source that aggregates itself runs one
+``GROUP BY`` of its key and the request's dimensions under the request's conditions; a source
+read in full passes (a batch file, a paged service) is read once per generation or
+``tax_ttl_s`` and its cached rows are filtered in memory. Keys become citizens through the citizen
+index, departments are joined on citizens, person dimensions come from the index's display
+identity, and only the noisy cells (:mod:`govgraph.statistics.privacy`) leave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from govgraph.departments import (
+    Department,
+    StatisticsCondition,
+    StatisticsDimension,
+    StatisticsSpec,
+)
+from govgraph.statistics import cross
+from govgraph.statistics.filters import add_months, month_of, postcode_area
+from govgraph.statistics.privacy import margin, release
+from govgraph.statistics.requests import (
+    AGE_BANDS,
+    OTHER,
+    UNKNOWN,
+    ConditionRequest,
+    Part,
+    Plan,
+    TableRequest,
+)
+from govgraph.statistics.scanned import ScanCache
+from legacy_connectors.aggregation import GroupBy, Where
+
+if TYPE_CHECKING:
+    from govgraph.statistics.service import StatisticsService
+
+__all__ = ["Facts", "TableBuilder", "age_band"]
+
+Row = tuple[str, Mapping[str, Any]]
+
+
+@dataclass(slots=True)
+class Facts:
+    """What one citizen (or key) has in one department under a request's conditions."""
+
+    values: list[set[str]] = field(default_factory=list)
+    records: int = 0
+    amount: int = 0
+
+
+def age_band(born: date | None, today: date) -> str:
+    """The published age band of someone born on ``born``."""
+    if born is None:
+        return UNKNOWN
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    for band in AGE_BANDS:
+        low, _, high = band.partition("-")
+        upper = int(high) if high else 10**6
+        if int(low.rstrip("+")) <= age <= upper:
+            return band
+    return UNKNOWN
+
+
+def _month(value: Any) -> str | None:
+    if isinstance(value, date):
+        return month_of(value)
+    text = str(value or "").strip()
+    if len(text) >= 7 and text[4] == "-" and text[:4].isdigit():
+        return text[:7]
+    if len(text) == 8 and text.isdigit() and text != "00000000":
+        return f"{text[:4]}-{text[4:6]}"
+    return None
+
+
+def _wheres(
+    conditions: Sequence[tuple[StatisticsCondition, ConditionRequest]], today: date
+) -> list[Where]:
+    out: list[Where] = []
+    this_month = month_of(today)
+    for spec, asked in conditions:
+        if spec.months_ahead and asked.months is not None:
+            out.append(
+                Where(spec.field, months=(this_month, add_months(this_month, asked.months - 1)))
+            )
+        elif spec.choices:
+            out.append(Where(spec.field, tuple(sorted(asked.values))))
+        elif spec.values:
+            out.append(Where(spec.field, spec.values))
+        out.extend(Where(f, values) for f, values in spec.also)
+    return out
+
+
+def _meets(row: Mapping[str, Any], where: Where) -> bool:
+    value = row.get(where.field)
+    if where.months is not None:
+        month = _month(value)
+        return month is not None and where.months[0] <= month <= where.months[1]
+    if where.by == "area":
+        return postcode_area(str(value or "")) in where.values
+    return str(value if value is not None else "") in where.values
+
+
+class TableBuilder:
+    """Computes exact table cells for checked requests (never published as they are)."""
+
+    def __init__(self, service: StatisticsService) -> None:
+        self.service = service
+        self._scans: dict[str, ScanCache[Row]] = {}
+        self._exact: dict[str, tuple[float, list[int]]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def aclose(self) -> None:
+        for scan in self._scans.values():
+            await scan.aclose()
+
+    def _category(self, dim: StatisticsDimension, value: Any, months: Sequence[str]) -> str:
+        if dim.by == "month":
+            month = _month(value)
+            return month if month is not None and month in months else OTHER
+        if dim.by == "area":
+            area = postcode_area(str(value or ""))
+            return area if area is not None and area in self.service.catalogue.areas else OTHER
+        text = str(value if value is not None else "")
+        return text if text in dim.values else OTHER
+
+    async def _rows(self, d: Department) -> list[Row]:
+        spec = d.statistics
+        read = spec.read
+        assert read is not None
+        source = self.service.source(d.source_name)
+        scan = self._scans.get(d.id)
+        if scan is None:
+            scan = self._scans[d.id] = ScanCache[Row](
+                lambda key, record: (key, read(record)),
+                self.service.settings.tax_ttl_s,
+                refresh_ahead=self.service.settings.tax_refresh_ahead,
+                on_page=lambda: self.service.count(d.source_name),
+            )
+        facts = (await source.health()).facts
+        version = (facts.get("file"), facts.get("generation"), facts.get("record_count"))
+        batch = self.service.settings.scan_batch
+        return await scan.rows(lambda: source.scan(batch), version)
+
+    async def _keys(self, part: Part, request: TableRequest) -> dict[str, Facts]:
+        """Each key of the department with a record meeting the part's conditions."""
+        d = part.department
+        spec: StatisticsSpec = d.statistics
+        today = self.service.today()
+        wheres = _wheres(part.conditions, today)
+        months = request.months()
+        dims = part.dimensions
+        measure = part.measure
+        out: dict[str, Facts] = {}
+        if spec.read is not None:
+            for key, row in await self._rows(d):
+                if not all(_meets(row, w) for w in wheres):
+                    continue
+                facts = out.get(key)
+                if facts is None:
+                    facts = out[key] = Facts([set() for _ in dims])
+                for i, dim in enumerate(dims):
+                    facts.values[i].add(self._category(dim, row.get(dim.field), months))
+                facts.records += 1
+                if measure is not None and measure.field:
+                    facts.amount += int(row.get(measure.field) or 0)
+            return out
+        source = self.service.source(d.source_name)
+        groups = [GroupBy(spec.key_field), *(GroupBy(dim.field, dim.by) for dim in dims)]
+        sums = [measure.field] if measure is not None and measure.field else []
+        found = await source.aggregate(
+            group_by=groups, where=wheres, sums=sums, collection=spec.collection
+        )
+        self.service.count(d.source_name, source.member_count)
+        for agg in found:
+            key = str(agg.groups[0] or "").strip()
+            if not key:
+                continue
+            facts = out.get(key)
+            if facts is None:
+                facts = out[key] = Facts([set() for _ in dims])
+            for i, dim in enumerate(dims):
+                facts.values[i].add(self._category(dim, agg.groups[i + 1], months))
+            facts.records += agg.records
+            if sums:
+                facts.amount += int(agg.sums[0])
+        return out
+
+    async def _citizens(self, part: Part, request: TableRequest) -> dict[str, Facts]:
+        keys = await self._keys(part, request)
+        citizens = await cross.citizens_for(self.service, part.department.source_name, sorted(keys))
+        out: dict[str, Facts] = {}
+        for key, citizen in citizens.items():
+            facts = keys[key]
+            mine = out.get(citizen)
+            if mine is None:
+                out[citizen] = Facts([set(v) for v in facts.values], facts.records, facts.amount)
+                continue
+            for i, values in enumerate(facts.values):
+                mine.values[i] |= values
+            mine.records += facts.records
+            mine.amount += facts.amount
+        return out
+
+    async def exact(self, plan: Plan) -> list[int]:
+        """The exact cells of ``plan``, in the order of the categories' product (cached)."""
+        text = plan.request.text()
+        ttl = self.service.settings.cache_ttl_s
+        found = self._exact.get(text)
+        if found is not None and time.monotonic() - found[0] < ttl:
+            return found[1]
+        async with self._locks.setdefault(text, asyncio.Lock()):
+            found = self._exact.get(text)
+            if found is not None and time.monotonic() - found[0] < ttl:
+                return found[1]
+            cells = await self._compute(plan)
+            self._exact[text] = (time.monotonic(), cells)
+            if len(self._exact) > 256:
+                oldest = min(self._exact, key=lambda k: self._exact[k][0])
+                del self._exact[oldest]
+            return cells
+
+    async def _compute(self, plan: Plan) -> list[int]:
+        parts = list(plan.parts.values())
+        per_part = await asyncio.gather(*(self._citizens(p, plan.request) for p in parts))
+        population = set(per_part[0])
+        for found in per_part[1:]:
+            population &= set(found)
+        by_department = {p.department.id: found for p, found in zip(parts, per_part, strict=True)}
+        profiles = await self._profiles(plan, sorted(population))
+        today = self.service.today()
+        areas = self.service.catalogue.areas
+        positions = [{c: i for i, c in enumerate(cats)} for cats in plan.categories]
+        strides = [1] * len(plan.categories)
+        for i in range(len(plan.categories) - 2, -1, -1):
+            strides[i] = strides[i + 1] * len(plan.categories[i + 1])
+        size = 1
+        for cats in plan.categories:
+            size *= len(cats)
+        cells = [0] * size
+        dim_index: dict[str, int] = {}
+        for d_id in by_department:
+            dim_index[d_id] = 0
+        measure_part = next((p for p in parts if p.measure is not None), None)
+        for citizen in population:
+            chosen: list[list[str]] = []
+            seen: dict[str, int] = dict.fromkeys(by_department, 0)
+            for name, owner in zip(plan.request.by, plan.dimension_owner, strict=True):
+                if owner is None:
+                    chosen.append([self._person(name, profiles.get(citizen), today, areas)])
+                    continue
+                facts = by_department[owner][citizen]
+                values = sorted(facts.values[seen[owner]]) or [OTHER]
+                seen[owner] += 1
+                limit = plan.parts[owner].department.statistics.max_values
+                chosen.append(values[:limit])
+            weight = 1
+            if measure_part is not None and measure_part.measure is not None:
+                facts = by_department[measure_part.department.id][citizen]
+                raw = facts.amount if measure_part.measure.field else facts.records
+                weight = min(max(raw, 0), plan.bound)
+            for combo in itertools.product(*chosen):
+                index = sum(positions[i][c] * strides[i] for i, c in enumerate(combo))
+                cells[index] += weight
+        return cells
+
+    def _person(self, name: str, profile: Any, today: date, areas: Mapping[str, Any]) -> str:
+        if name == "age_band":
+            return age_band(getattr(profile, "date_of_birth", None), today)
+        area = postcode_area(getattr(profile, "postcode", None))
+        if area is None or area not in areas:
+            return OTHER
+        if name == "postcode_area":
+            return area
+        return str(areas[area][0 if name == "council" else 1])
+
+    async def _profiles(self, plan: Plan, citizens: list[str]) -> dict[str, Any]:
+        if all(owner is not None for owner in plan.dimension_owner):
+            return {}
+        out: dict[str, Any] = {}
+        for start in range(0, len(citizens), cross.CHUNK):
+            out.update(await self.service.index.profiles(citizens[start : start + cross.CHUNK]))
+            self.service.count("index")
+        return out
+
+    async def answer(self, plan: Plan, analyst: str) -> dict[str, Any]:
+        """The published answer to ``plan``: today's if it was already published (free), else
+        a fresh release charged to ``analyst``'s budget."""
+        service = self.service
+        day = service.today().isoformat()
+        key = plan.request.key(day)
+        budgets = service.budgets
+        kept = await budgets.answer(key)
+        if kept is not None:
+            return {**kept, "charged": 0.0}
+        cells = await self.exact(plan)
+        cost = service.settings.epsilon
+        await budgets.spend(analyst, cost, service.settings.budget)
+        noisy = release(cells, plan.sensitivity, cost)
+        labels = list(itertools.product(*plan.categories))
+        published = {
+            "dimensions": list(plan.request.by),
+            "measure": plan.request.measure,
+            "cells": [
+                {"labels": list(lab), "value": max(0, v)}
+                for lab, v in zip(labels, noisy.values, strict=True)
+            ],
+            "total": max(0, sum(noisy.values)),
+            "epsilon": noisy.epsilon,
+            "scale": noisy.scale,
+            "margin95": margin(noisy.scale),
+            "publishedOn": day,
+        }
+        kept = await budgets.publish(key, analyst, published)
+        return {**kept, "charged": cost}
