@@ -153,7 +153,12 @@ POLICY: dict[str, str] = {
             "DatabaseStatus": "name breaker consecutiveFailures",
             "Statistics": "threshold fromMonth toMonth postcodeAreas benefitClaims "
             "penaltyNotices taxBalances passportExpiries passportAndVehicleRenewals "
-            "unpaidPenaltyAndActiveBenefit",
+            "unpaidPenaltyAndActiveBenefit table budget catalogue",
+            "BuiltTable": "dimensions measure cells total epsilon noiseScale margin95 "
+            "publishedOn charged",
+            "TableCell": "labels value",
+            "PrivacyBudget": "total spent remaining tableCost",
+            "StatisticsVariable": "name kind description values",
             "StatisticsTable": "name rowDimensions columnDimension cells rowTotals "
             "columnTotals total",
             "StatisticsCell": "row column people records amount suppressed",
@@ -200,6 +205,10 @@ ROOT_ARGS = {
     "citizens": "(first: 2)",
     "addressChange": "(id: $id)",
 }
+FIELD_ARGS = {
+    "table": '(request: {where: [{condition: "tax.owes"}]}, purpose: "access matrix")',
+}
+"""Arguments of nested fields that require them."""
 
 
 @dataclass(frozen=True)
@@ -235,7 +244,7 @@ def _paths(schema: GraphQLSchema, start: GraphQLObjectType, skip: set[str]) -> d
 def _nest(steps: list[str], inner: str) -> str:
     out = inner
     for step in reversed(steps):
-        out = f"{step} {{ {out} }}"
+        out = f"{step}{FIELD_ARGS.get(step, '')} {{ {out} }}"
     return out
 
 
@@ -253,7 +262,7 @@ def cases(schema: GraphQLSchema) -> list[Case]:
         assert isinstance(t, GraphQLObjectType)
         for name, field in t.fields.items():
             coordinate = f"{type_name}.{name}"
-            selection = f"{name}{_leaf(field)}"
+            selection = f"{name}{FIELD_ARGS.get(name, '')}{_leaf(field)}"
             if type_name == query.name:
                 args = ROOT_ARGS.get(name, "")
                 uses_id = "$id" in args
