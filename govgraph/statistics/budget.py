@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from govgraph.storedb import on_sqlite_connect
+from govgraph.storedb import create_tables, on_sqlite_connect
 
 __all__ = ["BudgetSpent", "BudgetStore", "BudgetStoreError"]
 
@@ -87,7 +87,7 @@ class BudgetStore:
                 on_sqlite_connect(engine, "busy_timeout=10000")
                 try:
                     async with engine.begin() as conn:
-                        await conn.run_sync(metadata.create_all)
+                        await create_tables(conn, metadata)
                 except IntegrityError:
                     pass
                 except (SQLAlchemyError, OSError) as exc:
