@@ -9,8 +9,10 @@ with day and month unordered (so swaps meet). Each candidate carries its best co
 over the nodes' identity variants (a NINO node has one per source when they differ).
 
 Most pairs in a block are different people with a hard conflict (a different given name or
-sex). Those are never linked; one in ``VETO_SAMPLE`` of them (chosen by position, so runs are
-repeatable) is compared in full and counted ``VETO_SAMPLE`` times, to fit the model.
+sex, between the nodes' variants taken together:
+:func:`~govgraph.linkage.compare.group_conflict`). Those are never linked; one in
+``VETO_SAMPLE`` of them (chosen by position, so runs are repeatable) is compared in full and
+counted ``VETO_SAMPLE`` times, to fit the model.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from govgraph.linkage.compare import Pattern, compare, conflict, vetoed
+from govgraph.linkage.compare import Pattern, compare, conflict, group_conflict
 from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
 
@@ -94,24 +96,19 @@ def _blocks(nodes: list[Node]) -> Iterator[list[int]]:
     yield from by_dob.values()
 
 
-def _best(a: Node, b: Node, model: FSModel) -> Candidate:
+def _best(a: Node, b: Node, model: FSModel, veto: bool) -> Candidate:
     best: Pattern | None = None
     best_weight = float("-inf")
-    exact = veto = False
+    exact = False
     for x in a.variants:
         for y in b.variants:
             pattern = compare(x, y)
-            veto = veto or vetoed(pattern)
             weight = model.weight(pattern)
             if weight > best_weight:
                 best, best_weight = pattern, weight
             exact = exact or (x.exact_key is not None and x.exact_key == y.exact_key)
     assert best is not None
     return Candidate(0, 0, best, exact and not veto, veto)
-
-
-def _conflict(a: Node, b: Node) -> bool:
-    return any(conflict(x, y) for x in a.variants for y in b.variants)
 
 
 def candidates(nodes: list[Node], model: FSModel) -> tuple[list[Candidate], int]:
@@ -137,12 +134,12 @@ def candidates(nodes: list[Node], model: FSModel) -> tuple[list[Candidate], int]
                 if len(va) == 1 and len(vb) == 1:
                     clash = conflict(va[0], vb[0])
                 else:
-                    clash = _conflict(nodes[lo], nodes[hi])
+                    clash = group_conflict(va, vb)
                 if clash:
                     if pair % VETO_SAMPLE:
                         continue
                     count = VETO_SAMPLE
-                candidate = _best(nodes[lo], nodes[hi], model)
+                candidate = _best(nodes[lo], nodes[hi], model, clash)
                 candidate.a, candidate.b, candidate.count = lo, hi, count
                 found.append(candidate)
     return found, len(seen)

@@ -3,7 +3,9 @@
 Levels (0 is the strongest agreement):
 
 - surname: 0 exact, 1 one edit apart (typo), 2 different;
-- given name: 0 exact, 1 nickname of the same name, 2 one edit apart, 3 swapped with a middle
+- given name: 0 exact, 1 nickname of the same name, 2 one edit apart (a typo, a transposition,
+  a keyboard slip), also from a formal or short form of the other name (``Liiz`` and
+  ``Elizabeth``, ``Eichard`` and ``Rich``, ``Jooey`` and ``Joseph``), 3 swapped with a middle
   name or an initial, 4 different;
 - middle names: 0 agree (or initials agree), 1 missing on one side, 2 different;
 - date of birth: 0 exact, 1 day and month swapped, 2 different;
@@ -16,10 +18,17 @@ Levels (0 is the strongest agreement):
 
 A different given name (level 4) or sex is a *veto*: such a pair is never linked, whatever its
 weight (twins share everything else). Vetoed pairs still count when the model is fitted.
+
+Groups of identities (a node's variants, a cluster's records) are compared by
+:func:`group_conflict`: a different sex always conflicts; two different given names conflict
+unless another identity of one group is close to the other's name (a ``Douglsa`` beside a
+``Douglas`` does not keep that ``Douglas`` from a ``Doug``), so one department's typo does not
+keep apart records that otherwise agree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from rapidfuzz.distance import OSA
@@ -32,6 +41,7 @@ __all__ = [
     "Pattern",
     "compare",
     "conflict",
+    "group_conflict",
     "licence_level",
     "licence_surname_part",
     "one_edit",
@@ -87,12 +97,21 @@ def licence_level(number: str, other: Identity) -> int:
     return 0 if licence_surname_part(other.sn) == number[:5] else 1
 
 
+def _close_forms(a: Identity, b: Identity) -> bool:
+    """Whether one name is one edit from a formal or short form of the other's."""
+    return any(len(y) > 2 and one_edit(a.gn, y) for y in b.family if y != b.gn) or any(
+        len(x) > 2 and one_edit(b.gn, x) for x in a.family if x != a.gn
+    )
+
+
 def _given(a: Identity, b: Identity) -> int:
     if a.gn == b.gn:
         return 0
     if a.forms & b.forms:
         return 1
     if len(a.gn) > 2 and len(b.gn) > 2 and one_edit(a.gn, b.gn):
+        return 2
+    if _close_forms(a, b):
         return 2
     if a.gn in b.mids or b.gn in a.mids:
         return 3
@@ -131,6 +150,27 @@ def conflict(a: Identity, b: Identity) -> bool:
     if a.sex != b.sex and a.sex and b.sex:
         return True
     return a.gn != b.gn and _given(a, b) == 4
+
+
+def _close(a: Identity, b: Identity) -> bool:
+    return not (a.sex and b.sex and a.sex != b.sex) and _given(a, b) <= 2
+
+
+def group_conflict(left: Sequence[Identity], right: Sequence[Identity]) -> bool:
+    """Whether two groups of identities may not be one person: some pair differs in sex, or has
+    different given names where neither name is close to another identity of the other group."""
+    for x in left:
+        for y in right:
+            if x.sex and y.sex and x.sex != y.sex:
+                return True
+            if x.gn == y.gn or _given(x, y) != 4:
+                continue
+            bridged = any(z is not x and _close(z, y) for z in left) or any(
+                z is not y and _close(z, x) for z in right
+            )
+            if not bridged:
+                return True
+    return False
 
 
 def vetoed(pattern: Pattern) -> bool:

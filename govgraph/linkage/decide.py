@@ -1,12 +1,16 @@
 """Decide each candidate pair (linked, rejected or ambiguous) and form clusters of nodes.
 
 - A pair is *link-level* when its match probability is at least ``P_LINK``, *review-level*
-  from ``P_REVIEW``, rejected below.
+  from ``P_REVIEW``, rejected below. When the model was fitted on the population (so its
+  probabilities are calibrated on it), a review-level pair from ``P_UNIQUE`` is link-level too
+  if it is each node's only review-level candidate of the other's kind (strong evidence, no
+  competitor); with the starting parameters only ``P_LINK`` links.
 - A node's candidates of one kind compete: when the runner-up is review-level and within
   ``GAP_BITS`` of the best, none of them is linked and all go to review (twins with similar
   names, namesakes at one address). Ambiguous candidates are never linked.
 - Link-level pairs join clusters strongest first; a pair that would put two nodes of one kind in
-  a cluster, or join nodes with a hard conflict (different sex or given name), goes to review.
+  a cluster, or join groups with a hard conflict (different sex, or different given names no
+  record of either group bridges), goes to review.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from govgraph.linkage.candidates import Candidate, Node
-from govgraph.linkage.compare import conflict
+from govgraph.linkage.compare import group_conflict
 from govgraph.linkage.model import FSModel
 
-__all__ = ["GAP_BITS", "P_LINK", "P_REVIEW", "Edge", "Outcome", "decide"]
+__all__ = ["GAP_BITS", "P_LINK", "P_REVIEW", "P_UNIQUE", "Edge", "Outcome", "decide"]
 
 P_LINK = 0.995
+P_UNIQUE = 0.95
 P_REVIEW = 0.5
 GAP_BITS = 5.0
 
@@ -72,12 +77,10 @@ class _Clusters:
         if clash:
             name = next(self.nodes[i].name for i in left if self.nodes[i].kind == min(clash))
             return f"would give one citizen two {name} records"
-        for i in left:
-            for j in right:
-                for x in self.nodes[i].variants:
-                    for y in self.nodes[j].variants:
-                        if conflict(x, y):
-                            return "conflicts with a record already linked (sex or given name)"
+        ours = [v for i in left for v in self.nodes[i].variants]
+        theirs = [v for j in right for v in self.nodes[j].variants]
+        if group_conflict(ours, theirs):
+            return "conflicts with a record already linked (sex or given name)"
         return ""
 
     def union(self, a: int, b: int) -> None:
@@ -96,36 +99,42 @@ def _edge(c: Candidate, model: FSModel) -> Edge:
     return Edge(c.a, c.b, weight, model.probability(weight), method)
 
 
-def _ambiguous(edges: list[Edge], nodes: list[Node]) -> set[int]:
-    """Indices of edges that compete too closely with another for the same node."""
+def _ambiguous(edges: list[Edge], nodes: list[Node]) -> tuple[set[int], set[int]]:
+    """Indices of edges that compete too closely with another for the same node, and of edges
+    that have no competitor at either end."""
     by_slot: dict[tuple[int, int], list[int]] = defaultdict(list)
     for k, e in enumerate(edges):
         if e.probability >= P_REVIEW:
             by_slot[(e.a, nodes[e.b].kind)].append(k)
             by_slot[(e.b, nodes[e.a].kind)].append(k)
     ambiguous: set[int] = set()
+    contested: set[int] = set()
     for slot in by_slot.values():
         if len(slot) < 2:
             continue
+        contested.update(slot)
         ranked = sorted(slot, key=lambda k: -edges[k].weight)
         best = edges[ranked[0]].weight
         close = [k for k in ranked if best - edges[k].weight < GAP_BITS]
         if len(close) > 1:
             ambiguous.update(close)
-    return ambiguous
+    alone = {k for slot in by_slot.values() for k in slot} - contested
+    return ambiguous, alone
 
 
 def decide(nodes: list[Node], found: list[Candidate], model: FSModel) -> Outcome:
-    """Decide every candidate and cluster the nodes."""
+    """Decide every candidate and cluster the nodes (``model`` fitted or with its starting
+    parameters, as its ``iterations`` say)."""
     edges = [_edge(c, model) for c in found]
-    ambiguous = _ambiguous(edges, nodes)
+    ambiguous, alone = _ambiguous(edges, nodes)
+    unique_from = P_UNIQUE if model.iterations else P_LINK
     out = Outcome()
     linkable: list[Edge] = []
     for k, e in enumerate(edges):
         if k in ambiguous:
             e.reason = f"another {nodes[e.b].name} candidate scores within {GAP_BITS:g} bits"
             out.reviews.append(e)
-        elif e.probability >= P_LINK:
+        elif e.probability >= P_LINK or (k in alone and e.probability >= unique_from):
             linkable.append(e)
         elif e.probability >= P_REVIEW:
             e.reason = f"match probability {e.probability:.3f} is below {P_LINK}"

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from govgraph.linkage.nicknames import name_forms
+from govgraph.linkage.nicknames import name_family, name_forms
 
 __all__ = ["Identity", "parse_date", "split_forenames"]
 
@@ -63,6 +63,7 @@ class Identity:
     sn: str = field(init=False)
     gn: str = field(init=False)
     forms: frozenset[str] = field(init=False)
+    family: frozenset[str] = field(init=False)
     mids: tuple[str, ...] = field(init=False)
     pc: str = field(init=False)
     outward: str = field(init=False)
@@ -72,6 +73,7 @@ class Identity:
         self.sn = _name(self.surname)
         self.gn = _name(self.given_name)
         self.forms = name_forms(self.gn)
+        self.family = name_family(self.gn)
         self.mids = tuple(m for m in (_name(x) for x in self.middle_names.split()) if m)
         self.pc = _SPACES.sub(" ", self.postcode.upper().strip())
         if self.pc and " " not in self.pc and len(self.pc) > 4:

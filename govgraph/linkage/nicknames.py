@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["name_forms"]
+__all__ = ["name_family", "name_forms"]
 
 _FORMAL: dict[str, str] = {
     "WILLIAM": "BILL WILL BILLY WILLIE LIAM",
@@ -96,6 +96,7 @@ _FORMAL: dict[str, str] = {
 }
 
 _FORMS: dict[str, frozenset[str]] = {}
+_FAMILY: dict[str, frozenset[str]] = {}
 
 
 def _build() -> None:
@@ -105,6 +106,14 @@ def _build() -> None:
         for nick in nicks.split():
             forms.setdefault(nick, {nick}).add(formal)
     _FORMS.update({name: frozenset(v) for name, v in forms.items()})
+    short: dict[str, set[str]] = {}
+    for formal, nicks in _FORMAL.items():
+        short.setdefault(formal, {formal}).update(nicks.split())
+    for name, formals in _FORMS.items():
+        family = set(formals)
+        for formal in formals:
+            family |= short.get(formal, set())
+        _FAMILY[name] = frozenset(family)
 
 
 _build()
@@ -113,3 +122,8 @@ _build()
 def name_forms(name: str) -> frozenset[str]:
     """The upper-case ``name`` and every formal name it may be short for."""
     return _FORMS.get(name, frozenset((name,)))
+
+
+def name_family(name: str) -> frozenset[str]:
+    """``name``, its formal forms and every other short form of those (``Joey``: Joseph, Joe)."""
+    return _FAMILY.get(name, frozenset((name,)))

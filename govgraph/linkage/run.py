@@ -33,7 +33,7 @@ class Scannable(Protocol):
     def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]: ...
 
 
-MODEL_VERSION = "fs-em-1"
+MODEL_VERSION = "fs-em-2"
 """Version of the linkage rules and model, recorded on every link it makes."""
 MIN_FIT_PAIRS = 2000
 """Below this many compared pairs the model keeps its prior parameters instead of fitting."""

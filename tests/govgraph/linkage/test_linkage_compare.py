@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from govgraph.linkage.compare import compare, licence_level, one_edit, vetoed
+from govgraph.linkage.compare import compare, group_conflict, licence_level, one_edit, vetoed
 from govgraph.linkage.identity import Identity, parse_date, split_forenames
 from govgraph.linkage.model import FSModel
 
@@ -92,3 +92,19 @@ def test_em_fit_recovers_a_clear_mixture() -> None:
     model = FSModel().fit(counts)
     assert abs(model.prior - 0.3) < 0.02
     assert model.probability(model.weight((0, 0, 1, 0, 0, None, 0))) > 0.99
+
+
+def test_typos_of_nicknames_and_formal_forms_are_one_edit_agreement() -> None:
+    """A typo of a short or formal form (Liiz/Elizabeth, Eichard/Rich) compares as a typo."""
+    assert compare(_id("Liiz", sex="F"), _id("Elizabeth", sex="F"))[1] == 2
+    assert compare(_id("Eichard"), _id("Rich"))[1] == 2
+    assert compare(_id("Jooey"), _id("Joseph"))[1] == 2
+    assert vetoed(compare(_id("Robert"), _id("Albert")))
+
+
+def test_group_conflict_weighs_the_whole_group() -> None:
+    """A typo beside an agreeing record does not conflict; twins and a different sex do."""
+    assert not group_conflict([_id("Douglas"), _id("Douglsa")], [_id("Doug")])
+    assert group_conflict([_id("Anna", sex="F")], [_id("Emma", sex="F")])
+    assert group_conflict([_id("Anna", sex="F"), _id("Anan", sex="F")], [_id("Emma", sex="F")])
+    assert group_conflict([_id("Douglas"), _id("Douglsa")], [_id("Doug", sex="F")])

@@ -343,3 +343,87 @@ async def test_report_serialises(index: CitizenIndex) -> None:
     assert figures["sources"]["tax"] == {"records": 1, "skipped": 0}
     assert figures["ignored_sources"] == ["other"]
     assert "linked in" in report.summary()
+
+
+async def test_one_departments_typo_does_not_keep_agreeing_records_apart(
+    index: CitizenIndex,
+) -> None:
+    """Douglas in tax and passports links although benefits (same NINO) spells him Douglsa."""
+    await link(
+        sources(
+            tax=[tax("AB123456A", "Douglas", "Begum", middle="Richard", sex="M")],
+            benefits=[benefit("AB123456A", "Douglsa Richard", "Begum", sex="M")],
+            passports=[passport("100000001", "Douglas Richard", "Begum", sex="M")],
+            vehicles=[licence("BEGUM905060DR9AB", "Doug Richard", "Begum", sex="M")],
+        ),
+        index,
+    )
+    cid = await citizen(index, "tax", "AB123456A")
+    assert cid and await citizen(index, "passports", "100000001") == cid
+    assert await citizen(index, "vehicles", "BEGUM905060DR9AB") == cid
+    assert await index.open_reviews() == []
+
+
+async def test_a_keyboard_slip_beside_a_nickname_is_linked(index: CitizenIndex) -> None:
+    """Tax Hohn Edwards, passport John and licence Jack (same birth date and home) are one man."""
+    await link(
+        sources(
+            tax=[tax("AB123456A", "Hohn", "Edwards", sex="M")],
+            passports=[passport("100000001", "John", "Edwards", sex="M")],
+            vehicles=[licence("EDWAR905060J99AB", "Jack", "Edwards", sex="M")],
+        ),
+        index,
+    )
+    cid = await citizen(index, "tax", "AB123456A")
+    assert cid and await citizen(index, "passports", "100000001") == cid
+    assert await citizen(index, "vehicles", "EDWAR905060J99AB") == cid
+
+
+@pytest.mark.parametrize(
+    ("typed", "short"),
+    [("Eichard", "Rich"), ("Liiz", "Elizabeth"), ("Jooey", "Joseph"), ("Kiim", "Kimberly")],
+)
+async def test_a_typo_of_a_nickname_is_linked(index: CitizenIndex, typed: str, short: str) -> None:
+    """A typo in one name and a nickname (or the formal name) in the other still agree."""
+    await link(
+        sources(
+            tax=[tax("AB123456A", typed, "Chambers", middle="Ann")],
+            passports=[passport("100000001", f"{short} Ann", "Chambers")],
+        ),
+        index,
+    )
+    cid = await citizen(index, "tax", "AB123456A")
+    assert cid and await citizen(index, "passports", "100000001") == cid
+
+
+async def test_transposed_surname_letters_with_a_dropped_middle_name_are_linked(
+    index: CitizenIndex,
+) -> None:
+    """Dennis Hcapman (no middle name) and Dennis Paul Chapman, same birth date, are linked."""
+    await link(
+        sources(
+            tax=[tax("AB123456A", "Dennis", "Chapman", middle="Paul", sex="M")],
+            benefits=[benefit("AB123456A", "Denis Paul", "Chapman", sex="M")],
+            passports=[passport("100000001", "Dennis", "Hcapman", sex="M")],
+        ),
+        index,
+    )
+    cid = await citizen(index, "tax", "AB123456A")
+    assert cid and await citizen(index, "passports", "100000001") == cid
+
+
+async def test_a_twins_typo_does_not_bridge_to_the_other_twin(index: CitizenIndex) -> None:
+    """Anna's benefits typo (Anan) does not let Emma's passport join Anna's records."""
+    await link(
+        sources(
+            tax=[tax("AB123456A", "Anna", "Price"), tax("CE654321B", "Emma", "Price")],
+            benefits=[benefit("AB123456A", "Anan", "Price")],
+            passports=[passport("100000002", "Emma", "Price")],
+            vehicles=[licence("PRICE955060A99AB", "Anna", "Price")],
+        ),
+        index,
+    )
+    anna, emma = await citizen(index, "tax", "AB123456A"), await citizen(index, "tax", "CE654321B")
+    assert anna and emma and anna != emma
+    assert await citizen(index, "passports", "100000002") == emma
+    assert await citizen(index, "vehicles", "PRICE955060A99AB") == anna
