@@ -9,7 +9,7 @@ result against the generator's truth.
 
 from __future__ import annotations
 
-from govgraph.linkage.evaluate import Evaluation, PairQuality, evaluate
+from govgraph.linkage.evaluate import Evaluation, PairQuality, evaluate, evaluate_groups
 from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
 from govgraph.linkage.report import LinkReport
@@ -23,5 +23,6 @@ __all__ = [
     "LinkReport",
     "PairQuality",
     "evaluate",
+    "evaluate_groups",
     "link",
 ]

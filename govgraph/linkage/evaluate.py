@@ -24,7 +24,7 @@ from typing import Any
 from govgraph.departments import all_departments
 from govgraph.index import CitizenIndex
 
-__all__ = ["Evaluation", "PairQuality", "evaluate"]
+__all__ = ["Evaluation", "PairQuality", "evaluate", "evaluate_groups"]
 
 _NOT_SOURCES = frozenset({"pid", "twin_of"})
 
@@ -143,12 +143,10 @@ def _truth(path: Path) -> tuple[list[dict[str, list[str]]], list[str]]:
 
 async def evaluate(index: CitizenIndex, truth_path: Path) -> Evaluation:
     """Compare the index's active links with ``truth_path`` (one JSON object per person)."""
-    people, sources = _truth(truth_path)
     by_citizen: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for link in await index.all_links():
         if link.status == "active":
             by_citizen[link.citizen_id][link.source].append(link.key)
-    citizens = list(by_citizen.values())
     ambiguous: Counter[str] = Counter()
     after = 0
     while True:
@@ -158,6 +156,18 @@ async def evaluate(index: CitizenIndex, truth_path: Path) -> Evaluation:
         for r in batch:
             ambiguous["~".join(sorted((r.source, r.candidate_source)))] += 1
         after = batch[-1].id or after + len(batch)
+    return evaluate_groups(list(by_citizen.values()), truth_path, ambiguous)
+
+
+def evaluate_groups(
+    citizens: list[dict[str, list[str]]],
+    truth_path: Path,
+    ambiguous: Counter[str] | None = None,
+) -> Evaluation:
+    """Compare groups of keys by source (one per citizen, from any linker) with ``truth_path``;
+    ``ambiguous`` counts open reviews by ``"<source>~<source>"`` (sorted)."""
+    people, sources = _truth(truth_path)
+    ambiguous = ambiguous if ambiguous is not None else Counter()
     result = Evaluation(people=len(people), citizens=len(citizens))
     result.ambiguous = sum(ambiguous.values())
     for s1, s2 in combinations(sources, 2):

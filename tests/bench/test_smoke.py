@@ -48,3 +48,25 @@ def test_bench_smoke(script: Path) -> None:
             objects.append(json.loads(line))
     assert len(objects) == 1, result.stdout[-3000:]
     assert isinstance(objects[0], dict) and objects[0]
+
+
+@pytest.mark.slow
+def test_linkage_vs_splink_smoke_scores_both_linkers() -> None:
+    """The Splink comparison scores both linkers at both noise levels (skipped without Splink)."""
+    pytest.importorskip("splink", reason="splink is not installed: pip install -e '.[bench]'")
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "linkage_vs_splink.py"), "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    for noise in ("realistic", "hard"):
+        for side in ("govgraph", "splink"):
+            side_figures = figures[noise][side]
+            assert 0.9 <= side_figures["precision"] <= 1.0, side_figures
+            assert 0.8 <= side_figures["recall"] <= 1.0, side_figures
+            assert side_figures["true_pairs"] > 0 and side_figures["seconds"] > 0
