@@ -29,6 +29,7 @@ __all__ = [
     "VETO_SAMPLE",
     "Candidate",
     "Node",
+    "block_pairs",
     "build_nodes",
     "candidates",
 ]
@@ -111,10 +112,9 @@ def _best(a: Node, b: Node, model: FSModel, veto: bool) -> Candidate:
     return Candidate(0, 0, best, exact and not veto, veto)
 
 
-def candidates(nodes: list[Node], model: FSModel) -> tuple[list[Candidate], int]:
-    """Candidate pairs (without conflict, or sampled with one), and how many were compared."""
+def block_pairs(nodes: list[Node]) -> Iterator[tuple[int, int]]:
+    """Every pair (``a`` < ``b``) of nodes of different kinds that share a blocking key, once."""
     seen: set[int] = set()
-    found: list[Candidate] = []
     n = len(nodes)
     for block in _blocks(nodes):
         if len(block) < 2:
@@ -126,20 +126,34 @@ def candidates(nodes: list[Node], model: FSModel) -> tuple[list[Candidate], int]
                     continue
                 lo, hi = (a, b) if a < b else (b, a)
                 pair = lo * n + hi
-                if pair in seen:
-                    continue
-                seen.add(pair)
-                count = 1
-                va, vb = nodes[lo].variants, nodes[hi].variants
-                if len(va) == 1 and len(vb) == 1:
-                    clash = conflict(va[0], vb[0])
-                else:
-                    clash = group_conflict(va, vb)
-                if clash:
-                    if pair % VETO_SAMPLE:
-                        continue
-                    count = VETO_SAMPLE
-                candidate = _best(nodes[lo], nodes[hi], model, clash)
-                candidate.a, candidate.b, candidate.count = lo, hi, count
-                found.append(candidate)
-    return found, len(seen)
+                if pair not in seen:
+                    seen.add(pair)
+                    yield lo, hi
+
+
+def candidates(
+    nodes: list[Node], model: FSModel, pairs: Iterable[tuple[int, int]] | None = None
+) -> tuple[list[Candidate], int]:
+    """Candidate pairs (without conflict, or sampled with one), and how many were compared.
+
+    ``pairs`` are the blocked pairs to compare (each once, ``a`` < ``b``; by default
+    :func:`block_pairs`, computed here; :mod:`govgraph.linkage.engine_duckdb` computes the same
+    pairs in DuckDB). The result does not depend on their order."""
+    found: list[Candidate] = []
+    n = len(nodes)
+    compared = 0
+    for lo, hi in block_pairs(nodes) if pairs is None else pairs:
+        compared += 1
+        count = 1
+        va, vb = nodes[lo].variants, nodes[hi].variants
+        single = len(va) == 1 and len(vb) == 1
+        clash = conflict(va[0], vb[0]) if single else group_conflict(va, vb)
+        if clash:
+            if (lo * n + hi) % VETO_SAMPLE:
+                continue
+            count = VETO_SAMPLE
+        candidate = _best(nodes[lo], nodes[hi], model, clash)
+        candidate.a, candidate.b, candidate.count = lo, hi, count
+        found.append(candidate)
+    found.sort(key=lambda c: (c.a, c.b))
+    return found, compared

@@ -6,7 +6,8 @@ person, ``u[f][l]`` the same for records of different people among the candidate
 ``log2(m/u)`` over its fields; its probability follows from the weight and the prior. Fields
 assume conditional independence, as the tradition does. ``fit`` runs expectation-maximisation
 over the counts of distinct vectors (a few hundred), starting from the priors below, and keeps
-every probability inside [1e-6, 1 - 1e-6].
+every probability inside [1e-6, 1 - 1e-6]. Vectors are taken in a fixed order, so the fit does
+not depend on the order the pairs were compared in.
 """
 
 from __future__ import annotations
@@ -74,7 +75,10 @@ class FSModel:
 
     def fit(self, counts: Mapping[Pattern, int], iterations: int = 40) -> FSModel:
         """Estimate m, u and the prior by EM over vector counts; return ``self``."""
-        items = [(p, n) for p, n in counts.items() if n > 0]
+        items = sorted(
+            ((p, n) for p, n in counts.items() if n > 0),
+            key=lambda item: tuple(-1 if x is None else x for x in item[0]),
+        )
         if not items:
             return self
         total = float(sum(n for _, n in items))
