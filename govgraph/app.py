@@ -51,6 +51,7 @@ from govgraph.webapp.app import BASE_PATH, create_webapp
 from govgraph.webapp.persona_page import PersonaPage
 from govgraph.webapp.render import Renderer
 from resolvers.context import build_context
+from resolvers.federation import build_federated_schema
 from schema import build_schema
 
 __all__ = ["Gateway", "create_app"]
@@ -266,7 +267,7 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
     """Build the gateway app for ``settings``; connectors open in the app's lifespan."""
     metrics = Metrics()
     tracing = Tracing(settings.tracing)
-    schema = build_schema()
+    schema = build_federated_schema() if settings.gateway.federation else build_schema()
     security = Security.build(settings, schema._schema)
     gateway = Gateway(
         settings=settings,

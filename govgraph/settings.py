@@ -116,6 +116,9 @@ class GatewaySettings(_Model):
     to disable); over it, requests carrying a token get 429 before the token is checked. The
     address is the connection's peer, or the client a trusted proxy reports (uvicorn's
     ``FORWARDED_ALLOW_IPS``)."""
+    federation: bool = False
+    """Serve as an Apollo Federation v2 subgraph: ``_service { sdl }`` and ``_entities``, with
+    ``Citizen @key(fields: "id")`` (``govgraph serve --federation`` sets it too)."""
     ledger_url: str | None = None
     """SQLAlchemy async URL of the access ledger; unset means the citizen index store."""
 

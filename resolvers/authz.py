@@ -128,6 +128,8 @@ ROOT_ROLES: dict[str, frozenset[str]] = {
     "failedDeliveries": frozenset({"caseworker"}),
     "retryDelivery": frozenset({"caseworker"}),
     "cancelDelivery": frozenset({"caseworker"}),
+    "_entities": frozenset({"citizen", "caseworker"}),
+    "_service": frozenset({"citizen", "caseworker", "analyst"}),
 }
 """Roles that may use each root field (of the query, mutation or subscription type); a root
 field missing here is closed to everyone."""
@@ -150,6 +152,7 @@ PURPOSE_ROOTS: frozenset[str] = frozenset(
         "failedDeliveries",
         "retryDelivery",
         "cancelDelivery",
+        "_entities",
     }
 )
 """Root fields that read citizens' records: a caseworker must state an allowed purpose."""

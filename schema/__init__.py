@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 
@@ -15,7 +16,7 @@ from schema.mutations import Mutation as CitizenMutation
 from schema.property import PropertyTitle
 from schema.query import Query
 
-__all__ = ["Mutation", "build_schema"]
+__all__ = ["Mutation", "build_schema", "schema_arguments"]
 
 Mutation = strawberry.type(
     type("Mutation", (CitizenMutation, LinkageMutation), {}),
@@ -26,17 +27,22 @@ Mutation = strawberry.type(
 ``strawberry.tools.merge_types`` does, with a description of the merged type)."""
 
 
-def build_schema() -> strawberry.Schema:
-    """Build the gateway's schema (once per app)."""
-    return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        types=[
+def schema_arguments() -> dict[str, Any]:
+    """The root types, extra types and scalars of the gateway's schema (plain or federated)."""
+    return {
+        "query": Query,
+        "mutation": Mutation,
+        "types": [
             Citizen,
             BenefitClaim,
             PenaltyNotice,
             PropertyTitle,
             *declared_object_types(),
         ],
-        scalar_overrides={Decimal: DecimalScalar},
-    )
+        "scalar_overrides": {Decimal: DecimalScalar},
+    }
+
+
+def build_schema() -> strawberry.Schema:
+    """Build the gateway's schema (once per app)."""
+    return strawberry.Schema(**schema_arguments())

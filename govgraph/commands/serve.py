@@ -10,6 +10,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the gateway from a configuration file")
     p.add_argument("--config", "-c", default="govgraph.toml", help="configuration file")
     p.add_argument("--port", type=int, default=None, help="override gateway.port")
+    p.add_argument(
+        "--federation",
+        action="store_true",
+        help="serve as an Apollo Federation v2 subgraph (sets gateway.federation)",
+    )
     p.set_defaults(func=run)
 
 
@@ -22,6 +27,9 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc.message, file=sys.stderr)
         return 2
+    if args.federation:
+        gateway = settings.gateway.model_copy(update={"federation": True})
+        settings = settings.model_copy(update={"gateway": gateway})
     server = build_server(settings, port=args.port, log_level="info")
     server.run()
     return 0
