@@ -292,9 +292,10 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
     )
     delivery = settings.outbox
     gateway.outbox = Outbox(settings.gateway.index_url, lease_s=delivery.lease_s)
-    gateway.worker = DeliveryWorker(
-        gateway.outbox, gateway.sources, delivery, DeliveryMetrics(metrics.registry)
-    )
+    if delivery.run_worker:
+        gateway.worker = DeliveryWorker(
+            gateway.outbox, gateway.sources, delivery, DeliveryMetrics(metrics.registry)
+        )
     graphiql = settings.gateway.profile != "production"
     endpoint = GraphQLEndpoint(gateway, graphiql=graphiql)
 

@@ -51,6 +51,9 @@ class WorkerSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
 
+    run_worker: bool = True
+    """Run the delivery worker in this process. Every replica may run one (leases keep them
+    apart); a deployment with a separate worker sets it ``false`` on the serving replicas."""
     poll_s: float = Field(default=0.5, gt=0)
     """Seconds between passes when nothing is due."""
     lease_s: float = Field(default=60.0, gt=0)
