@@ -3,7 +3,9 @@
 Appends are group-committed: requests that finish while a write is in progress are written
 together in the next transaction, so the ledger costs one transaction per burst of requests
 rather than one per request. The chain's head row is updated in the same transaction only if
-it still holds the head this writer read, so several gateway processes may share one store.
+it still holds the head this writer read, so several gateway processes may share one store;
+on PostgreSQL each append transaction first locks the head row (``SELECT ... FOR UPDATE``), so
+the replicas' appends queue on it rather than conflict and retry.
 """
 
 from __future__ import annotations
@@ -168,9 +170,13 @@ class AccessLedger:
         ) from last
 
     async def _append(self, conn: AsyncConnection, batch: list[AccessEntry]) -> None:
-        if self._head is None:
+        shared = conn.dialect.name == "postgresql"
+        if self._head is None or shared:
+            # On PostgreSQL other gateway processes append too: lock the head row for this
+            # transaction, so appends from every replica queue on it instead of failing
+            # their conditional update and retrying (SQLite's write lock already serialises).
             query = select(head.c.seq, head.c.hash).where(head.c.id == 1)
-            if conn.dialect.name == "postgresql":
+            if shared:
                 query = query.with_for_update()
             row = (await conn.execute(query)).one()
             self._head = (int(row.seq), str(row.hash))
