@@ -7,7 +7,8 @@ COPY schema ./schema
 COPY resolvers ./resolvers
 COPY legacy_connectors ./legacy_connectors
 COPY fixtures ./fixtures
-RUN pip install --no-cache-dir --prefix=/install .
+# The OTLP exporter: deploy/ sends traces to an OpenTelemetry collector (tracing.exporter = "otlp").
+RUN pip install --no-cache-dir --prefix=/install . opentelemetry-exporter-otlp-proto-http
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 govgraph

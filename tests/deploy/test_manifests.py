@@ -205,12 +205,24 @@ def test_secrets_come_from_secret_objects_and_the_config_loads() -> None:
         ("govgraph-department-credentials", "tax.password"),
     }
     assert referenced <= provided
+    from fixtures.tax.writer import service_password
+
+    demo_tax = _named(demo, "Deployment", "tax-service")
+    [generate] = demo_tax["spec"]["template"]["spec"]["initContainers"]
+    seed = int(generate["args"][generate["args"].index("--seed") + 1])
+    credentials = _named(demo, "Secret", "govgraph-department-credentials")
+    assert credentials["stringData"]["tax.password"] == service_password(seed)
+    compose_password = (REPO / "deploy" / "compose" / "tax.password").read_text().strip()
+    assert compose_password == service_password(seed)
     config = _named(production, "ConfigMap", "govgraph-config")["data"]["govgraph.toml"]
     parsed = tomllib.loads(config)
     assert "index_url" not in parsed["gateway"] and "rate_limit_storage" not in parsed["gateway"]
     assert "password" not in parsed["sources"]["tax"]["options"]
     settings = settings_from_mapping(parsed, check_sources=False)
     assert settings.gateway.profile == "production"
+    if settings.tracing.exporter == "otlp":
+        dockerfile = (REPO / "Dockerfile").read_text()
+        assert "opentelemetry-exporter-otlp-proto-http" in dockerfile
     assert settings.sources["tax"].kind == "soap"
 
 
