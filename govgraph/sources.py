@@ -154,8 +154,8 @@ class Source:
                 "the service is unavailable", service=self.name, detail="not opened"
             )
 
-    def _deadline(self, request_bound: bool = True) -> float:
-        deadline = time.monotonic() + self.policy.timeout_s
+    def _deadline(self, request_bound: bool = True, timeout_s: float | None = None) -> float:
+        deadline = time.monotonic() + (self.policy.timeout_s if timeout_s is None else timeout_s)
         request_deadline = REQUEST_DEADLINE.get() if request_bound else None
         if request_deadline is not None and request_deadline < deadline:
             return request_deadline
@@ -169,15 +169,17 @@ class Source:
         *,
         retry: bool | None = None,
         request_bound: bool = True,
+        timeout_s: float | None = None,
     ) -> T:
         """Run ``func`` (one call to the upstream) under this source's whole policy.
 
         Reads (see :data:`govgraph.resilience.retry.READ_OPERATIONS`) are retried after
         retriable errors unless ``retry`` is false; any other operation is attempted once.
         The deadline is ``timeout_s`` from now, or the request's deadline if sooner unless
-        ``request_bound`` is false (work shared beyond one request, such as a scan's pages).
+        ``request_bound`` is false (work shared beyond one request, such as a scan's pages);
+        ``timeout_s`` replaces the source's ``timeout_s`` for this call.
         """
-        deadline = self._deadline(request_bound)
+        deadline = self._deadline(request_bound, timeout_s)
         retried = is_read(operation) if retry is None else retry
         try:
             try:
@@ -213,7 +215,8 @@ class Source:
             await self._ensure_open(deadline)
             async with self.bulkhead.slot(deadline):
                 reached = True
-                timeout = min(self.policy.read_timeout_s or remaining, deadline - time.monotonic())
+                per_attempt = None if operation == "scan" else self.policy.read_timeout_s
+                timeout = min(per_attempt or remaining, deadline - time.monotonic())
                 with upstream_span(self._tracer, self.name, operation, keys):
                     return await self._timed(func, timeout)
         except BaseException as exc:
@@ -338,24 +341,61 @@ class Source:
     async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
         """Every (key, record) the source holds, in pages (the connector's ``scan``).
 
-        Each page is one call under the breaker and bulkhead with ``timeout_s`` as its
-        deadline (not the request's: a pass is shared by every caller waiting for it and may
-        run in the background); a page is not retried (the scan cannot resume).
+        Each page is one call under the breaker and bulkhead with ``scan_page_timeout_s`` as
+        its deadline (not a request's: a scan is a job, not a request). A page that fails with
+        a retriable error is tried again up to ``scan_page_retries`` times: the connector's scan
+        restarts and the pages already yielded are skipped (connectors scan in a stable order).
         ``NotImplementedError`` when the kind cannot scan.
         """
-        pages = self.connector.scan(batch_size).__aiter__()
-
-        async def next_page() -> list[tuple[str, Record]] | None:
-            try:
-                return await pages.__anext__()
-            except StopAsyncIteration:
-                return None
-
+        delivered = 0
+        failures = 0
         while True:
-            page = await self.call("scan", next_page, retry=False, request_bound=False)
-            if page is None:
-                return
-            yield page
+            pages = self.connector.scan(batch_size).__aiter__()
+            skip = delivered
+
+            async def next_page(
+                pages: AsyncIterator[list[tuple[str, Record]]] = pages,
+            ) -> list[tuple[str, Record]] | None:
+                try:
+                    return await pages.__anext__()
+                except StopAsyncIteration:
+                    return None
+
+            try:
+                while True:
+                    try:
+                        page = await self.call(
+                            "scan",
+                            next_page,
+                            retry=False,
+                            request_bound=False,
+                            timeout_s=self.policy.scan_page_timeout_s,
+                        )
+                    except LegacyError as exc:
+                        if not exc.retryable or failures >= self.policy.scan_page_retries:
+                            raise
+                        failures += 1
+                        log.warning(
+                            "source %s: scan page %d failed (%s), retrying (%d of %d)",
+                            self.name,
+                            delivered + 1,
+                            exc.code,
+                            failures,
+                            self.policy.scan_page_retries,
+                        )
+                        await asyncio.sleep(min(0.2 * 2**failures, 5.0))
+                        break
+                    if page is None:
+                        return
+                    if skip:
+                        skip -= 1
+                        continue
+                    delivered += 1
+                    yield page
+            finally:
+                close = getattr(pages, "aclose", None)
+                if close is not None:
+                    await close()
 
     async def submit(self, command: str, payload: Mapping[str, Any], *, delivery_id: str) -> Record:
         """Carry out the write ``command`` once per ``delivery_id`` (the connector's ``submit``).

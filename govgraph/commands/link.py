@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from govgraph.progress import Progress
     from govgraph.settings import Settings
 
 
@@ -36,11 +37,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="compare the links with the generator's truth (with --data) and print quality",
     )
+    p.add_argument(
+        "--allow-missing",
+        dest="allow_missing",
+        action="append",
+        default=[],
+        metavar="DEPT",
+        help="link the other departments if this one cannot be read (its existing links are "
+        "kept; the summary and the JSON line list it as missing); repeatable",
+    )
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress and no summary: print only the final JSON line",
+    )
     p.set_defaults(func=run)
 
 
-async def link_from_settings(settings: Settings) -> Any:
-    """Open every source, run linkage into the index, close everything; return the report."""
+async def link_from_settings(
+    settings: Settings, progress: Progress | None = None, allow_missing: tuple[str, ...] = ()
+) -> Any:
+    """Open every source, run linkage into the index, close everything; return the report.
+
+    A source that does not open is scanned all the same, so it fails as a department that
+    cannot be read (see ``link``'s ``allow_missing``) instead of being left out silently."""
     from govgraph.index import CitizenIndex
     from govgraph.linkage import link
     from govgraph.sources import build_sources
@@ -51,28 +72,49 @@ async def link_from_settings(settings: Settings) -> Any:
     await index.open()
     try:
         await asyncio.gather(*(s.open() for s in sources.values()))
-        return await link({name: s for name, s in sources.items() if s.opened}, index)
+        return await link(dict(sources), index, allow_missing=allow_missing, progress=progress)
     finally:
         await asyncio.gather(*(s.aclose() for s in sources.values()))
         await index.aclose()
 
 
-async def _evaluate(settings: Settings, truth: Path) -> Any:
+async def _evaluate(settings: Settings, truth: Path, progress: Progress) -> Any:
     from govgraph.index import CitizenIndex
     from govgraph.linkage import evaluate
 
     index = CitizenIndex(settings.gateway.index_url)
     await index.open()
     try:
-        return await evaluate(index, truth)
+        with progress.phase("evaluate against the truth", unit="people"):
+            return await evaluate(index, truth)
     finally:
         await index.aclose()
 
 
+def _interrupted_line(signal_name: str, progress: Progress) -> str:
+    if "write the index" in progress.finished:
+        kept = "the new citizen index had been written before the interrupt"
+    else:
+        kept = "nothing was written: the citizen index is as it was before this run"
+    if progress.current:
+        during = f" during '{progress.current}'"
+    elif progress.finished:
+        during = f" after '{progress.finished[-1]}'"
+    else:
+        during = ""
+    return f"link interrupted by {signal_name}{during}; {kept}"
+
+
 def run(args: argparse.Namespace) -> int:
     from govgraph import demo
+    from govgraph.commands.jobs import Interrupted, exit_code, run_job
+    from govgraph.linkage import ScanFailed
+    from govgraph.progress import reporter
     from govgraph.settings import ConfigError, load_settings
 
+    if args.evaluate and not args.data:
+        print("--evaluate needs --data (the generator's truth file)", file=sys.stderr)
+        return 2
     with ExitStack() as stack:
         if args.data:
             data_dir = Path(args.data)
@@ -92,19 +134,29 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(exc.message, file=sys.stderr)
             return 2
+        progress = stack.enter_context(reporter("link", quiet=args.quiet))
+        say = (lambda _text: None) if args.quiet else print
         started = time.perf_counter()
-        report = asyncio.run(link_from_settings(settings))
-        seconds = time.perf_counter() - started
-        print(report.summary() if hasattr(report, "summary") else report)
-        if args.evaluate:
-            if not args.data:
-                print("--evaluate needs --data (the generator's truth file)", file=sys.stderr)
-                return 2
-            evaluation = asyncio.run(_evaluate(settings, Path(args.data) / "truth.jsonl"))
-            print(evaluation.summary() if hasattr(evaluation, "summary") else evaluation)
-            figures = evaluation.to_json() if hasattr(evaluation, "to_json") else {}
-            if isinstance(figures, str):
-                figures = json.loads(figures)
-            figures["seconds"] = round(seconds, 2)
-            print(json.dumps(figures))
+        try:
+            report = run_job(link_from_settings(settings, progress, tuple(args.allow_missing)))
+            seconds = time.perf_counter() - started
+            figures: dict[str, Any] = report.to_json()
+            lines = [report.summary()]
+            if args.evaluate:
+                evaluation = run_job(_evaluate(settings, Path(args.data) / "truth.jsonl", progress))
+                lines.append(evaluation.summary())
+                figures = {**evaluation.to_json(), "seconds": round(seconds, 2), "link": figures}
+            progress.close()
+            for text in lines:
+                say(text)
+        except ScanFailed as exc:
+            progress.close()
+            print(f"error: {exc}", file=sys.stderr)
+            print(json.dumps({"failed": exc.failures, "written": False}))
+            return 1
+        except Interrupted as exc:
+            progress.close()
+            print(_interrupted_line(exc.name, progress), file=sys.stderr)
+            return exit_code(exc.signum)
+        print(json.dumps(figures))
     return 0

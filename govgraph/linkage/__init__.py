@@ -13,15 +13,17 @@ from govgraph.linkage.evaluate import Evaluation, PairQuality, evaluate, evaluat
 from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
 from govgraph.linkage.report import LinkReport
-from govgraph.linkage.run import MODEL_VERSION, link
+from govgraph.linkage.run import MODEL_VERSION, LinkInterrupted, ScanFailed, link
 
 __all__ = [
     "MODEL_VERSION",
     "Evaluation",
     "FSModel",
     "Identity",
+    "LinkInterrupted",
     "LinkReport",
     "PairQuality",
+    "ScanFailed",
     "evaluate",
     "evaluate_groups",
     "link",

@@ -18,6 +18,9 @@ class LinkReport:
     """Per source: ``records`` scanned, ``skipped`` (unusable for linkage)."""
     errors: dict[str, str] = field(default_factory=dict)
     """Sources that could not be read (their existing links were left as they were)."""
+    missing: dict[str, str] = field(default_factory=dict)
+    """Departments that could not be read and were allowed to be missing (``--allow-missing``),
+    with why; their existing links were kept."""
     ignored_sources: list[str] = field(default_factory=list)
     """Configured sources that no declared department is served by."""
     unlinked: list[str] = field(default_factory=list)
@@ -37,6 +40,25 @@ class LinkReport:
     links: dict[str, int] = field(default_factory=dict)
     model: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    peak_memory_mb: float = 0.0
+    """Peak resident memory of the process by the end of the run."""
+    phase: str = ""
+    """The phase running (or the last one run)."""
+    written: bool = False
+    """Whether the run's changes were committed to the index."""
+
+    @property
+    def records(self) -> int:
+        """Records read from every source."""
+        return sum(v["records"] for v in self.sources.values())
+
+    @property
+    def memory_mb_per_million(self) -> float | None:
+        """Peak memory per million records read (``None`` below 100,000 records, where the
+        process's fixed size would dominate)."""
+        if self.records < 100_000:
+            return None
+        return self.peak_memory_mb * 1_000_000 / self.records
 
     def to_json(self) -> dict[str, Any]:
         """Every figure as a JSON-ready mapping."""
@@ -45,6 +67,7 @@ class LinkReport:
             "seconds": round(self.seconds, 3),
             "sources": self.sources,
             "errors": self.errors,
+            "missing": self.missing,
             "ignored_sources": self.ignored_sources,
             "nodes": self.nodes,
             "candidate_pairs": self.candidate_pairs,
@@ -59,6 +82,11 @@ class LinkReport:
             "links": self.links,
             "model": self.model,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "records": self.records,
+            "peak_memory_mb": round(self.peak_memory_mb, 1),
+            "memory_mb_per_million_records": (
+                None if self.memory_mb_per_million is None else round(self.memory_mb_per_million)
+            ),
         }
 
     def summary(self) -> str:
@@ -79,5 +107,17 @@ class LinkReport:
             )
         if self.unlinked:
             lines.append("not linked (no identity mapping declared): " + ", ".join(self.unlinked))
-        lines += [f"error: {name}: {message}" for name, message in self.errors.items()]
+        if self.missing:
+            lines.append(
+                "MISSING (allowed, existing links kept): "
+                + "; ".join(f"{dept}: {why}" for dept, why in self.missing.items())
+            )
+        if self.timings:
+            lines.append("phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items()))
+        if self.peak_memory_mb:
+            per_million = self.memory_mb_per_million
+            lines.append(
+                f"peak memory {self.peak_memory_mb:.0f} MB for {self.records} records"
+                + ("" if per_million is None else f" ({per_million:.0f} MB per million)")
+            )
         return "\n".join(lines)

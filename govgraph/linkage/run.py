@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import resource
+import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from govgraph.departments import Department, all_departments
 from govgraph.index import CitizenIndex, CitizenProfile, IndexChanges, Link, Review
@@ -21,10 +24,30 @@ from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
 from govgraph.linkage.report import LinkReport
 from govgraph.linkage.sources import Attachment, RecordMapper, mappers
+from govgraph.progress import Progress, reporter
 from legacy_connectors.base import Record
 from legacy_connectors.errors import LegacyError
 
-__all__ = ["MODEL_VERSION", "Scannable", "link"]
+__all__ = ["MODEL_VERSION", "LinkInterrupted", "ScanFailed", "Scannable", "link"]
+
+T = TypeVar("T")
+
+
+class ScanFailed(Exception):
+    """Departments whose source could not be read in full; nothing was written to the index."""
+
+    def __init__(self, failures: Mapping[str, str]) -> None:
+        self.failures = dict(failures)
+        """Why, by department."""
+        named = "; ".join(f"{dept}: {why}" for dept, why in self.failures.items())
+        super().__init__(
+            f"could not read department {named}; the citizen index was not changed "
+            "(link the others with --allow-missing DEPT)"
+        )
+
+
+class LinkInterrupted(Exception):
+    """The run was stopped between or inside its phases; the index holds what ``written`` says."""
 
 
 class Scannable(Protocol):
@@ -59,29 +82,43 @@ class _SourceScan:
     error: str | None = None
 
 
-async def _scan_one(mapper: RecordMapper, connector: Scannable, batch_size: int) -> _SourceScan:
+async def _scan_one(
+    mapper: RecordMapper, connector: Scannable, batch_size: int, progress: Progress
+) -> _SourceScan:
     out = _SourceScan()
-    try:
-        async for batch in connector.scan(batch_size):
-            out.records += len(batch)
-            for key, record in batch:
-                if mapper.attaches:
-                    attachment = mapper.attachment(key, record)
-                    if attachment is None:
-                        out.skipped += 1
-                    else:
-                        out.attachments.append(attachment)
-                    continue
-                identity = mapper.identity(key, record)
-                if identity is None:
+    with progress.phase(f"read {mapper.source}") as phase:
+        try:
+            await _read(mapper, connector, batch_size, out, phase.advance)
+        except NotImplementedError:
+            out.error = "the connector cannot scan its source"
+        except LegacyError as exc:
+            out.error = f"{type(exc).__name__}: {exc.message}"
+    return out
+
+
+async def _read(
+    mapper: RecordMapper,
+    connector: Scannable,
+    batch_size: int,
+    out: _SourceScan,
+    advance: Callable[[int], None],
+) -> None:
+    async for batch in connector.scan(batch_size):
+        out.records += len(batch)
+        advance(len(batch))
+        for key, record in batch:
+            if mapper.attaches:
+                attachment = mapper.attachment(key, record)
+                if attachment is None:
                     out.skipped += 1
                 else:
-                    out.identities.append(identity)
-    except NotImplementedError:
-        out.error = "the connector cannot scan its source"
-    except LegacyError as exc:
-        out.error = f"{type(exc).__name__}: {exc.message}"
-    return out
+                    out.attachments.append(attachment)
+                continue
+            identity = mapper.identity(key, record)
+            if identity is None:
+                out.skipped += 1
+            else:
+                out.identities.append(identity)
 
 
 def _kinds(declared: tuple[Department, ...]) -> dict[str, tuple[int, str]]:
@@ -101,10 +138,12 @@ async def _scan(
     batch_size: int,
     report: LinkReport,
     declared: tuple[Department, ...],
+    progress: Progress,
 ) -> _Scanned:
-    """Scan every declared department's source concurrently; a failed source contributes
-    nothing. Sources no department declares are listed as ignored, departments without an
-    identity mapping as unlinked."""
+    """Scan every declared department's source, one after another (mapping records is CPU
+    work in this loop: concurrent scans would only slow each other's pages); a failed source
+    contributes nothing and is listed in ``report.errors``. Sources no department declares are
+    listed as ignored, departments without an identity mapping as unlinked."""
     by_source = mappers(declared)
     served = {d.source_name for d in declared}
     report.unlinked += [
@@ -112,12 +151,10 @@ async def _scan(
     ]
     names = [n for n in connectors if n in by_source]
     report.ignored_sources += [n for n in connectors if n not in served]
-    results = await asyncio.gather(
-        *(_scan_one(by_source[n], connectors[n], batch_size) for n in names)
-    )
     out = _Scanned(kinds=_kinds(declared))
     out.trust = {d.source_name: d.identity.trust for d in declared if d.identity is not None}
-    for name, result in zip(names, results, strict=True):
+    for name in names:
+        result = await _scan_one(by_source[name], connectors[name], batch_size, progress)
         if result.error is not None:
             report.errors[name] = result.error
             continue
@@ -126,6 +163,23 @@ async def _scan(
         out.ok.add(name)
         report.sources[name] = {"records": result.records, "skipped": result.skipped}
     return out
+
+
+def _check_missing(
+    report: LinkReport, declared: tuple[Department, ...], allow_missing: Collection[str]
+) -> None:
+    """Raise :class:`ScanFailed` for failed sources whose departments may not be missing; list
+    the allowed ones in ``report.missing``."""
+    refused: dict[str, str] = {}
+    for source, why in report.errors.items():
+        depts = [d.id for d in declared if d.source_name == source] or [source]
+        for dept in depts:
+            if dept in allow_missing or source in allow_missing:
+                report.missing[dept] = why
+            else:
+                refused[dept] = why
+    if refused:
+        raise ScanFailed(refused)
 
 
 def _attach(
@@ -171,16 +225,23 @@ def _plan_without_gc(
     profiles: Mapping[str, CitizenProfile],
     model_version: str,
     report: LinkReport,
+    progress: Progress,
+    stop: threading.Event,
 ) -> IndexChanges:
     """:func:`_plan` with the cyclic garbage collector paused (it builds millions of small
     objects and no cycles; collection passes would otherwise take a third of the time)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _plan(scanned, existing, profiles, model_version, report)
+        return _plan(scanned, existing, profiles, model_version, report, progress, stop)
     finally:
         if enabled:
             gc.enable()
+
+
+def _stop_if(stop: threading.Event) -> None:
+    if stop.is_set():
+        raise LinkInterrupted("stopped between phases")
 
 
 def _plan(
@@ -189,22 +250,39 @@ def _plan(
     profiles: Mapping[str, CitizenProfile],
     model_version: str,
     report: LinkReport,
+    progress: Progress,
+    stop: threading.Event,
 ) -> IndexChanges:
     started = time.perf_counter()
-    nodes = build_nodes(scanned.identities, scanned.kinds)
     model = FSModel()
-    found, compared = candidates(nodes, model)
+    report.phase = "candidates"
+    with progress.phase("candidates", unit="pairs") as phase:
+        nodes = build_nodes(scanned.identities, scanned.kinds)
+        found, compared = candidates(nodes, model)
+        phase.advance(compared)
     report.timings["candidates"] = time.perf_counter() - started
-    vectors: Counter[Pattern] = Counter()
-    for candidate in found:
-        vectors[candidate.pattern] += candidate.count
-    if sum(vectors.values()) >= MIN_FIT_PAIRS:
-        model.fit(vectors)
-    outcome = decide(nodes, found, model)
+    _stop_if(stop)
+    report.phase = "scoring"
+    with progress.phase("scoring", total=len(found), unit="pairs") as phase:
+        vectors: Counter[Pattern] = Counter()
+        for candidate in found:
+            vectors[candidate.pattern] += candidate.count
+        if sum(vectors.values()) >= MIN_FIT_PAIRS:
+            model.fit(vectors)
+        outcome = decide(nodes, found, model)
+        phase.advance(len(found))
     report.timings["decide"] = time.perf_counter() - started - report.timings["candidates"]
-    attached, attach_reviews = _attach(nodes, scanned.attachments, report)
-    clusters = build_clusters(nodes, outcome, attached, scanned.trust)
-    assignment = assign(clusters, existing, profiles, scanned.ok, model_version)
+    _stop_if(stop)
+    report.phase = "clustering"
+    with progress.phase("clustering", total=len(nodes), unit="nodes") as phase:
+        attached, attach_reviews = _attach(nodes, scanned.attachments, report)
+        clusters = build_clusters(nodes, outcome, attached, scanned.trust)
+        assignment = assign(clusters, existing, profiles, scanned.ok, model_version)
+        phase.advance(len(nodes))
+    report.timings["clustering"] = (
+        time.perf_counter() - started - report.timings["candidates"] - report.timings["decide"]
+    )
+    _stop_if(stop)
     node_citizen: dict[int, str | None] = {}
     for c in clusters:
         keys = [(m.source, m.key) for m in c.members]
@@ -258,6 +336,41 @@ def _plan(
     return assignment.changes
 
 
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+async def _in_thread(func: Callable[[], T], stop: threading.Event) -> T:
+    """Run ``func`` in a daemon thread; if this task is cancelled, ``stop`` is set and the
+    thread is left to notice it (or to die with the process) instead of being waited for."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: T | None, error: BaseException | None) -> None:
+        if done.cancelled():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(outcome)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            outcome = func()
+        except BaseException as exc:  # handed to the awaiting task
+            loop.call_soon_threadsafe(settle, None, exc)
+        else:
+            loop.call_soon_threadsafe(settle, outcome, None)
+
+    threading.Thread(target=work, name="govgraph-link-plan", daemon=True).start()
+    try:
+        return await done
+    except asyncio.CancelledError:
+        stop.set()
+        raise
+
+
 async def link(
     connectors: Mapping[str, Scannable],
     index: CitizenIndex,
@@ -265,30 +378,56 @@ async def link(
     model_version: str = MODEL_VERSION,
     batch_size: int = 1000,
     departments: tuple[Department, ...] | None = None,
+    allow_missing: Collection[str] = (),
+    progress: Progress | None = None,
 ) -> LinkReport:
     """Link every source's records into citizens and write the changes to ``index``.
 
     ``connectors`` are open sources by source name; each declared department's identity
     mapping reads its source's records (``departments`` defaults to every declared one).
     Sources no department declares are listed in ``ignored_sources``, departments without an
-    identity mapping in ``unlinked``. A source whose scan fails is reported in ``errors`` and its
-    existing links are kept as they were. The CPU-bound work runs in a worker thread.
+    identity mapping in ``unlinked``.
+
+    Phases: read each source, load the index's links, candidates, scoring, clustering, write
+    the index (one transaction: until it commits, readers see the previous index whole). A
+    department whose source cannot be read in full raises :class:`ScanFailed` before anything
+    is written, unless it is in ``allow_missing`` (department ids or source names): then its
+    existing links are kept as they were and it is listed in ``missing``. ``progress`` shows
+    each phase (default: none). The CPU-bound work runs in a worker thread; cancelling the
+    run stops it at the next phase and writes nothing.
     """
     started = time.perf_counter()
+    progress = progress if progress is not None else reporter("link", quiet=True)
     report = LinkReport(model_version=model_version)
     declared = all_departments() if departments is None else departments
-    scanned = await _scan(connectors, batch_size, report, declared)
+    report.phase = "read"
+    scanned = await _scan(connectors, batch_size, report, declared, progress)
     report.timings["scan"] = time.perf_counter() - started
-    existing = await index.all_links()
-    ids = sorted({x.citizen_id for x in existing})
-    profiles: dict[str, CitizenProfile] = {}
-    for i in range(0, len(ids), _PROFILE_CHUNK):
-        profiles.update(await index.profiles(ids[i : i + _PROFILE_CHUNK]))
-    changes = await asyncio.to_thread(
-        _plan_without_gc, scanned, existing, profiles, model_version, report
+    _check_missing(report, declared, allow_missing)
+    report.phase = "load"
+    load_started = time.perf_counter()
+    with progress.phase("load the index's links", unit="links") as phase:
+        existing = await index.all_links()
+        phase.advance(len(existing))
+        ids = sorted({x.citizen_id for x in existing})
+        profiles: dict[str, CitizenProfile] = {}
+        for i in range(0, len(ids), _PROFILE_CHUNK):
+            profiles.update(await index.profiles(ids[i : i + _PROFILE_CHUNK]))
+    report.timings["load"] = time.perf_counter() - load_started
+    report.phase = "plan"
+    stop = threading.Event()
+    changes = await _in_thread(
+        lambda: _plan_without_gc(
+            scanned, existing, profiles, model_version, report, progress, stop
+        ),
+        stop,
     )
+    report.phase = "write"
     write_started = time.perf_counter()
-    await index.apply(changes)
+    with progress.phase("write the index", unit="changes"):
+        await index.apply(changes)
+    report.written = True
     report.timings["write"] = time.perf_counter() - write_started
     report.seconds = time.perf_counter() - started
+    report.peak_memory_mb = _peak_rss_mb()
     return report

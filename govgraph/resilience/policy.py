@@ -67,6 +67,12 @@ class SourceSettings(_Model):
     connect_timeout_s: float = Field(default=10.0, gt=0)
     """Longest opening the connector may take (at start-up, and when reopening later)."""
     health_timeout_s: float = Field(default=2.0, gt=0)
+    scan_page_timeout_s: float = Field(default=60.0, gt=0)
+    """Longest one page of a scan may take (a whole-source read for linkage or statistics pages
+    through the source; each page gets this deadline instead of ``timeout_s``)."""
+    scan_page_retries: int = Field(default=2, ge=0, le=10)
+    """Further attempts at a scan page that failed with a retriable error (the scan restarts
+    and skips the pages already read); then the scan fails and names the source."""
     """Longest a readiness check of this source may take."""
     max_concurrency: int = Field(default=16, ge=1)
     """Most calls in flight to this source at once (a bulkhead)."""

@@ -145,7 +145,7 @@ async def test_forget_drops_last_known_answers_after_a_write() -> None:
 async def test_each_scan_page_is_a_call_under_the_breaker() -> None:
     """A scan reads page by page through the policy; with the breaker open it fails fast."""
     connector = GatedMemory()
-    source = _source(connector)
+    source = _source(connector, scan_page_retries=0)
     pages = [page async for page in source.scan(2)]
     assert [len(page) for page in pages] == [2, 2, 1]
     assert connector.reached["scan"] == 3

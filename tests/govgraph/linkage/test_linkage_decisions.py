@@ -11,7 +11,7 @@ import pytest
 
 from fixtures.population.records import MemoryConnector
 from govgraph.index import CitizenIndex
-from govgraph.linkage import link
+from govgraph.linkage import ScanFailed, link
 from legacy_connectors.base import Connector, Record
 from legacy_connectors.errors import UpstreamUnavailableError
 from tests.index_stores import STORES, open_index
@@ -307,17 +307,38 @@ class _Down(MemoryConnector):
 
 
 async def test_a_source_that_cannot_be_read_keeps_its_links(index: CitizenIndex) -> None:
-    """When a source's scan fails its existing links stay active and the error is reported."""
+    """When a source's scan fails and its department may be missing, its existing links stay
+    active and the error is reported."""
     rows = [tax("AB123456A", "Anna", "Price")]
     await link(sources(tax=rows, passports=[passport("100000001", "Anna", "Price")]), index)
     cid = await citizen(index, "tax", "AB123456A")
     report = await link(
         {"tax": _Down("tax", rows), **sources(passports=[passport("100000001", "Anna", "Price")])},
         index,
+        allow_missing={"tax"},
     )
     assert "tax" in report.errors and "unavailable" in report.errors["tax"]
+    assert "unavailable" in report.missing["tax"]
     assert await citizen(index, "tax", "AB123456A") == cid
     assert await citizen(index, "passports", "100000001") == cid
+
+
+async def test_a_source_that_cannot_be_read_fails_the_run_and_writes_nothing(
+    index: CitizenIndex,
+) -> None:
+    """Without ``allow_missing``, a failed scan raises ``ScanFailed`` naming the department and
+    the index keeps every link it had."""
+    rows = [tax("AB123456A", "Anna", "Price")]
+    await link(sources(tax=rows, passports=[passport("100000001", "Anna", "Price")]), index)
+    before = sorted((x.citizen_id, x.source, x.key) for x in await index.all_links())
+    with pytest.raises(ScanFailed) as caught:
+        await link(
+            {"tax": _Down("tax", rows), **sources(passports=[passport("100000009", "Bo", "Li")])},
+            index,
+        )
+    assert list(caught.value.failures) == ["tax"]
+    assert "unavailable" in caught.value.failures["tax"]
+    assert sorted((x.citizen_id, x.source, x.key) for x in await index.all_links()) == before
 
 
 async def test_caseworker_decision_survives_a_rerun(index: CitizenIndex) -> None:
