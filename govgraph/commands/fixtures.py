@@ -35,6 +35,12 @@ def register(subparsers: Any) -> None:
         metavar="YYYY-MM-DD",
         help="the date the data describes (default today)",
     )
+    gen.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress and no summary: print only the final JSON line",
+    )
     gen.set_defaults(func=_generate)
 
     load = sub.add_parser("load", help="load a generated population into one SQL source")
@@ -44,19 +50,66 @@ def register(subparsers: Any) -> None:
     load.set_defaults(func=_load)
 
 
-def _generate(args: argparse.Namespace) -> int:
-    from fixtures.generate import generate, manifest, write_all
+def _peak_rss_mb() -> float:
+    import resource
 
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _generate(args: argparse.Namespace) -> int:
+    import json
+    import signal
+
+    from fixtures.generate import STAGING, generate, manifest, write_all
+    from govgraph.commands.jobs import Interrupted, exit_code
+    from govgraph.progress import reporter
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.perf_counter()
-    population = generate(people=args.people, seed=args.seed, noise=args.noise, as_of=args.as_of)
-    write_all(population, args.out)
+    progress = reporter("generate", quiet=args.quiet)
+    try:
+        with progress:
+            population = generate(
+                people=args.people,
+                seed=args.seed,
+                noise=args.noise,
+                as_of=args.as_of,
+                progress=progress,
+            )
+            write_all(population, args.out, progress)
+    except Interrupted as exc:
+        progress.close()
+        written = [n.removeprefix("write ") for n in progress.finished if n.startswith("write ")]
+        during = f" during '{progress.current}'" if progress.current else ""
+        print(
+            f"generate interrupted by {exc.name}{during}; finished stores kept: "
+            f"{', '.join(written) or 'none'}; no manifest.json was written, so {args.out} is not "
+            f"taken for a complete population (run again to finish; {STAGING}/ is removed then)",
+            file=sys.stderr,
+        )
+        return exit_code(exc.signum)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    seconds = time.perf_counter() - started
     counts = manifest(population)["counts"]
-    summary = ", ".join(f"{k} {v}" for k, v in counts.items())
-    print(
-        f"wrote {len(population.people)} people ({population.noise}, seed {population.seed}, "
-        f"as of {population.as_of}) to {args.out} in {time.perf_counter() - started:.1f} s: "
-        f"{summary}"
-    )
+    if not args.quiet:
+        summary = ", ".join(f"{k} {v}" for k, v in counts.items())
+        print(
+            f"wrote {len(population.people)} people ({population.noise}, seed {population.seed}, "
+            f"as of {population.as_of}) to {args.out} in {seconds:.1f} s: {summary}"
+        )
+    figures = {
+        "people": len(population.people),
+        "seconds": round(seconds, 2),
+        "peak_memory_mb": round(_peak_rss_mb(), 1),
+        "counts": counts,
+    }
+    print(json.dumps(figures))
     return 0
 
 

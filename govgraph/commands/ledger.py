@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="SEQ:HASH",
         help="a head printed earlier by `govgraph ledger head`: the chain must still contain it",
     )
+    verify.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress display while verifying"
+    )
     head = actions.add_parser(
         "head", help="print the last entry as SEQ:HASH (publish it to anchor the chain)"
     )
@@ -43,13 +46,20 @@ def _url(args: argparse.Namespace) -> str:
     return settings.gateway.ledger_url or settings.gateway.index_url
 
 
-async def _verify(url: str, anchor: tuple[int, str] | None) -> Any:
-    from govgraph.ledger import AccessLedger
+async def _verify(url: str, anchor: tuple[int, str] | None, quiet: bool) -> Any:
+    from govgraph.ledger import AccessLedger, LedgerError
+    from govgraph.progress import reporter
 
     ledger = AccessLedger(url)
     await ledger.open()
     try:
-        return await ledger.verify(anchor=anchor)
+        try:
+            total: int | None = (await ledger.head())[0]
+        except LedgerError:
+            total = None
+        progress = reporter("ledger verify", quiet=quiet)
+        with progress, progress.phase("verify entries", total=total, unit="entries") as phase:
+            return await ledger.verify(anchor=anchor, advance=phase.advance)
     finally:
         await ledger.aclose()
 
@@ -96,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"seq": seq, "hash": digest}) if args.json else f"{seq}:{digest}")
             return 0
         if args.ledger_command == "verify":
-            report = asyncio.run(_verify(url, _anchor(args.anchor)))
+            report = asyncio.run(_verify(url, _anchor(args.anchor), args.quiet))
             if args.json:
                 print(
                     json.dumps(

@@ -11,7 +11,7 @@ the replicas' appends queue on it rather than conflict and retry.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,10 +235,16 @@ class AccessLedger:
             raise LedgerError(f"access ledger: read failed ({type(exc).__name__})") from exc
         return int(row.seq), str(row.hash)
 
-    async def verify(self, *, anchor: tuple[int, str] | None = None) -> VerifyReport:
+    async def verify(
+        self,
+        *,
+        anchor: tuple[int, str] | None = None,
+        advance: Callable[[int], None] | None = None,
+    ) -> VerifyReport:
         """Check every entry's hash, its link to the previous one, and the head row; with an
         ``anchor`` (a head published earlier), also that the chain still passes through it,
-        which shows a chain rewritten from that point on."""
+        which shows a chain rewritten from that point on. ``advance`` is told of each batch of
+        entries read (for a progress display)."""
         expected_seq, prev, checked = 1, GENESIS, 0
         anchored = anchor is None or anchor[0] == 0
         try:
@@ -268,6 +274,8 @@ class AccessLedger:
                                 )
                             anchored = True
                         expected_seq, prev, last_seq = row.seq + 1, row.hash, row.seq
+                    if advance is not None:
+                        advance(len(rows))
                     if len(rows) < _VERIFY_BATCH:
                         break
                 top = (await conn.execute(select(head.c.seq, head.c.hash))).one_or_none()

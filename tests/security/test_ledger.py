@@ -74,6 +74,24 @@ async def test_intact_ledger_verifies(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "6 entries" in out
 
 
+async def test_verify_shows_its_progress_on_stderr_unless_quiet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`govgraph ledger verify` says on stderr how many entries it checks and when it is done
+    (stdout keeps the result alone); with `--quiet` stderr stays empty."""
+    ledger, url = await _ledger(tmp_path, 6)
+    await ledger.aclose()
+    code, out, err = await _cli_verify(url, capsys)
+    assert code == 0
+    assert err.splitlines()[0] == "ledger verify: verify entries started (6 entries)"
+    assert err.splitlines()[-1].startswith("ledger verify: verify entries done: 6 entries in ")
+    assert out.startswith("access ledger intact: 6 entries")
+    code = await asyncio.to_thread(main, ["ledger", "verify", "--url", url, "--quiet"])
+    quiet = capsys.readouterr()
+    assert (code, quiet.err) == (0, "")
+    assert quiet.out.startswith("access ledger intact")
+
+
 @pytest.mark.parametrize(
     ("tamper", "named"),
     [
