@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from govgraph.departments import all_departments
+
 __all__ = ["PERSONAS", "Persona", "Scenario", "find_personas"]
 
 _RENEWAL_WINDOW = timedelta(days=270)
@@ -132,23 +134,23 @@ PERSONAS: tuple[Scenario, ...] = (
 """The scenarios, in the order the sign-in page lists them."""
 
 
-def _keys(person: Any) -> list[tuple[str, str]]:
-    keys: list[tuple[str, str]] = []
-    if person.tax is not None:
-        keys.append(("tax", person.tax.nino))
-    if person.benefits:
-        keys.append(("benefits", person.benefits[0].nino))
-    if person.passport is not None:
-        keys.append(("passports", person.passport.passport_number))
-    if person.licence is not None:
-        keys.append(("vehicles", person.licence.licence_number))
-    return keys
+def _keys(truth: dict[str, Any]) -> list[tuple[str, str]]:
+    """The department keys a person's truth row holds, for every declared department linked
+    by matching the person (not through another department's identifier)."""
+    return [
+        (d.source_name, str(truth[d.source_name]))
+        for d in all_departments()
+        if d.identity is not None
+        and d.identity.attach_by is None
+        and isinstance(truth.get(d.source_name), str)
+    ]
 
 
-async def _citizen(person: Any, index: CitizenKeys) -> str | None:
-    """The one citizen every department key of ``person`` is linked to, if there is one."""
+async def _citizen(truth: dict[str, Any], index: CitizenKeys) -> str | None:
+    """The one citizen every department key of a person's truth row is linked to, if there is
+    one."""
     found: set[str | None] = set()
-    for source, key in _keys(person):
+    for source, key in _keys(truth):
         found.add((await index.citizens_for(source, [key])).get(key))
     if len(found) != 1:
         return None
@@ -160,9 +162,10 @@ async def find_personas(
 ) -> list[Persona]:
     """One persona per scenario that someone in ``data_dir``'s population fits (a different
     person each, preferring people known to more departments)."""
-    from fixtures.generate import load_population
+    from fixtures.generate import load_population, truth_rows
 
     population = load_population(data_dir)
+    truths = {row["pid"]: row for row in truth_rows(population)}
     today = today or date.today()
     people = sorted(population.people, key=lambda p: (-_departments(p), p.pid))
     taken: set[str] = set()
@@ -173,7 +176,7 @@ async def find_personas(
                 continue
             if not scenario.matches(person, today):
                 continue
-            citizen_id = await _citizen(person, index)
+            citizen_id = await _citizen(truths[person.pid], index)
             if citizen_id is None:
                 continue
             taken.add(person.pid)

@@ -54,6 +54,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
 
 
+def _declared_costs() -> dict[str, int]:
+    """Each declared department's read cost by source, and the index's; only the index's while
+    the declarations are inconsistent (that is reported as a configuration problem)."""
+    costs = {} if department_problems() else {d.source_name: d.cost for d in all_departments()}
+    return {**costs, "index": 1}
+
+
 class GatewaySettings(_Model):
     """The server itself."""
 
@@ -85,12 +92,7 @@ class GatewaySettings(_Model):
     """Most lexical tokens an operation's text may contain (checked while parsing)."""
     max_cost: int = Field(default=5000, ge=1)
     """Highest estimated cost of one operation (see ``cost_weights``)."""
-    cost_weights: dict[str, int] = Field(
-        default_factory=lambda: {
-            **{d.source_name: d.cost for d in all_departments()},
-            "index": 1,
-        }
-    )
+    cost_weights: dict[str, int] = Field(default_factory=lambda: _declared_costs())
     """Cost of a field that reads a source, by source (default: each department's declared
     cost); other object fields cost 1."""
     list_size_estimate: int = Field(default=10, ge=1)

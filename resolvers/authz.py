@@ -24,7 +24,7 @@ from graphql import (
     is_abstract_type,
 )
 
-from govgraph.departments import VIEWS, Department, all_departments
+from govgraph.departments import VIEWS, Department, all_departments, camel
 from resolvers.errors import ApiError, Forbidden, Unauthenticated
 
 __all__ = [
@@ -58,13 +58,6 @@ class FieldGroup:
     """Lowest identity confidence level a token must carry to read the group."""
     roles: frozenset[str] = frozenset({"citizen", "caseworker"})
     """Roles that may read the group at all."""
-
-
-def camel(name: str) -> str:
-    """A snake_case field name as the schema spells it (``driving_licence`` ->
-    ``drivingLicence``)."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def _department_group(d: Department) -> FieldGroup:

@@ -10,15 +10,14 @@ records the mutation's id as the delivery id, so the payment is never taken twic
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from govgraph.departments import source_with_command
+from govgraph.departments import department_with_command
 from legacy_connectors.base import PartialRecords
 from legacy_connectors.errors import InvalidInputError, LegacyError
 from resolvers import citizen as fetch
-from resolvers import records
 from resolvers.context import RequestContext
 from resolvers.idempotency import (
     InputRefused,
@@ -27,17 +26,18 @@ from resolvers.idempotency import (
     raise_refusals,
     run_once,
 )
-from schema.departments import PenaltyStatus
 from schema.money import AMOUNT_HELP
 
 __all__ = ["pay_penalty_notice"]
 
 _COMMAND = "pay_penalty"
-_SOURCE = source_with_command(_COMMAND)
-"""The source of the department that takes penalty payments (from its declaration)."""
+_DEPARTMENT = department_with_command(_COMMAND)
+"""The department that takes penalty payments (from its declaration): its record mapping
+gives a notice's status, what is due today and what has been paid."""
+_SOURCE = "" if _DEPARTMENT is None else _DEPARTMENT.source_name
 
 _PCN = re.compile(r"^[A-Z]{2}[0-9]{8}$")
-_PAYABLE = (PenaltyStatus.OPEN, PenaltyStatus.CHARGE_CERTIFICATE)
+_PAYABLE = ("OPEN", "CHARGE_CERTIFICATE")
 
 
 def _amount(value: object) -> Decimal | None:
@@ -95,17 +95,24 @@ async def _notice_rows(ctx: RequestContext, citizen_id: str) -> tuple[list[dict[
     return rows, partial
 
 
-def _refuse_payment(notice: Any, amount: Decimal, today: Any) -> None:
-    if notice.status not in _PAYABLE or notice.amount_due.amount <= 0:
-        code = "ALREADY_PAID" if notice.status is PenaltyStatus.PAID else "NOT_PAYABLE"
-        raise InputRefused(
-            code, "pcn", f"pcn: the notice cannot be paid (it is {notice.status.value})"
-        )
-    due = notice.amount_due.amount
+def _notice(row: dict[str, Any], today: date) -> dict[str, Any]:
+    """The notice's values as its department's declaration maps them."""
+    if _DEPARTMENT is None or _DEPARTMENT.record is None:
+        return row
+    return dict(_DEPARTMENT.record(row, today))
+
+
+def _refuse_payment(notice: dict[str, Any], amount: Decimal, today: date) -> None:
+    status = notice["status"]
+    due = notice["amount_due"].quantize(Decimal("0.01"))
+    if status not in _PAYABLE or due <= 0:
+        code = "ALREADY_PAID" if status == "PAID" else "NOT_PAYABLE"
+        raise InputRefused(code, "pcn", f"pcn: the notice cannot be paid (it is {status})")
     if amount == due:
         return
-    deadline = notice.discount_deadline
-    if amount == notice.discount_amount.amount and deadline is not None and today > deadline:
+    deadline = notice["discount_deadline"]
+    discount = notice["discount_amount"].quantize(Decimal("0.01"))
+    if amount == discount and deadline is not None and today > deadline:
         raise InputRefused(
             "DISCOUNT_EXPIRED",
             "amount",
@@ -134,11 +141,11 @@ async def pay_penalty_notice(
                     if isinstance(result, PartialRecords) and result.errors:
                         raise result.errors[0]
             raise InputRefused("UNKNOWN_PCN", "pcn", "pcn: no notice with this number is yours")
-        notice = records.penalty_notice(citizen_id, row, ctx.today)
+        notice = _notice(row, ctx.today)
         _refuse_payment(notice, value, ctx.today)
-        paid_before = records.money(row.get("paid_amount")).amount
+        paid_before = notice["paid_amount"].quantize(Decimal("0.01"))
         payload = {
-            "council": notice.authority,
+            "council": notice["authority"],
             "pcn": normal,
             "paid_total": str(paid_before + value),
         }
@@ -155,7 +162,7 @@ async def pay_penalty_notice(
         return {
             "reference": mutation_id,
             "pcn": normal,
-            "authority": notice.authority,
+            "authority": notice["authority"],
             "amountPaid": str(value),
             "paidAt": datetime.now(UTC).isoformat(timespec="seconds"),
             "outcome": answer.get("outcome", "ACCEPTED"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from resolvers import address_change as moves
-from resolvers import citizen as fetch
 from resolvers import linkage
 from resolvers.authz import check_citizen_access, require_caseworker
 from resolvers.connections import decode_cursor, encode_cursor, page_args
@@ -104,17 +103,9 @@ async def resolve_node(ctx: RequestContext, global_id: str) -> tuple[str, str, A
         return type_name, citizen_id, None
     if local is None:
         raise InvalidId("the id is not valid")
-    found: Any = None
-    if type_name == "BenefitClaim":
-        claims = await fetch.benefit_claims(ctx, citizen_id) or []
-        found = next((c for c in claims if c.reference == local), None)
-    elif type_name == "PenaltyNotice":
-        notices, _ = await fetch.parking_fines(ctx, citizen_id)
-        found = next((n for n in notices if n.pcn == local), None)
-    elif is_declared_node(type_name):
-        found = await declared_node(ctx, type_name, citizen_id, local)
-    else:
+    if not is_declared_node(type_name):
         raise InvalidId("the id is not valid")
+    found = await declared_node(ctx, type_name, citizen_id, local)
     if found is None:
         raise NotFound("no object has this id")
     return type_name, citizen_id, found

@@ -9,11 +9,9 @@ import strawberry
 
 from schema.citizen import Citizen
 from schema.declared import declared_object_types
-from schema.departments import BenefitClaim, PenaltyNotice
 from schema.linkage import LinkageMutation
 from schema.money import DecimalScalar
 from schema.mutations import Mutation as CitizenMutation
-from schema.property import PropertyTitle
 from schema.query import Query
 
 __all__ = ["Mutation", "build_schema", "schema_arguments"]
@@ -34,9 +32,6 @@ def schema_arguments() -> dict[str, Any]:
         "mutation": Mutation,
         "types": [
             Citizen,
-            BenefitClaim,
-            PenaltyNotice,
-            PropertyTitle,
             *declared_object_types(),
         ],
         "scalar_overrides": {Decimal: DecimalScalar},

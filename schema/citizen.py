@@ -9,21 +9,13 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import address_change as moves
-from resolvers import citizen as fetch
 from resolvers import linkage, renewals, views
-from resolvers import property as land
 from resolvers.access import access_log as read_access_log
 from resolvers.ids import encode_id
 from schema.access import AccessRecord
 from schema.common import DEPARTMENT_BY_SOURCE, Address, Department, Node, PageInfo, PersonName
 from schema.declared import with_declared_fields
-from schema.departments import (
-    BenefitClaim,
-    PenaltyNotice,
-    TaxAccount,
-)
 from schema.linkage import CitizenLink, citizen_links_of
-from schema.property import PropertyTitle
 from schema.views import Document, Entitlement, Obligation, Task
 from schema.writes import Application
 
@@ -89,39 +81,12 @@ class Citizen(Node):
     async def links(self, info: Info) -> list[CitizenLink] | None:
         return citizen_links_of(await linkage.citizen_links(info.context, self.citizen_id))
 
-    @strawberry.field(description="Income tax: tax code, balance, payments due, recent years.")
-    async def tax(self, info: Info) -> TaxAccount | None:
-        return await fetch.tax_account(info.context, self.citizen_id)
-
-    @strawberry.field(description="Benefit claims, active ones first.")
-    async def benefits(self, info: Info) -> list[BenefitClaim] | None:
-        return await fetch.benefit_claims(info.context, self.citizen_id)
-
-    @strawberry.field(
-        description="Penalty charge notices from every council, for vehicles the citizen "
-        "keeps. If a council cannot answer, the others' notices are still returned, with an "
-        "error naming that council."
-    )
-    async def parking_fines(self, info: Info) -> list[PenaltyNotice] | None:
-        notices, errors = await fetch.parking_fines(info.context, self.citizen_id)
-        for err in errors:
-            views.report_error(info.context, info.path.as_list(), err)
-        return notices
-
     @strawberry.field(
         description="Applications the citizen has made (such as passport renewals) and where "
         "each stands, newest first."
     )
     async def applications(self, info: Info) -> list[Application] | None:
         return await renewals.applications(info.context, self.citizen_id)
-
-    @strawberry.field(
-        description="Land and property titles the citizen is a registered proprietor of, "
-        "earliest registered first. Empty when no land registry source is configured; null, "
-        "with an error naming the service, when the registry cannot answer."
-    )
-    async def properties(self, info: Info) -> list[PropertyTitle] | None:
-        return await land.property_titles(info.context, self.citizen_id)
 
     @strawberry.field(
         description="Everything the citizen owes, to any department, earliest due first."

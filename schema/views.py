@@ -93,10 +93,10 @@ class Document:
 
 
 _ACTIONS: dict[str, tuple[str, str]] = {
-    "PAY_PENALTY": ("payPenaltyNotice", "pcn"),
-    "RENEW_PASSPORT": ("applyForPassportRenewal", "input.passportNumber"),
+    rule.kind: rule.action for d in all_departments() for rule in d.items if rule.action
 }
-"""Task kinds a mutation of this API does: the mutation and the argument naming the target."""
+"""Task kinds a mutation of this API does: the mutation and the argument naming the target
+(from each department's declared item rules)."""
 
 
 @strawberry.type(description="The mutation of this API that does a task, and for what.")

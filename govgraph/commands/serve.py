@@ -19,7 +19,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from govgraph.serve import build_server
     from govgraph.settings import ConfigError, load_settings
 
     try:
@@ -30,6 +29,10 @@ def run(args: argparse.Namespace) -> int:
     if args.federation:
         gateway = settings.gateway.model_copy(update={"federation": True})
         settings = settings.model_copy(update={"gateway": gateway})
+    # Imported once the configuration (and the department declarations the schema is built
+    # from) is known to be valid, so that a bad declaration is reported, not raised.
+    from govgraph.serve import build_server
+
     server = build_server(settings, port=args.port, log_level="info")
     server.run()
     return 0

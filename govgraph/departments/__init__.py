@@ -25,6 +25,7 @@ from govgraph.departments.model import (
     StatisticsMeasure,
     StatisticsSpec,
     WriteCommand,
+    camel,
 )
 from govgraph.departments.paths import first_at, values_at
 from govgraph.departments.registry import (
@@ -32,6 +33,7 @@ from govgraph.departments.registry import (
     address_change_command,
     all_departments,
     department_problems,
+    department_with_command,
     departments,
     source_with_command,
 )
@@ -60,8 +62,10 @@ __all__ = [
     "WriteCommand",
     "address_change_command",
     "all_departments",
+    "camel",
     "check_departments",
     "department_problems",
+    "department_with_command",
     "departments",
     "first_at",
     "source_with_command",

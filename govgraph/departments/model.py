@@ -34,6 +34,7 @@ __all__ = [
     "StatisticsMeasure",
     "StatisticsSpec",
     "WriteCommand",
+    "camel",
 ]
 
 Level = Literal["central", "local", "other"]
@@ -41,6 +42,13 @@ Level = Literal["central", "local", "other"]
 
 VIEWS = ("obligations", "entitlements", "documents", "tasks")
 """The cross-department views a department's items can join."""
+
+
+def camel(name: str) -> str:
+    """A snake_case field name as the schema spells it (``driving_licence`` ->
+    ``drivingLicence``)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +177,10 @@ class ItemRule:
     field: str = ""
     """Apply ``produce`` to what this ``Citizen`` field shows (e.g. only the current passport)
     instead of to every record."""
+    action: tuple[str, str] | None = None
+    """For tasks done through this API: the ``Mutation`` field that does one and its argument
+    naming the target (a path for input objects, e.g. ``input.passportNumber``); the item's
+    reference is the value to give it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,14 +333,12 @@ class Department:
     writes: tuple[WriteCommand, ...] = ()
     cost: int = 5
     """Cost weight of one read of the source in the operation-cost estimate."""
+    label: str = ""
+    """How the citizen app names the department to the citizen (e.g. ``Tax``); the display
+    name when empty."""
     builtin_fields: tuple[str, ...] = ()
-    """``Citizen`` fields served by the gateway's own resolvers rather than from ``fields``
-    (the built-in departments' long-standing fields)."""
-    builtin_node_types: tuple[str, ...] = ()
-    """Object types the gateway's own resolvers show the department's records as, with an
-    ``id`` for ``node(id:)``."""
-    builtin_items: tuple[tuple[str, str, str], ...] = ()
-    """(view, kind, kind description) of items the gateway's own views compute."""
+    """``Citizen`` fields the gateway serves for the department from its write commands
+    rather than from ``fields`` (e.g. ``applications``, from the renewal command's records)."""
 
     @property
     def source_name(self) -> str:
@@ -346,6 +356,11 @@ class Department:
         return self.access or AccessPolicy(group=self.id)
 
     @property
+    def short_name(self) -> str:
+        """The citizen app's name for the department."""
+        return self.label or self.name
+
+    @property
     def citizen_fields(self) -> tuple[str, ...]:
         """Every ``Citizen`` field (snake_case) the department serves."""
         return (*self.builtin_fields, *(f.name for f in self.fields))
@@ -353,9 +368,8 @@ class Department:
     @property
     def node_types(self) -> tuple[str, ...]:
         """Every object type of the department that ``node(id:)`` can fetch."""
-        declared = (t.name for t in self.types if isinstance(t, RecordType) and t.node_key)
-        return (*self.builtin_node_types, *declared)
+        return tuple(t.name for t in self.types if isinstance(t, RecordType) and t.node_key)
 
     def item_kinds(self) -> list[tuple[str, str, str]]:
         """(view, kind, description) of every item kind the department contributes."""
-        return [*self.builtin_items, *((r.view, r.kind, r.kind_description) for r in self.items)]
+        return [(r.view, r.kind, r.kind_description) for r in self.items]

@@ -30,6 +30,7 @@ __all__ = [
     "address_change_command",
     "all_departments",
     "department_problems",
+    "department_with_command",
     "departments",
     "installed_departments",
     "load_declarations",
@@ -84,12 +85,18 @@ def _checked() -> tuple[tuple[Department, ...], tuple[str, ...]]:
     return tuple(d for _, d in declared), tuple(problems)
 
 
-def source_with_command(command: str) -> str:
-    """The source of the department that declares the write ``command`` (empty if none)."""
+def department_with_command(command: str) -> Department | None:
+    """The department that declares the write ``command``, if one does."""
     for d in all_departments():
         if any(w.name == command for w in d.writes):
-            return d.source_name
-    return ""
+            return d
+    return None
+
+
+def source_with_command(command: str) -> str:
+    """The source of the department that declares the write ``command`` (empty if none)."""
+    found = department_with_command(command)
+    return "" if found is None else found.source_name
 
 
 def address_change_command(source: str) -> WriteCommand | None:

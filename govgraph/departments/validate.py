@@ -163,6 +163,11 @@ def _check_one(d: Department) -> Iterable[str]:
                 f"{at}.items[{i}].field: {rule.field!r} is not one of the department's fields; "
                 f"fix: name a field of `fields` or leave it empty"
             )
+        if rule.action is not None and rule.view != "tasks":
+            yield (
+                f"{at}.items[{i}].action: only a task has an action, this rule adds to "
+                f"{rule.view!r}; fix: remove the action or make the rule's view `tasks`"
+            )
         if not _KIND.fullmatch(rule.kind):
             yield (
                 f"{at}.items[{i}].kind: {rule.kind!r} is not an UPPER_SNAKE item kind; "

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["amount", "as_date", "listed", "text", "whole_pounds"]
+__all__ = ["amount", "as_date", "listed", "pounds", "text", "whole_pounds"]
 
 
 def text(value: Any) -> str:
@@ -53,3 +53,9 @@ def listed(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def pounds(value: Decimal) -> str:
+    """An amount as the schema's ``Money.formatted`` shows it, e.g. ``£1,234.50``."""
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(value):,.2f}"

@@ -8,18 +8,18 @@ from typing import Any
 
 import httpx
 
+from govgraph.departments import all_departments, camel
+
 __all__ = ["ApiClient", "ApiError", "ApiResult", "ApiUnavailable", "SessionExpired"]
 
 log = logging.getLogger("govgraph.webapp")
 
+
 _DEPARTMENT_FIELDS = {
-    "tax": "TAX",
-    "benefits": "BENEFITS",
-    "passport": "PASSPORTS",
-    "drivingLicence": "VEHICLES",
-    "vehicles": "VEHICLES",
-    "parkingFines": "PARKING",
+    camel(field): d.enum_value for d in all_departments() for field in d.citizen_fields
 }
+"""Each department's ``Citizen`` fields (as the API spells them) with its ``Department``
+value, for errors that do not carry ``extensions.department``."""
 
 
 class SessionExpired(Exception):

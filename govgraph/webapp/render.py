@@ -11,16 +11,13 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, selec
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from govgraph.departments import all_departments
+
 __all__ = ["DEPARTMENT_NAMES", "Renderer", "long_date", "pounds"]
 
-DEPARTMENT_NAMES = {
-    "TAX": "Tax",
-    "BENEFITS": "Benefits",
-    "PASSPORTS": "Passports",
-    "VEHICLES": "Driving and vehicles",
-    "PARKING": "Parking (your council)",
-}
-"""How the app names each part of government to the citizen."""
+DEPARTMENT_NAMES = {d.enum_value: d.short_name for d in all_departments()}
+"""How the app names each part of government to the citizen, by ``Department`` value (each
+declaration's ``label``)."""
 
 
 def long_date(value: Any) -> str:

@@ -20,14 +20,8 @@ CORE = ("schema", "resolvers", "govgraph")
 DECLARATIONS = ROOT / "govgraph" / "departments"
 
 PENDING: dict[str, str] = {
-    "resolvers/citizen.py": "the built-in departments' fields still read their sources by name",
-    "resolvers/views.py": "the built-in departments' items are still computed here",
-    "resolvers/property.py": "the land registry's titles are still mapped by hand",
     "govgraph/statistics/settings.py": "statistics tables name their sources (later issue)",
     "govgraph/statistics/service.py": "statistics tables name their sources (later issue)",
-    "govgraph/webapp/render.py": "the citizen app's own labels for the departments",
-    "govgraph/webapp/api.py": "the citizen app maps department fields to their enum values",
-    "govgraph/personas.py": "demo personas read the generator's truth by source name",
 }
 """Modules still naming built-in departments (to move into declarations), with the reason."""
 

@@ -2,20 +2,59 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from govgraph.departments.model import (
     AccessPolicy,
+    CitizenField,
     Department,
+    EnumType,
+    FieldSpec,
     IdentityMapping,
+    Item,
+    ItemRule,
+    RecordType,
     StatisticsCondition,
     StatisticsDimension,
     StatisticsMeasure,
     StatisticsSpec,
     WriteCommand,
 )
-from govgraph.departments.values import whole_pounds
+from govgraph.departments.values import amount, as_date, listed, text, whole_pounds
+
+_BENEFITS = (
+    ("UNIVERSAL_CREDIT", "Universal Credit."),
+    ("PERSONAL_INDEPENDENCE_PAYMENT", "Personal Independence Payment."),
+    ("STATE_PENSION", "State Pension."),
+    ("CHILD_BENEFIT", "Child Benefit."),
+    ("EMPLOYMENT_AND_SUPPORT_ALLOWANCE", "Employment and Support Allowance."),
+    ("JOBSEEKERS_ALLOWANCE", "Jobseeker's Allowance."),
+    ("OTHER", "A benefit this API does not name yet."),
+)
+_STATUSES = (
+    ("ACTIVE", "Being paid."),
+    ("SUSPENDED", "Payments paused."),
+    ("CLOSED", "Ended."),
+    ("PENDING", "Awaiting a decision."),
+)
+_FREQUENCIES = (
+    ("WEEKLY", "Every week."),
+    ("FORTNIGHTLY", "Every two weeks."),
+    ("FOUR_WEEKLY", "Every four weeks."),
+    ("MONTHLY", "Every month."),
+)
+_BENEFIT_CODES = {
+    "UC": "UNIVERSAL_CREDIT",
+    "PIP": "PERSONAL_INDEPENDENCE_PAYMENT",
+    "SP": "STATE_PENSION",
+    "CB": "CHILD_BENEFIT",
+    "ESA": "EMPLOYMENT_AND_SUPPORT_ALLOWANCE",
+    "JSA": "JOBSEEKERS_ALLOWANCE",
+}
+_STATUS_CODES = {"A": "ACTIVE", "S": "SUSPENDED", "C": "CLOSED", "P": "PENDING"}
+_FREQUENCY_CODES = {"W": "WEEKLY", "F": "FORTNIGHTLY", "4": "FOUR_WEEKLY", "M": "MONTHLY"}
 
 _BENEFITS = {
     "UC": "UNIVERSAL_CREDIT",
@@ -43,12 +82,67 @@ def _statistics_fields(record: Mapping[str, Any]) -> Mapping[str, Any]:
     }
 
 
+_BENEFIT_CODES = {
+    "UC": "UNIVERSAL_CREDIT",
+    "PIP": "PERSONAL_INDEPENDENCE_PAYMENT",
+    "SP": "STATE_PENSION",
+    "CB": "CHILD_BENEFIT",
+    "ESA": "EMPLOYMENT_AND_SUPPORT_ALLOWANCE",
+    "JSA": "JOBSEEKERS_ALLOWANCE",
+}
+_STATUS_CODES = {"A": "ACTIVE", "S": "SUSPENDED", "C": "CLOSED", "P": "PENDING"}
+_FREQUENCY_CODES = {"W": "WEEKLY", "F": "FORTNIGHTLY", "4": "FOUR_WEEKLY", "M": "MONTHLY"}
+
+
+def claim_values(record: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """A claim record of the batch file as a ``BenefitClaim``'s values."""
+    payments: list[dict[str, Any]] = [
+        {"paid_on": paid_on, "amount": amount(p.get("PAY_AMOUNT"))}
+        for p in listed(record.get("PAYMENT"))
+        if (paid_on := as_date(p.get("PAY_DATE"))) is not None
+    ]
+    payments.sort(key=lambda p: p["paid_on"], reverse=True)
+    return {
+        "reference": text(record.get("CLAIM_ID")),
+        "benefit": _BENEFIT_CODES.get(text(record.get("BENEFIT_TYPE")), "OTHER"),
+        "status": _STATUS_CODES.get(text(record.get("CLAIM_STATUS")), "PENDING"),
+        "award_amount": amount(record.get("AWARD_AMOUNT")),
+        "frequency": _FREQUENCY_CODES.get(text(record.get("PAY_FREQUENCY"))),
+        "start_date": as_date(record.get("START_DATE")),
+        "end_date": as_date(record.get("END_DATE")),
+        "next_payment_date": as_date(record.get("NEXT_PAY_DATE")),
+        "overpayment": amount(record.get("OVERPAYMENT")),
+        "recent_payments": payments,
+    }
+
+
+def _active_first(claims: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    return sorted(claims, key=lambda c: (c["status"] != "ACTIVE", c["reference"]))
+
+
+def _overpayment(claim: Mapping[str, Any], today: date) -> Iterable[Item]:
+    if claim["overpayment"] > 0:
+        yield Item(claim["reference"], "Benefit overpayment to repay", claim["overpayment"])
+
+
+def _next_payment(claim: Mapping[str, Any], today: date) -> Iterable[Item]:
+    if claim["status"] == "ACTIVE" and claim["next_payment_date"] is not None:
+        benefit = claim["benefit"].replace("_", " ").lower()
+        yield Item(
+            claim["reference"],
+            f"Next {benefit} payment",
+            claim["award_amount"],
+            claim["next_payment_date"],
+        )
+
+
 DEPARTMENT = Department(
     id="benefits",
     name="Work and pensions",
     description="Work and pensions.",
     level="central",
     record_key="National Insurance number (one record per claim)",
+    label="Benefits",
     identity=IdentityMapping(
         key="nino",
         surname="SURNAME",
@@ -133,14 +227,51 @@ DEPARTMENT = Department(
         ),
     ),
     cost=4,
-    builtin_fields=("benefits",),
-    builtin_node_types=("BenefitClaim",),
-    builtin_items=(
-        (
+    types=(
+        EnumType("BenefitType", "Kind of benefit.", _BENEFITS),
+        EnumType("ClaimStatus", "Where a benefit claim stands.", _STATUSES),
+        EnumType("PaymentFrequency", "How often a benefit is paid.", _FREQUENCIES),
+        RecordType(
+            "BenefitPayment",
+            "A benefit payment made to the citizen.",
+            (
+                FieldSpec("paid_on", "date", "Date of payment."),
+                FieldSpec("amount", "money", "Amount paid."),
+            ),
+        ),
+        RecordType(
+            "BenefitClaim",
+            "A claim for a benefit.",
+            (
+                FieldSpec("reference", "str", "Claim reference."),
+                FieldSpec("benefit", "BenefitType", "Which benefit."),
+                FieldSpec("status", "ClaimStatus", "Where the claim stands."),
+                FieldSpec("award_amount", "money", "Amount paid each period."),
+                FieldSpec("frequency", "PaymentFrequency?", "How often it is paid."),
+                FieldSpec("start_date", "date?", "Date the award started."),
+                FieldSpec("end_date", "date?", "Date the award ended, if it has."),
+                FieldSpec("next_payment_date", "date?", "Date of the next payment."),
+                FieldSpec("overpayment", "money", "Amount overpaid that must be repaid."),
+                FieldSpec(
+                    "recent_payments", "[BenefitPayment]", "Recent payments, most recent first."
+                ),
+            ),
+            node_key="reference",
+        ),
+    ),
+    fields=(
+        CitizenField(
+            "benefits", "BenefitClaim", "Benefit claims, active ones first.", select=_active_first
+        ),
+    ),
+    record=claim_values,
+    items=(
+        ItemRule(
             "obligations",
             "BENEFIT_OVERPAYMENT",
             "Benefit paid in error that must be repaid.",
+            _overpayment,
         ),
-        ("entitlements", "BENEFIT_PAYMENT", "Next benefit payment."),
+        ItemRule("entitlements", "BENEFIT_PAYMENT", "Next benefit payment.", _next_payment),
     ),
 )

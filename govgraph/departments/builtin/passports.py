@@ -84,6 +84,7 @@ DEPARTMENT = Department(
     description="The passport office.",
     level="central",
     record_key="passport number",
+    label="Passports",
     identity=IdentityMapping(
         key="passport",
         surname="surname",
@@ -198,7 +199,14 @@ DEPARTMENT = Department(
     record=passport_values,
     items=(
         ItemRule("documents", "PASSPORT", "Passport.", _document, field="passport"),
-        ItemRule("tasks", "RENEW_PASSPORT", "Renew the passport.", _renewal, field="passport"),
+        ItemRule(
+            "tasks",
+            "RENEW_PASSPORT",
+            "Renew the passport.",
+            _renewal,
+            field="passport",
+            action=("applyForPassportRenewal", "input.passportNumber"),
+        ),
     ),
     builtin_fields=("applications",),
 )

@@ -116,6 +116,7 @@ DEPARTMENT = Department(
     description="Driver and vehicle licensing.",
     level="central",
     record_key="driving licence number",
+    label="Driving and vehicles",
     identity=IdentityMapping(
         key="licence",
         surname="surname",

@@ -135,9 +135,8 @@ def test_a_field_of_an_undeclared_type_is_refused() -> None:
     )
 
 
-def test_config_check_stops_on_an_inconsistent_installed_declaration(tmp_path: Path) -> None:
-    """An installed declaration that duplicates a built-in id fails ``govgraph config check``
-    (exit 1) with the department, the key and the fix."""
+def _install_duplicate_tax(tmp_path: Path) -> dict[str, str]:
+    """An installed package declaring a second ``tax`` department; the environment seeing it."""
     (tmp_path / "dupdept.py").write_text(
         "from dataclasses import replace\n"
         "from govgraph.departments.builtin.tax import DEPARTMENT as TAX\n"
@@ -150,7 +149,19 @@ def test_config_check_stops_on_an_inconsistent_installed_declaration(tmp_path: P
         "[govgraph.departments]\nduplicate = dupdept:DEPARTMENT\n"
     )
     (tmp_path / "govgraph.toml").write_text("[gateway]\nport = 8080\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.getcwd()])}
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.getcwd()])}
+
+
+_DUPLICATE = (
+    "departments.tax: declared twice (builtin and dupdept:DEPARTMENT); fix: give one of "
+    "them another id or uninstall one"
+)
+
+
+def test_config_check_stops_on_an_inconsistent_installed_declaration(tmp_path: Path) -> None:
+    """An installed declaration that duplicates a built-in id fails ``govgraph config check``
+    (exit 1) with the department, the key and the fix."""
+    env = _install_duplicate_tax(tmp_path)
     done = subprocess.run(
         [sys.executable, "-m", "govgraph.cli", "config", "check", "govgraph.toml"],
         cwd=tmp_path,
@@ -160,7 +171,63 @@ def test_config_check_stops_on_an_inconsistent_installed_declaration(tmp_path: P
         timeout=60,
     )
     assert done.returncode == 1, done.stderr
+    assert _DUPLICATE in done.stderr
+
+
+def test_serve_refuses_to_start_on_an_inconsistent_installed_declaration(tmp_path: Path) -> None:
+    """``govgraph serve`` stops before listening (exit 2) with the same department, key and fix,
+    and no traceback."""
+    env = _install_duplicate_tax(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "govgraph.cli", "serve", "--config", "govgraph.toml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert _DUPLICATE in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_item_kind_that_is_not_an_enum_value_is_refused() -> None:
+    """An item kind that cannot be a GraphQL enum value is reported with its rule and fix."""
+    bad = replace(_bill(), items=(replace(_bill().items[0], kind="example bill"),))
+    assert check_departments([("example", bad)]) == [
+        "departments.bills.items[0].kind: 'example bill' is not an UPPER_SNAKE item kind; "
+        "fix: rename it"
+    ]
+
+
+def test_an_item_kind_of_another_department_is_refused() -> None:
+    """Two departments adding one item kind to one view collide, named with a fix."""
+    taken = replace(_bill(), items=(replace(_bill().items[0], kind="TAX_PAYMENT"),))
+    problems = check_departments([("builtin", departments()["tax"]), ("example", taken)])
+    assert problems == [
+        "departments.bills: kind 'obligations:TAX_PAYMENT' is also department 'tax''s; fix: "
+        "choose another kind name"
+    ]
+
+
+def test_an_action_on_a_rule_that_is_not_a_task_is_refused() -> None:
+    """Only task rules may name the mutation that does them."""
+    bad = replace(_bill(), items=(replace(_bill().items[0], action=("payBill", "account")),))
+    assert check_departments([("example", bad)]) == [
+        "departments.bills.items[0].action: only a task has an action, this rule adds to "
+        "'obligations'; fix: remove the action or make the rule's view `tasks`"
+    ]
+
+
+def test_a_record_type_named_like_a_gateway_type_is_refused() -> None:
+    """A declared type may not take a name the gateway's own schema uses."""
+    bad = replace(
+        _bill(),
+        types=(RecordType("Obligation", "A bill.", (FieldSpec("account", "str", "Account."),)),),
+        fields=(CitizenField("example_bills", "Obligation", "The citizen's bills."),),
+    )
+    problems = check_departments([("example", bad)])
     assert (
-        "departments.tax: declared twice (builtin and dupdept:DEPARTMENT); fix: give one of "
-        "them another id or uninstall one" in done.stderr
+        "departments.bills.types.Obligation: not a free type name; fix: use a PascalCase name "
+        "of the department's own" in problems
     )
