@@ -8,16 +8,33 @@ their errors, reported beside the data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from govgraph.departments import CitizenField, Department, Item, ItemRule
+from graphql import GraphQLError
+
+from govgraph.departments import CitizenField, Department, Item, ItemRule, all_departments
 from legacy_connectors.base import PartialRecords
 from legacy_connectors.errors import LegacyError
 from resolvers.citizen import load_source
 from resolvers.context import RequestContext
+from schema.declared import instance, node_key
 
-__all__ = ["field_values", "items", "mapped_records"]
+__all__ = [
+    "citizen_field",
+    "declared_node",
+    "field_values",
+    "items",
+    "mapped_records",
+    "report_error",
+]
+
+
+def report_error(ctx: RequestContext, path: list[str | int] | None, exc: Exception) -> None:
+    """Add ``exc`` to the response's errors at ``path`` while the field keeps its data (the
+    response's error formatting turns it into a client-safe message and code)."""
+    ctx.add_error(GraphQLError(str(exc), path=path, original_error=exc))
 
 
 async def mapped_records(
@@ -76,3 +93,38 @@ async def items(
             records = value if isinstance(value, list) else [] if value is None else [value]
         out.extend((rule, item) for record in records for item in rule.produce(record, ctx.today))
     return out, errors
+
+
+async def citizen_field(
+    ctx: RequestContext,
+    path: list[str | int],
+    citizen_id: str,
+    department: Department,
+    field: CitizenField,
+) -> Any:
+    """The objects one declared ``Citizen`` field shows; a failing member of the source is
+    reported at ``path`` beside the others' records."""
+    values, errors = await field_values(ctx, citizen_id, department, field)
+    for error in errors:
+        report_error(ctx, path, error)
+    if values is None:
+        return None
+    if field.many:
+        return [instance(field.type, v, citizen_id) for v in values]
+    return instance(field.type, values, citizen_id)
+
+
+async def declared_node(
+    ctx: RequestContext, type_name: str, citizen_id: str, local: str
+) -> Any | None:
+    """The declared object ``type_name`` with node key ``local`` of the citizen, if any."""
+    key = node_key(type_name)
+    for department in all_departments():
+        for field in department.fields:
+            if field.type != type_name:
+                continue
+            values, _ = await field_values(ctx, citizen_id, department, field)
+            for v in values if isinstance(values, list) else [values]:
+                if isinstance(v, Mapping) and str(v.get(key)) == local:
+                    return instance(type_name, v, citizen_id)
+    return None

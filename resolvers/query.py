@@ -9,9 +9,10 @@ from resolvers import linkage
 from resolvers.authz import check_citizen_access, require_caseworker
 from resolvers.connections import decode_cursor, encode_cursor, page_args
 from resolvers.context import RequestContext
+from resolvers.declared import declared_node
 from resolvers.errors import Forbidden, InvalidId, NotFound, Unauthenticated
 from resolvers.ids import decode_id
-from schema.declared import declared_node, is_declared_node
+from schema.declared import is_declared_node
 
 __all__ = [
     "MAX_PAGE_SIZE",

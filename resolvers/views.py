@@ -10,12 +10,11 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from graphql import GraphQLError
-
 from govgraph.departments import Department as Declaration
 from govgraph.departments import Item, ItemRule, all_departments
 from resolvers import declared
 from resolvers.context import RequestContext
+from resolvers.declared import report_error
 from resolvers.records import money
 from schema.common import Department
 from schema.views import (
@@ -30,12 +29,6 @@ from schema.views import (
 )
 
 __all__ = ["documents", "entitlements", "obligations", "report_error", "tasks"]
-
-
-def report_error(ctx: RequestContext, path: list[str | int] | None, exc: Exception) -> None:
-    """Add ``exc`` to the response's errors at ``path`` while the field keeps its data (the
-    response's error formatting turns it into a client-safe message and code)."""
-    ctx.add_error(GraphQLError(str(exc), path=path, original_error=exc))
 
 
 async def _items(

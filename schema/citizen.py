@@ -3,23 +3,46 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
+from govgraph.departments import CitizenField, all_departments
+from govgraph.departments import Department as Declaration
 from resolvers import address_change as moves
-from resolvers import linkage, renewals, views
+from resolvers import declared, linkage, renewals, views
 from resolvers.access import access_log as read_access_log
-from resolvers.ids import encode_id
 from schema.access import AccessRecord
 from schema.common import DEPARTMENT_BY_SOURCE, Address, Department, Node, PageInfo, PersonName
-from schema.declared import with_declared_fields
+from schema.declared import field_annotation
+from schema.ids import encode_id
 from schema.linkage import CitizenLink, citizen_links_of
 from schema.views import Document, Entitlement, Obligation, Task
 from schema.writes import Application
 
 __all__ = ["Citizen", "CitizenConnection", "CitizenEdge"]
+
+
+def _declared_field(department: Declaration, field: CitizenField) -> Any:
+    """A ``Citizen`` field serving ``field`` of ``department`` from its mapped records."""
+
+    async def resolve(self: Any, info: Info) -> Any:
+        path = info.path.as_list()
+        return await declared.citizen_field(info.context, path, self.citizen_id, department, field)
+
+    resolve.__annotations__ = {"self": Any, "info": Info, "return": field_annotation(field)}
+    resolve.__name__ = field.name
+    return strawberry.field(resolver=resolve, description=field.description)
+
+
+def with_declared_fields(cls: type) -> type:
+    """Add every declared department's ``Citizen`` fields to ``cls`` (before it becomes a
+    strawberry type)."""
+    for department in all_departments():
+        for field in department.fields:
+            setattr(cls, field.name, _declared_field(department, field))
+    return cls
 
 
 @strawberry.type(

@@ -15,20 +15,19 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from govgraph.departments import CitizenField, Department, EnumType, RecordType, all_departments
-from resolvers.ids import encode_id
 from schema.common import Address, Money, Node
+from schema.ids import encode_id
 
 __all__ = [
     "DECLARED_TYPES",
-    "declared_node",
     "declared_object_types",
+    "field_annotation",
     "instance",
     "is_declared_node",
+    "node_key",
     "python_type",
-    "with_declared_fields",
 ]
 
 _SCALARS: dict[str, Any] = {
@@ -167,57 +166,22 @@ def instance(type_name: str, values: Mapping[str, Any], citizen_id: str) -> Any:
     return DECLARED_TYPES[type_name](**kwargs)
 
 
-def _citizen_field(department: Department, field: CitizenField) -> Any:
-    """A ``Citizen`` field serving ``field`` of ``department`` from its mapped records."""
-    from resolvers import declared
-    from resolvers.views import report_error
-
-    item = DECLARED_TYPES[field.type]
-    returns: Any = (list[item] if field.many else item) | None  # type: ignore[valid-type]
-
-    async def resolve(self: Any, info: Info) -> Any:
-        values, errors = await declared.field_values(
-            info.context, self.citizen_id, department, field
-        )
-        for error in errors:
-            report_error(info.context, info.path.as_list(), error)
-        if values is None:
-            return None
-        if field.many:
-            return [instance(field.type, v, self.citizen_id) for v in values]
-        return instance(field.type, values, self.citizen_id)
-
-    resolve.__annotations__ = {"self": Any, "info": Info, "return": returns}
-    resolve.__name__ = field.name
-    return strawberry.field(resolver=resolve, description=field.description)
-
-
-def with_declared_fields(cls: type) -> type:
-    """Add every declared department's ``Citizen`` fields to ``cls`` (before it becomes a
-    strawberry type)."""
-    for department in all_departments():
-        for field in department.fields:
-            setattr(cls, field.name, _citizen_field(department, field))
-    return cls
-
-
-async def declared_node(ctx: Any, type_name: str, citizen_id: str, local: str) -> Any | None:
-    """The declared object ``type_name`` with node key ``local`` of the citizen, if any."""
-    from resolvers import declared
-
-    spec = _SPECS[type_name]
-    for department in all_departments():
-        for field in department.fields:
-            if field.type != type_name:
-                continue
-            values, _ = await declared.field_values(ctx, citizen_id, department, field)
-            for v in values if isinstance(values, list) else [values]:
-                if isinstance(v, Mapping) and str(v.get(spec.node_key or "")) == local:
-                    return instance(type_name, v, citizen_id)
-    return None
-
-
 def is_declared_node(type_name: str) -> bool:
     """Whether ``type_name`` is a declared object type with a node key."""
     spec = _SPECS.get(type_name)
     return spec is not None and spec.node_key is not None
+
+
+def node_key(type_name: str) -> str:
+    """The field of the declared record type ``type_name`` that identifies one of a citizen's
+    objects (empty when it has none)."""
+    spec = _SPECS.get(type_name)
+    return "" if spec is None else spec.node_key or ""
+
+
+def field_annotation(field: CitizenField) -> Any:
+    """The return annotation of a declared ``Citizen`` field (nullable: a department that
+    cannot answer nulls its own field)."""
+    item = DECLARED_TYPES[field.type]
+    returns: Any = (list[item] if field.many else item) | None  # type: ignore[valid-type]
+    return returns

@@ -13,8 +13,8 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import linkage as rl
-from resolvers.ids import encode_id
 from schema.common import Department, Node, PageInfo, department_of
+from schema.ids import encode_id
 
 __all__ = [
     "CitizenLink",

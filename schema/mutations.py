@@ -14,8 +14,8 @@ from govgraph.outbox import FailedDelivery as FailedRecord
 from govgraph.outbox.types import AddressChange as ChangeRecord
 from resolvers import address_change as moves
 from resolvers import deliveries, payments, renewals
-from resolvers.ids import encode_id
 from schema.common import Address, Department
+from schema.ids import encode_id
 from schema.writes import (
     AddressChange,
     AddressDelivery,
