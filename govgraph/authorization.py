@@ -26,7 +26,7 @@ from graphql import (
     visit,
 )
 
-from resolvers.authz import NODE_TYPE_GROUPS, analyst_types, check_coordinate, check_group
+from resolvers.authz import analyst_types, check_coordinate, check_group, node_group
 from resolvers.errors import ApiError, InvalidId
 from resolvers.ids import decode_id
 
@@ -87,10 +87,10 @@ class _Guard:
 
     def _check_node(self, global_id: Any) -> None:
         try:
-            type_name, _, _ = decode_id(global_id)
+            type_name, _, local = decode_id(global_id)
         except InvalidId:
             return
-        group = NODE_TYPE_GROUPS.get(type_name)
+        group = node_group(type_name, local)
         if group is not None:
             problem = check_group(self.principal, group, self.overrides)
             if problem is not None:

@@ -26,10 +26,12 @@ from graphql import (
 
 from govgraph.departments import VIEWS, Department, all_departments, camel
 from resolvers.errors import ApiError, Forbidden, Unauthenticated
+from schema.views import ITEM_TYPES
 
 __all__ = [
     "CITIZEN_FIELD_GROUPS",
     "GROUPS",
+    "ITEM_VIEWS",
     "NODE_TYPE_GROUPS",
     "PURPOSE_ROOTS",
     "ROOT_CONFIDENCE",
@@ -41,6 +43,8 @@ __all__ = [
     "check_citizen_access",
     "check_coordinate",
     "check_group",
+    "department_of_item",
+    "node_group",
     "require_caseworker",
 ]
 
@@ -103,7 +107,32 @@ NODE_TYPE_GROUPS: dict[str, str | None] = {
     "LinkReview": "linkage",
     "AddressChange": "identity",
 }
-"""The group a ``node(id:)`` look-up reads, by the id's type (checked before the fetch)."""
+"""The group a ``node(id:)`` look-up reads, by the id's type (checked before the fetch); a
+view item's group is that of the department adding its kind (:func:`node_group`)."""
+
+ITEM_VIEWS: dict[str, str] = {type_name: view for view, type_name in ITEM_TYPES.items()}
+"""The cross-department view each item type's ids come from."""
+
+
+def department_of_item(type_name: str, local: str | None) -> Department | None:
+    """The department adding the view item that an id of ``type_name`` with local key
+    ``local`` (``KIND:reference``) names, if any."""
+    view = ITEM_VIEWS.get(type_name)
+    kind = (local or "").partition(":")[0]
+    for d in all_departments():
+        if any(r.view == view and r.kind == kind for r in d.items):
+            return d
+    return None
+
+
+def node_group(type_name: str, local: str | None) -> str | None:
+    """The group a ``node(id:)`` look-up of an id of ``type_name`` (with local key ``local``)
+    reads: a view item's is the group of the department that adds its kind."""
+    if type_name not in ITEM_VIEWS:
+        return NODE_TYPE_GROUPS.get(type_name)
+    department = department_of_item(type_name, local)
+    return None if department is None else department.policy.group
+
 
 ROOT_ROLES: dict[str, frozenset[str]] = {
     "me": frozenset({"citizen"}),

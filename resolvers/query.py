@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from resolvers import address_change as moves
-from resolvers import linkage
-from resolvers.authz import check_citizen_access, require_caseworker
+from resolvers import linkage, views
+from resolvers.authz import (
+    ITEM_VIEWS,
+    check_citizen_access,
+    department_of_item,
+    require_caseworker,
+)
 from resolvers.connections import decode_cursor, encode_cursor, page_args
 from resolvers.context import RequestContext
 from resolvers.declared import declared_node
@@ -104,9 +109,14 @@ async def resolve_node(ctx: RequestContext, global_id: str) -> tuple[str, str, A
         return type_name, citizen_id, None
     if local is None:
         raise InvalidId("the id is not valid")
-    if not is_declared_node(type_name):
+    if type_name in ITEM_VIEWS:
+        if department_of_item(type_name, local) is None:
+            raise InvalidId("the id is not valid")
+        found = await views.item_node(ctx, type_name, citizen_id, local)
+    elif is_declared_node(type_name):
+        found = await declared_node(ctx, type_name, citizen_id, local)
+    else:
         raise InvalidId("the id is not valid")
-    found = await declared_node(ctx, type_name, citizen_id, local)
     if found is None:
         raise NotFound("no object has this id")
     return type_name, citizen_id, found

@@ -79,7 +79,9 @@ def _record(t: RecordType, types: Mapping[str, Any]) -> Any:
     namespace: dict[str, Any] = {"__annotations__": annotations, "__module__": __name__}
     for f in t.fields:
         annotations[f.name] = python_type(f.type, types)
-        namespace[f.name] = strawberry.field(description=f.description)
+        namespace[f.name] = strawberry.field(
+            description=f.description, deprecation_reason=f.deprecation or None
+        )
     bases: tuple[type, ...] = (Node,) if t.node_key else ()
     cls = type(t.name, bases, namespace)
     return strawberry.type(cls, description=t.description)

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from govgraph.departments import all_departments
-from schema.common import Department, Money
+from schema.common import Department, Money, Node
+from schema.ids import encode_id
 
 __all__ = [
+    "ITEM_TYPES",
     "Document",
     "DocumentKind",
     "Entitlement",
@@ -21,6 +23,7 @@ __all__ = [
     "Task",
     "TaskAction",
     "TaskKind",
+    "item_id",
 ]
 
 
@@ -61,8 +64,23 @@ else:
     TaskKind = _kinds("TaskKind", "tasks", "Kind of action the citizen should take.")
 
 
+ITEM_TYPES: dict[str, str] = {
+    "obligations": "Obligation",
+    "entitlements": "Entitlement",
+    "documents": "Document",
+    "tasks": "Task",
+}
+"""The object type of each cross-department view's items."""
+
+
+def item_id(view: str, citizen_id: str, kind: str, reference: str) -> strawberry.ID:
+    """The stable global id of an item: its type, the citizen, its kind and its reference (one
+    department adds each kind, so the kind names the department too)."""
+    return strawberry.ID(encode_id(ITEM_TYPES[view], citizen_id, f"{kind}:{reference}"))
+
+
 @strawberry.type(description="Something the citizen owes, to any part of government.")
-class Obligation:
+class Obligation(Node):
     kind: ObligationKind = strawberry.field(description="What sort of debt it is.")
     department: Department = strawberry.field(description="Who it is owed to.")
     reference: str = strawberry.field(description="Reference to quote when paying.")
@@ -72,7 +90,7 @@ class Obligation:
 
 
 @strawberry.type(description="Money the citizen is owed, by any part of government.")
-class Entitlement:
+class Entitlement(Node):
     kind: EntitlementKind = strawberry.field(description="What sort of payment it is.")
     department: Department = strawberry.field(description="Who pays it.")
     reference: str = strawberry.field(description="Reference of the claim or account.")
@@ -82,7 +100,7 @@ class Entitlement:
 
 
 @strawberry.type(description="A document or certificate the citizen holds, with its expiry.")
-class Document:
+class Document(Node):
     kind: DocumentKind = strawberry.field(description="What the document is.")
     department: Department = strawberry.field(description="Who issued it.")
     reference: str = strawberry.field(description="Its number or the vehicle's registration.")
@@ -110,7 +128,7 @@ class TaskAction:
 
 
 @strawberry.type(description="Something the citizen should do next, across government.")
-class Task:
+class Task(Node):
     kind: TaskKind = strawberry.field(description="What to do.")
     department: Department = strawberry.field(description="Who it concerns.")
     title: str = strawberry.field(description="A short instruction for the citizen.")

@@ -112,6 +112,9 @@ class FieldSpec:
     """Field name in snake_case (``due_date`` is ``dueDate`` in the schema)."""
     type: str
     description: str
+    deprecation: str = ""
+    """Why the field is deprecated and what to use instead (a field is never removed, so the
+    schema stays non-breaking); empty while it is current."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,15 @@ _STATUSES = (
     ("LOST", "Reported lost or stolen."),
 )
 
+_APPLICATION_STATUSES = (
+    ("RECEIVED", "The office has the application and has not started on it."),
+    ("IN_PROGRESS", "The office is checking it."),
+    ("APPROVED", "Approved: the new passport is being made."),
+    ("ISSUED", "The new passport has been sent."),
+    ("REJECTED", "Refused: the office writes with its reasons."),
+)
+_STAGES = frozenset(s for s, _ in _APPLICATION_STATUSES)
+
 
 def passport_values(record: Mapping[str, Any], today: date) -> dict[str, Any]:
     """A passport office row as a ``Passport``'s values."""
@@ -50,6 +59,7 @@ def passport_values(record: Mapping[str, Any], today: date) -> dict[str, Any]:
                 "reference": text(a.get("reference")),
                 "received": as_date(a.get("received")),
                 "status": text(a.get("status")),
+                "state": text(a.get("status")) if text(a.get("status")) in _STAGES else None,
             }
             for a in listed(record.get("applications"))
         ],
@@ -157,6 +167,11 @@ DEPARTMENT = Department(
     cost=3,
     types=(
         EnumType("PassportStatus", "State of a passport.", _STATUSES),
+        EnumType(
+            "PassportApplicationStatus",
+            "Where an application to the passport office stands.",
+            _APPLICATION_STATUSES,
+        ),
         RecordType(
             "PassportApplication",
             "An application made to the passport office.",
@@ -167,6 +182,13 @@ DEPARTMENT = Department(
                     "status",
                     "str",
                     "`RECEIVED`, `IN_PROGRESS`, `APPROVED`, `ISSUED` or `REJECTED`.",
+                    deprecation="Use `state`, the same values as an enum.",
+                ),
+                FieldSpec(
+                    "state",
+                    "PassportApplicationStatus?",
+                    "Where the application stands; null for a status this API does not know "
+                    "yet (its text is still in `status`).",
                 ),
             ),
         ),
