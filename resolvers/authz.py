@@ -24,9 +24,8 @@ from graphql import (
     is_abstract_type,
 )
 
-from govgraph.departments import VIEWS, Department, all_departments, camel
+from govgraph.departments import VIEW_TYPES, VIEWS, Department, all_departments, camel
 from resolvers.errors import ApiError, Forbidden, Unauthenticated
-from schema.views import ITEM_TYPES
 
 __all__ = [
     "CITIZEN_FIELD_GROUPS",
@@ -110,7 +109,7 @@ NODE_TYPE_GROUPS: dict[str, str | None] = {
 """The group a ``node(id:)`` look-up reads, by the id's type (checked before the fetch); a
 view item's group is that of the department adding its kind (:func:`node_group`)."""
 
-ITEM_VIEWS: dict[str, str] = {type_name: view for view, type_name in ITEM_TYPES.items()}
+ITEM_VIEWS: dict[str, str] = {type_name: view for view, type_name in VIEW_TYPES.items()}
 """The cross-department view each item type's ids come from."""
 
 

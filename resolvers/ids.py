@@ -1,9 +1,9 @@
-"""Reading global ids the API gave out (see :mod:`schema.ids`); a bad one is ``INVALID_ID``."""
+"""Reading global ids the API gave out (:mod:`govgraph.globalids`); a bad one is INVALID_ID."""
 
 from __future__ import annotations
 
+from govgraph.globalids import encode_id, split_id
 from resolvers.errors import InvalidId
-from schema.ids import encode_id, split_id
 
 __all__ = ["decode_id", "encode_id"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from resolvers import address_change as moves
-from resolvers import linkage, views
+from resolvers import declared, linkage, views
 from resolvers.authz import (
     ITEM_VIEWS,
     check_citizen_access,
@@ -14,7 +14,6 @@ from resolvers.authz import (
 )
 from resolvers.connections import decode_cursor, encode_cursor, page_args
 from resolvers.context import RequestContext
-from resolvers.declared import declared_node
 from resolvers.errors import Forbidden, InvalidId, NotFound, Unauthenticated
 from resolvers.ids import decode_id
 from schema.declared import is_declared_node
@@ -114,7 +113,7 @@ async def resolve_node(ctx: RequestContext, global_id: str) -> tuple[str, str, A
             raise InvalidId("the id is not valid")
         found = await views.item_node(ctx, type_name, citizen_id, local)
     elif is_declared_node(type_name):
-        found = await declared_node(ctx, type_name, citizen_id, local)
+        found = await declared.declared_node(ctx, type_name, citizen_id, local)
     else:
         raise InvalidId("the id is not valid")
     if found is None:

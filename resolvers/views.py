@@ -17,7 +17,6 @@ from govgraph.departments import Item, ItemRule, all_departments
 from resolvers import declared
 from resolvers.authz import ITEM_VIEWS, department_of_item
 from resolvers.context import RequestContext
-from resolvers.declared import report_error
 from resolvers.records import money
 from schema.common import Department
 from schema.views import (
@@ -32,7 +31,7 @@ from schema.views import (
     item_id,
 )
 
-__all__ = ["documents", "entitlements", "item_node", "obligations", "report_error", "tasks"]
+__all__ = ["documents", "entitlements", "item_node", "obligations", "tasks"]
 
 
 async def _items(
@@ -49,11 +48,11 @@ async def _items(
         if isinstance(result, BaseException):
             if not isinstance(result, Exception):
                 raise result
-            report_error(ctx, path, result)
+            declared.report_error(ctx, path, result)
             continue
         found, errors = result
         for error in errors:
-            report_error(ctx, path, error)
+            declared.report_error(ctx, path, error)
         out.extend((d, rule, item) for rule, item in found)
     return out
 

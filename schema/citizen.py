@@ -10,13 +10,13 @@ from strawberry.types import Info
 
 from govgraph.departments import CitizenField, all_departments
 from govgraph.departments import Department as Declaration
+from govgraph.globalids import encode_id
 from resolvers import address_change as moves
 from resolvers import declared, linkage, renewals, views
 from resolvers.access import access_log as read_access_log
 from schema.access import AccessRecord
 from schema.common import DEPARTMENT_BY_SOURCE, Address, Department, Node, PageInfo, PersonName
 from schema.declared import field_annotation
-from schema.ids import encode_id
 from schema.linkage import CitizenLink, citizen_links_of
 from schema.views import Document, Entitlement, Obligation, Task
 from schema.writes import Application

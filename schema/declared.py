@@ -17,8 +17,8 @@ from typing import Any
 import strawberry
 
 from govgraph.departments import CitizenField, Department, EnumType, RecordType, all_departments
+from govgraph.globalids import encode_id
 from schema.common import Address, Money, Node
-from schema.ids import encode_id
 
 __all__ = [
     "DECLARED_TYPES",

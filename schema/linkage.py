@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal
 import strawberry
 from strawberry.types import Info
 
+from govgraph.globalids import encode_id
 from resolvers import linkage as rl
 from schema.common import Department, Node, PageInfo, department_of
-from schema.ids import encode_id
 
 __all__ = [
     "CitizenLink",

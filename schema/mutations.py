@@ -10,12 +10,12 @@ import strawberry
 from strawberry.types import Info
 
 from govgraph.departments import address_change_command
+from govgraph.globalids import encode_id
 from govgraph.outbox import FailedDelivery as FailedRecord
 from govgraph.outbox.types import AddressChange as ChangeRecord
 from resolvers import address_change as moves
 from resolvers import deliveries, payments, renewals
 from schema.common import Address, Department
-from schema.ids import encode_id
 from schema.writes import (
     AddressChange,
     AddressDelivery,

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from govgraph.departments import all_departments
+from govgraph.departments import VIEW_TYPES, all_departments
+from govgraph.globalids import encode_id
 from schema.common import Department, Money, Node
-from schema.ids import encode_id
 
 __all__ = [
     "ITEM_TYPES",
@@ -64,12 +64,7 @@ else:
     TaskKind = _kinds("TaskKind", "tasks", "Kind of action the citizen should take.")
 
 
-ITEM_TYPES: dict[str, str] = {
-    "obligations": "Obligation",
-    "entitlements": "Entitlement",
-    "documents": "Document",
-    "tasks": "Task",
-}
+ITEM_TYPES = VIEW_TYPES
 """The object type of each cross-department view's items."""
 
 

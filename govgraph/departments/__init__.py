@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from govgraph.departments.identifiers import BUILTIN_IDENTIFIERS, Identifier
 from govgraph.departments.model import (
+    VIEW_TYPES,
     VIEWS,
     AccessPolicy,
     CitizenField,
@@ -43,6 +44,7 @@ __all__ = [
     "BUILTIN_IDENTIFIERS",
     "ENTRY_POINT_GROUP",
     "VIEWS",
+    "VIEW_TYPES",
     "AccessPolicy",
     "CitizenField",
     "Department",

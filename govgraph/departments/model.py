@@ -18,6 +18,7 @@ from govgraph.departments.identifiers import Identifier
 
 __all__ = [
     "VIEWS",
+    "VIEW_TYPES",
     "AccessPolicy",
     "CitizenField",
     "Department",
@@ -42,6 +43,14 @@ Level = Literal["central", "local", "other"]
 
 VIEWS = ("obligations", "entitlements", "documents", "tasks")
 """The cross-department views a department's items can join."""
+
+VIEW_TYPES: dict[str, str] = {
+    "obligations": "Obligation",
+    "entitlements": "Entitlement",
+    "documents": "Document",
+    "tasks": "Task",
+}
+"""The schema's object type of each view's items."""
 
 
 def camel(name: str) -> str:

@@ -2,7 +2,8 @@
 
 Every object id is scoped to the citizen it belongs to, so resolving an id always passes the
 same access check as resolving that citizen. Schema types give ids out with :func:`encode_id`;
-:func:`split_id` reads one back (``resolvers.ids.decode_id`` turns a bad one into ``INVALID_ID``).
+:func:`split_id` reads one back (``resolvers.ids.decode_id`` turns a bad one into an API error).
+A support module with no imports of its own, so that both API packages can use it.
 """
 
 from __future__ import annotations
