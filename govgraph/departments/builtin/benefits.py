@@ -24,7 +24,7 @@ from govgraph.departments.model import (
 )
 from govgraph.departments.values import amount, as_date, listed, text, whole_pounds
 
-_BENEFITS = (
+_BENEFIT_TYPES = (
     ("UNIVERSAL_CREDIT", "Universal Credit."),
     ("PERSONAL_INDEPENDENCE_PAYMENT", "Personal Independence Payment."),
     ("STATE_PENSION", "State Pension."),
@@ -33,7 +33,7 @@ _BENEFITS = (
     ("JOBSEEKERS_ALLOWANCE", "Jobseeker's Allowance."),
     ("OTHER", "A benefit this API does not name yet."),
 )
-_STATUSES = (
+_CLAIM_STATUSES = (
     ("ACTIVE", "Being paid."),
     ("SUSPENDED", "Payments paused."),
     ("CLOSED", "Ended."),
@@ -228,8 +228,8 @@ DEPARTMENT = Department(
     ),
     cost=4,
     types=(
-        EnumType("BenefitType", "Kind of benefit.", _BENEFITS),
-        EnumType("ClaimStatus", "Where a benefit claim stands.", _STATUSES),
+        EnumType("BenefitType", "Kind of benefit.", _BENEFIT_TYPES),
+        EnumType("ClaimStatus", "Where a benefit claim stands.", _CLAIM_STATUSES),
         EnumType("PaymentFrequency", "How often a benefit is paid.", _FREQUENCIES),
         RecordType(
             "BenefitPayment",

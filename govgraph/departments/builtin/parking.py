@@ -30,7 +30,7 @@ PAYABLE = frozenset({"OPEN", "CHARGE_CERTIFICATE"})
 PAY_WITHIN_DAYS = 28
 """Once the discount has gone, the full charge is due this many days after issue."""
 
-_STATUSES = (
+_NOTICE_STATUSES = (
     ("OPEN", "Unpaid."),
     ("PAID", "Paid in full."),
     ("CANCELLED", "Cancelled by the council."),
@@ -45,7 +45,7 @@ def notice_values(record: Mapping[str, Any], today: date) -> dict[str, Any]:
     """A council's notice row as a ``PenaltyNotice``'s values, with what is due today, by when
     (``due_date``) and what has been paid (``paid_amount``)."""
     status = text(record.get("status"))
-    if status not in {s for s, _ in _STATUSES}:
+    if status not in {s for s, _ in _NOTICE_STATUSES}:
         status = "OPEN"
     full = amount(record.get("amount"))
     discount = amount(record.get("discount_amount"))
@@ -195,7 +195,7 @@ DEPARTMENT = Department(
     ),
     cost=5,
     types=(
-        EnumType("PenaltyStatus", "Where a penalty charge notice stands.", _STATUSES),
+        EnumType("PenaltyStatus", "Where a penalty charge notice stands.", _NOTICE_STATUSES),
         RecordType(
             "PenaltyNotice",
             "A council's penalty charge notice for a vehicle the citizen keeps.",
