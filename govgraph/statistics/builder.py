@@ -24,6 +24,7 @@ from govgraph.departments import (
     StatisticsDimension,
     StatisticsSpec,
 )
+from govgraph.sources import REQUEST_DEADLINE
 from govgraph.statistics import cross
 from govgraph.statistics.filters import add_months, month_of, postcode_area
 from govgraph.statistics.privacy import margin, release
@@ -212,7 +213,10 @@ class TableBuilder:
         return out
 
     async def exact(self, plan: Plan) -> list[int]:
-        """The exact cells of ``plan``, in the order of the categories' product (cached)."""
+        """The exact cells of ``plan``, in the order of the categories' product (cached).
+
+        The computation is shared by every request asking the same table (and cached), so its
+        upstream calls run under each source's own ``timeout_s``, not one request's deadline."""
         text = plan.request.text()
         ttl = self.service.settings.cache_ttl_s
         found = self._exact.get(text)
@@ -222,7 +226,11 @@ class TableBuilder:
             found = self._exact.get(text)
             if found is not None and time.monotonic() - found[0] < ttl:
                 return found[1]
-            cells = await self._compute(plan)
+            unbound = REQUEST_DEADLINE.set(None)
+            try:
+                cells = await self._compute(plan)
+            finally:
+                REQUEST_DEADLINE.reset(unbound)
             self._exact[text] = (time.monotonic(), cells)
             if len(self._exact) > 256:
                 oldest = min(self._exact, key=lambda k: self._exact[k][0])

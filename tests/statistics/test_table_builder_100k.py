@@ -22,7 +22,7 @@ from tests.statistics.test_table_builder import (
     test_tax_owed_by_benefit_claimants_by_region,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3000)]
 
 PEOPLE = 100_000
 
