@@ -388,9 +388,7 @@ class Statistics:
 
     @strawberry.field(
         description="Benefit claims by benefit and claim status: claimants, claims and the sum "
-        "of award amounts. Dated by the claim's start month; placed by the claimant's postcode.",
-        deprecation_reason="Suppression alone does not survive differencing between filtered "
-        "tables: use `table` (differential privacy; see docs/analysts.md).",
+        "of award amounts. Dated by the claim's start month; placed by the claimant's postcode."
     )
     async def benefit_claims(self, info: Info) -> StatisticsTable | None:
         return await _table(info, "benefit_claims", self.applied)
@@ -398,26 +396,20 @@ class Statistics:
     @strawberry.field(
         description="Penalty charge notices by council and contravention (rows) and month of "
         "issue (columns): vehicles, notices and the sum of charges. Placed by the keeper's "
-        "postcode.",
-        deprecation_reason="Suppression alone does not survive differencing between filtered "
-        "tables: use `table` (differential privacy; see docs/analysts.md).",
+        "postcode."
     )
     async def penalty_notices(self, info: Info) -> StatisticsTable | None:
         return await _table(info, "penalty_notices", self.applied)
 
     @strawberry.field(
-        description="Passports by month of expiry: holders. Placed by the holder's postcode.",
-        deprecation_reason="Suppression alone does not survive differencing between filtered "
-        "tables: use `table` (differential privacy; see docs/analysts.md).",
+        description="Passports by month of expiry: holders. Placed by the holder's postcode."
     )
     async def passport_expiries(self, info: Info) -> StatisticsTable | None:
         return await _table(info, "passport_expiries", self.applied)
 
     @strawberry.field(
         description="Taxpayers by band of tax owed: taxpayers and the sum owed. Placed by the "
-        "taxpayer's postcode; the month range does not apply.",
-        deprecation_reason="Suppression alone does not survive differencing between filtered "
-        "tables: use `table` (differential privacy; see docs/analysts.md).",
+        "taxpayer's postcode; the month range does not apply."
     )
     async def tax_balances(self, info: Info) -> StatisticsTable | None:
         return await _table(info, "tax_balances", self.applied)
@@ -425,9 +417,7 @@ class Statistics:
     @strawberry.field(
         description="People with an unpaid penalty notice (open or charge certificate, issued "
         "in the month range) who also have an active benefit claim, by the postcode area of "
-        "their claim. Joined across departments through the citizen index.",
-        deprecation_reason="Suppression alone does not survive differencing between filtered "
-        "tables: use `table` (differential privacy; see docs/analysts.md).",
+        "their claim. Joined across departments through the citizen index."
     )
     async def unpaid_penalty_and_active_benefit(self, info: Info) -> StatisticsTable | None:
         return await _table(info, "unpaid_penalty_and_active_benefit", self.applied)
@@ -435,9 +425,7 @@ class Statistics:
     @strawberry.field(
         description="People whose passport expires in the month range (default: this month "
         "and the next five) and who keep a vehicle whose tax or MOT also runs out in it, by the "
-        "postcode area of the passport holder. Joined through the citizen index.",
-        deprecation_reason="Suppression alone does not survive differencing between filtered "
-        "tables: use `table` (differential privacy; see docs/analysts.md).",
+        "postcode area of the passport holder. Joined through the citizen index."
     )
     async def passport_and_vehicle_renewals(self, info: Info) -> StatisticsTable | None:
         return await _table(info, "passport_and_vehicle_renewals", self.applied)
