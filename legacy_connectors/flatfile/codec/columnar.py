@@ -288,11 +288,12 @@ def _store(column: Column, row: int, value: Any) -> bool:
         column.values[row] = value
     elif kind == "decimal" and isinstance(value, Decimal):
         unscaled = value.scaleb(column.scale)
-        if unscaled != unscaled.to_integral_value() or scaled(int(unscaled), column.scale) != value:
+        if unscaled != unscaled.to_integral_value():
             return False
-        if str(scaled(int(unscaled), column.scale)) != str(value):
+        whole = int(unscaled)
+        if not -(2**63) <= whole < 2**63 or str(scaled(whole, column.scale)) != str(value):
             return False
-        column.values[row] = int(unscaled)
+        column.values[row] = whole
     elif kind == "date" and isinstance(value, date):
         column.values[row] = value.toordinal() - EPOCH_ORDINAL
     elif kind == "text" and isinstance(value, str) and "\x00" not in value:

@@ -179,6 +179,22 @@ def test_columnar_equals_record_by_record(
                 assert arrow_row[slot.name] == value, (slot.name, arrow_row, want, full)
 
 
+@pytest.mark.parametrize("usage", ["COMP", "COMP-5"])
+def test_a_binary_decimal_past_int64_decodes_as_the_record_path(usage: str) -> None:
+    """An unsigned 8-byte binary decimal whose bytes hold more than 2**63 (F0 00 00 00 00 00 00
+    00 is 17,293,822,569,102,704,640 tenths) decodes to the per-record value, in records and in
+    Arrow, instead of overflowing the int64 column (seed 34 of the property test found it)."""
+    root = parse_copybook(f"       01 R.\n           05 A PIC 9(17)V9 {usage}.\n").records[0]
+    decoder = compile_decoder(root, DecodeOptions())
+    record = bytes.fromhex("F000000000000000") + bytes.fromhex("0000000000000017")
+    rows = [record[:8], record[8:]]
+    want = [{"A": Decimal("1729382256910270464.0")}, {"A": Decimal("2.3")}]
+    assert [decode_with_policy(decoder, r, "fail_record") for r in rows] == want
+    block = ColumnarDecoder(decoder).decode(rows, "fail_record")
+    assert block.records() == want
+    assert to_arrow(block).to_pylist() == [{"A": w["A"]} for w in want]
+
+
 COPYBOOK = """\
        01 HDR.
           05 RT       PIC X.
