@@ -1,16 +1,24 @@
-"""The running gateway the end-to-end tests talk to."""
+"""The running gateway the end-to-end tests talk to, and the one builder of its fixtures."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+import pytest_asyncio
 
 from govgraph.idp import DemoIdentityProvider
 from govgraph.settings import Settings
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -98,3 +106,76 @@ async def gateway_copy(
     finally:
         server.should_exit = True
         await task
+
+
+def _takes(*params: str) -> Callable[[_F], _F]:
+    """Declare the fixtures a builder-made fixture takes, by name (its body reads them from
+    keyword arguments), so that pytest sets them up first, async ones included."""
+
+    def declare(function: _F) -> _F:
+        function.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter(p, inspect.Parameter.KEYWORD_ONLY) for p in params]
+        )
+        return function
+
+    return declare
+
+
+def gateway_fixtures(
+    prefix: str,
+    *,
+    people: int,
+    seed: int,
+    data: str,
+    client_timeout: float | None = None,
+) -> tuple[Any, ...]:
+    """Session fixtures of one gateway over its own generated data, named after ``prefix``:
+    ``{prefix}population`` (``people`` people from ``seed``), ``data`` (the population written
+    to a fresh folder), ``{prefix}tax_url`` (the simulated tax service over it) and
+    ``{prefix}gateway`` (linked and served); with ``client_timeout``, also ``{prefix}client``
+    (an HTTP client of the gateway, one per test). A conftest binds the returned fixtures to
+    module names so that pytest finds them."""
+    population, tax_url = f"{prefix}population", f"{prefix}tax_url"
+    gateway, client = f"{prefix}gateway", f"{prefix}client"
+
+    @pytest.fixture(scope="session", name=population)
+    def population_fixture() -> Any:
+        from fixtures.generate import generate
+
+        return generate(people=people, seed=seed, noise="realistic", as_of=date.today())
+
+    @pytest.fixture(scope="session", name=data)
+    @_takes("tmp_path_factory", population)
+    def data_fixture(**given: Any) -> Path:
+        from fixtures.generate import write_all
+
+        data_dir: Path = given["tmp_path_factory"].mktemp(data.replace("_", "-"))
+        write_all(given[population], data_dir)
+        return data_dir
+
+    @pytest.fixture(scope="session", name=tax_url)
+    @_takes(data)
+    def tax_url_fixture(**given: Any) -> Iterator[str]:
+        from govgraph import demo
+
+        with demo.tax_service(given[data]) as url:
+            yield url
+
+    @pytest_asyncio.fixture(scope="session", loop_scope="session", name=gateway)
+    @_takes(data, tax_url, population)
+    async def gateway_fixture(**given: Any) -> AsyncIterator[RunningGateway]:
+        async with running_gateway(given[data], given[tax_url], given[population]) as running:
+            yield running
+
+    built: list[Any] = [population_fixture, data_fixture, tax_url_fixture, gateway_fixture]
+    if client_timeout is not None:
+
+        @pytest_asyncio.fixture(loop_scope="session", name=client)
+        @_takes(gateway)
+        async def client_fixture(**given: Any) -> AsyncIterator[httpx.AsyncClient]:
+            base_url = given[gateway].base_url
+            async with httpx.AsyncClient(base_url=base_url, timeout=client_timeout) as c:
+                yield c
+
+        built.append(client_fixture)
+    return tuple(built)
