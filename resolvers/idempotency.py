@@ -63,7 +63,7 @@ def acting_citizen(ctx: RequestContext) -> str:
 
 def check_key(key: str) -> InputRefused | None:
     """Why ``key`` is not a usable idempotency key, or ``None``."""
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         return InputRefused(
             "INVALID_IDEMPOTENCY_KEY",
             "idempotencyKey",
