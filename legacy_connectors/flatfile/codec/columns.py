@@ -8,6 +8,7 @@ reference, so the column always equals what decoding record by record gives.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -150,40 +151,37 @@ def binary_column(
 
 
 @cache
-def _text_luts(cp: CodePage) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_], int]:
-    """(code point of each byte as Python decodes it, whether that character is not
-    whitespace, the one byte that decodes to NUL or -1)."""
+def _text_luts(cp: CodePage) -> tuple[npt.NDArray[np.uint32], int]:
+    """(code point of each byte as Python decodes it, the one byte that decodes to NUL or -1)."""
     chars = bytes(range(256)).decode(cp.codec, "replace")
     points = np.array([ord(c) for c in chars], dtype=np.uint32)
-    nonspace = np.array([not c.isspace() for c in chars], dtype=np.bool_)
     nuls = [i for i, c in enumerate(chars) if c == "\x00"]
-    return points, nonspace, nuls[0] if len(nuls) == 1 else -1
+    return points, nuls[0] if len(nuls) == 1 else -1
 
 
 def text_column(
     rows: Rows, offset: int, size: int, cp: CodePage, trim: str
 ) -> tuple[npt.NDArray[Any], Mask, Mask]:
-    """(text as a numpy unicode array, LOW-VALUES rows, ok): trimmed as ``str.strip`` would;
-    rows with a NUL character (which numpy and Arrow do not keep) or a left trim to make are
-    not ok."""
+    """(text as a numpy unicode array, LOW-VALUES rows, ok): trimmed as ``str.strip`` would
+    (numpy's string functions strip the same whitespace as Python's); rows with a NUL character
+    (which numpy and Arrow do not keep) are not ok."""
     field = rows[:, offset : offset + size]
-    across = np.ascontiguousarray(field.T)
-    points, nonspace, nul = _text_luts(cp)
+    points, nul = _text_luts(cp)
     codes = points[field]
-    zero_count = np.count_nonzero(across == nul if nul >= 0 else points[across] == 0, axis=0)
+    zero_count = np.count_nonzero(field == nul if nul >= 0 else codes == 0, axis=1)
     nulls: Mask = zero_count == size
     ok: Mask = zero_count == 0
-    if trim in ("both", "right"):
-        keep = nonspace[across]
-        place = np.arange(1, size + 1, dtype=np.uint8 if size < 256 else np.int64)
-        last = (keep * place[:, None]).max(axis=0).astype(np.int64)
-        codes *= np.arange(size, dtype=np.uint32)[None, :] < last[:, None]
-        if trim == "both":
-            ok &= keep[0] | (last == 0)
-    elif trim == "left":
-        ok &= nonspace[across[0]]
     text = codes.view(f"<U{size}").reshape(-1)
+    if trim in _STRIP:
+        text = _STRIP[trim](text)
     return text, nulls, ok | nulls
+
+
+_STRIP: dict[str, Callable[[npt.NDArray[Any]], npt.NDArray[Any]]] = {
+    "both": np.strings.strip,
+    "right": np.strings.rstrip,
+    "left": np.strings.lstrip,
+}
 
 
 def _days_from_civil(year: Ints, month: Ints, day: Ints) -> Ints:
