@@ -11,7 +11,9 @@ survivors. Surviving mutants listed in ``bench/EQUIVALENT_MUTANTS.md`` (behaviou
 with a reason) are reported as ``equivalent``; any other survivor is ``unexplained`` and
 printed to stderr.
 
-Usage: python bench/mutation.py [--module PATH ...] [--max-children 1] [--smoke]
+Usage: python bench/mutation.py [--module PATH ...] [--mutant NAME ...] [--max-children 1] [--smoke]
+  --mutant: only these mutants (mutmut names, ``*`` allowed), e.g. to check that new tests
+  kill the survivors of a full run.
   --smoke: the breaker module only, a few of its mutants (checks the routine still works).
 Ends with one JSON line: {"modules": {PATH: {mutants, killed, timeout, survived, no_tests,
 score, equivalent, unexplained}}, "min_score": ..., "seconds": ...}.
@@ -159,6 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--module", action="append", help="only this module (repeatable)")
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutant runs")
+    parser.add_argument("--mutant", action="append", help="only this mutant (repeatable)")
     parser.add_argument("--smoke", action="store_true", help="a few breaker mutants only")
     args = parser.parse_args()
     pyproject, modules = _config()
@@ -166,7 +169,7 @@ def main() -> None:
     unknown = [m for m in chosen if m not in modules]
     if unknown:
         raise SystemExit(f"not in [tool.govgraph.mutation]: {', '.join(unknown)}")
-    names = [SMOKE_MUTANTS] if args.smoke else []
+    names = [SMOKE_MUTANTS] if args.smoke else (args.mutant or [])
     started = time.monotonic()
     results = {}
     for module in chosen:

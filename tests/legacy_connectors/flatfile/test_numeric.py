@@ -67,6 +67,8 @@ def _encode(clause: str, value: Any, encoding: str = "cp037") -> str:
         ("PIC S9(3) SIGN TRAILING SEPARATE", "F1F2F34EE7", 123),
         ("PIC S9 SIGN LEADING SEPARATE", "60F5E7", -5),
         ("PIC S9", "D5E7", -5),
+        ("PIC 9(27)V99", "F1" * 29 + "E7", Decimal("1" * 27 + ".11")),  # 29 digits, exact
+        ("PIC S9(27)V99", "F1" * 28 + "D1E7", Decimal("-" + "1" * 27 + ".11")),
     ],
 )
 def test_zoned_values(clause: str, hexdata: str, expected: Any) -> None:
@@ -94,6 +96,12 @@ def test_zoned_values(clause: str, hexdata: str, expected: Any) -> None:
         ("PIC S9(3) SIGN TRAILING SEPARATE", "F1C1F360E7", "non-digit in a numeric field"),
         ("PIC S9(3) SIGN LEADING", "7BF2F3E7", "bad sign or digit byte 0x7B"),
         ("PIC S9(3) SIGN LEADING", "D1C2F3E7", "non-digit in a numeric field"),
+        ("PIC S9(3)", "3132C3E7", "non-digit in a numeric field"),  # ASCII digits in EBCDIC
+        ("PIC S9(3)V9", "313233C4E7", "non-digit in a numeric field"),
+        ("PIC S9(3)", "F1F200E7", "bad sign or digit byte 0x00"),
+        ("PIC 9(3)", "F1F200E7", "bad sign or digit byte 0x00"),
+        ("PIC S9(3) SIGN LEADING", "F1F2C3E7", "non-digit in a numeric field"),  # sign at end
+        ("PIC S9(3) SIGN TRAILING SEPARATE", "F1F2F3C4E7", "bad separate sign byte 0xC4"),
     ],
 )
 def test_zoned_errors(clause: str, hexdata: str, reason: str) -> None:
@@ -119,6 +127,9 @@ def test_zoned_errors(clause: str, hexdata: str, reason: str) -> None:
         ("PIC S9(29)V9 COMP-3", "0" + "1" * 29 + "2CE7", Decimal("1" * 29 + ".2")),
         ("PIC S9(29)V9 COMP-3", "0" + "1" * 29 + "2DE7", Decimal("-" + "1" * 29 + ".2")),
         ("PIC S9(29) COMP-3", "1" * 29 + "DE7", -int("1" * 29)),
+        ("PIC S9(27)V99 COMP-3", "1" * 29 + "CE7", Decimal("1" * 27 + ".11")),  # 15 bytes
+        ("PIC S9(27)V99 COMP-3", "1" + "0" * 28 + "CE7", Decimal("1" + "0" * 26 + ".00")),
+        ("PIC S9(27)V99 COMP-3", "1" + "0" * 28 + "DE7", Decimal("-1" + "0" * 26 + ".00")),
     ],
 )
 def test_packed_values(clause: str, hexdata: str, expected: Any) -> None:
