@@ -213,6 +213,10 @@ def test_check_group_roles_confidence_and_overrides() -> None:
         "Forbidden",
         "`identity` data needs identity confidence P1 or higher; the token has high",
     )
+    assert _said(check_coordinate(_who("citizen", "high"), "Query", "addressChange")) == (
+        "Forbidden",
+        "`addressChange` needs identity confidence P1 or higher; the token has high",
+    )
     unrated = SimpleNamespace(role="citizen")
     assert _said(check_group(unrated, "identity")) == (
         "Forbidden",
@@ -285,6 +289,7 @@ type Query {
   services: [Service]
   me: Citizen
   citizen(id: ID): Citizen
+  unlisted: Status
 }
 """
 
