@@ -182,3 +182,18 @@ async def test_a_run_that_stores_its_own_result_is_not_overwritten(outbox: Outbo
     assert await run_once(ctx, "cz_1", "op", "key-0003", {}, _never) == {"stored": "by the run"}
     got = await run_once(ctx, "cz_1", "op", "key-0004", {}, stores_own)
     assert await run_once(ctx, "cz_1", "op", "key-0004", {}, _never) == {"returned": True}
+
+
+async def test_a_store_that_cannot_be_reached_is_a_retryable_refusal(tmp_path: Path) -> None:
+    """With the outbox store gone, a write is refused as STORE_UNAVAILABLE (retryable) before
+    anything runs, naming the key to retry with."""
+    store = Outbox(f"sqlite+aiosqlite:///{tmp_path / 'gone.sqlite'}", wait_s=5)
+    await store.open()
+    await store.aclose()
+    with pytest.raises(GraphQLError) as refused:
+        await run_once(_ctx(_citizen(), store), "cz_1", "op", "key-0005", {}, _never)
+    assert refused.value.message == (
+        "the gateway's store cannot be reached; retry with the same idempotencyKey"
+    )
+    assert refused.value.extensions == {"code": "STORE_UNAVAILABLE", "retryable": True}
+    assert refused.value.__cause__ is None
