@@ -87,10 +87,12 @@ ROOTS: dict[str, tuple[set[str], str | None]] = {
     "failedDeliveries": ({"caseworker"}, None),
     "retryDelivery": ({"caseworker"}, None),
     "cancelDelivery": ({"caseworker"}, None),
+    "_entities": ({"citizen", "caseworker"}, None),
+    "_service": ({"citizen", "caseworker", "analyst"}, None),
 }
 PURPOSE_BOUND = {
     "citizen", "citizens", "node", "linkReview", "resolveLinkReview", "failedDeliveries",
-    "retryDelivery", "cancelDelivery",
+    "retryDelivery", "cancelDelivery", "_entities",
 }  # fmt: skip
 LEVELS = ("P0", "P1", "P2", "P3", "P4")
 
