@@ -52,6 +52,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="no progress and no summary: print only the final JSON line",
     )
+    p.add_argument(
+        "--report",
+        metavar="DIR",
+        help="with --evaluate: write an HTML quality report (DIR/index.html): match weights per "
+        "comparison, scores by truth, the worst misses with their evidence",
+    )
     p.set_defaults(func=run)
 
 
@@ -78,15 +84,26 @@ async def link_from_settings(
         await index.aclose()
 
 
-async def _evaluate(settings: Settings, truth: Path, progress: Progress) -> Any:
+async def _evaluate(
+    settings: Settings,
+    truth: Path,
+    progress: Progress,
+    model: Any = None,
+    report_dir: Path | None = None,
+) -> Any:
     from govgraph.index import CitizenIndex
     from govgraph.linkage import evaluate
+    from govgraph.linkage.quality import write_report
 
     index = CitizenIndex(settings.gateway.index_url)
     await index.open()
     try:
         with progress.phase("evaluate against the truth", unit="people"):
-            return await evaluate(index, truth)
+            evaluation = await evaluate(index, truth)
+        if report_dir is not None:
+            with progress.phase("write the quality report", unit="pages"):
+                await write_report(index, truth, evaluation, model or {}, report_dir)
+        return evaluation
     finally:
         await index.aclose()
 
@@ -114,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.evaluate and not args.data:
         print("--evaluate needs --data (the generator's truth file)", file=sys.stderr)
+        return 2
+    if args.report and not args.evaluate:
+        print("--report needs --evaluate", file=sys.stderr)
         return 2
     with ExitStack() as stack:
         if args.data:
@@ -143,8 +163,12 @@ def run(args: argparse.Namespace) -> int:
             figures: dict[str, Any] = report.to_json()
             lines = [report.summary()]
             if args.evaluate:
-                evaluation = run_job(_evaluate(settings, Path(args.data) / "truth.jsonl", progress))
+                truth = Path(args.data) / "truth.jsonl"
+                report_dir = Path(args.report) if args.report else None
+                evaluation = run_job(_evaluate(settings, truth, progress, report.model, report_dir))
                 lines.append(evaluation.summary())
+                if report_dir is not None:
+                    lines.append(f"quality report: {report_dir / 'index.html'}")
                 figures = {**evaluation.to_json(), "seconds": round(seconds, 2), "link": figures}
             progress.close()
             for text in lines:

@@ -24,7 +24,7 @@ from typing import Any
 from govgraph.departments import all_departments
 from govgraph.index import CitizenIndex
 
-__all__ = ["Evaluation", "PairQuality", "evaluate", "evaluate_groups"]
+__all__ = ["Evaluation", "PairQuality", "evaluate", "evaluate_groups", "truth_people"]
 
 _NOT_SOURCES = frozenset({"pid", "twin_of"})
 
@@ -119,7 +119,7 @@ def _rows(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _truth(path: Path) -> tuple[list[dict[str, list[str]]], list[str]]:
+def truth_people(path: Path) -> tuple[list[dict[str, list[str]]], list[str]]:
     """Each person's keys by source, and the sources in order."""
     extra: dict[Any, dict[str, Any]] = defaultdict(dict)
     for more in sorted(path.parent.glob(f"{path.stem}.*{path.suffix}")):
@@ -166,7 +166,7 @@ def evaluate_groups(
 ) -> Evaluation:
     """Compare groups of keys by source (one per citizen, from any linker) with ``truth_path``;
     ``ambiguous`` counts open reviews by ``"<source>~<source>"`` (sorted)."""
-    people, sources = _truth(truth_path)
+    people, sources = truth_people(truth_path)
     ambiguous = ambiguous if ambiguous is not None else Counter()
     result = Evaluation(people=len(people), citizens=len(citizens))
     result.ambiguous = sum(ambiguous.values())
