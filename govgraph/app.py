@@ -15,42 +15,46 @@ from typing import Any
 
 import httpx
 import orjson
-from graphql import GraphQLError, OperationType
+import strawberry
+from graphql import GraphQLError, GraphQLSchema
+from graphql import build_schema as schema_from_sdl
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from govgraph.auth import AuthError, Principal, TokenVerifier
 from govgraph.explorer import CSP as GRAPHIQL_CSP
 from govgraph.explorer import explorer_html, explorer_routes
+from govgraph.extensions import DocumentCache, request_error_of, request_extensions
 from govgraph.graphql_http import (
     GRAPHQL_RESPONSE_JSON,
-    OperationCache,
+    GraphQLRequest,
     RequestError,
-    execute_operation,
     format_error,
-    operation_type,
     parse_request,
 )
 from govgraph.headers import SecurityHeaders
 from govgraph.idp import identity_provider, idp_routes
 from govgraph.index import CitizenIndex
-from govgraph.logs import bind_request
 from govgraph.outbox import DeliveryMetrics, DeliveryWorker, Outbox
-from govgraph.resilience.stale import stale_extension, track_stale
+from govgraph.resilience.stale import stale_extension
 from govgraph.resilience.status import check_sources, readiness, refresh_health
 from govgraph.security import Security
 from govgraph.settings import Settings
-from govgraph.sources import REQUEST_DEADLINE, Source, build_sources
+from govgraph.sources import Source, build_sources
 from govgraph.statistics import StatisticsService
 from govgraph.telemetry import CONTENT_TYPE_LATEST, Metrics
-from govgraph.tracing import Tracing, annotate_request
+from govgraph.tracing import Tracing
 from govgraph.webapp.app import BASE_PATH, create_webapp
 from govgraph.webapp.persona_page import PersonaPage
 from govgraph.webapp.render import Renderer
-from resolvers.context import build_context
+from resolvers.context import RequestContext, build_context
 from resolvers.federation import build_federated_schema
 from schema import build_schema
 
@@ -59,6 +63,14 @@ __all__ = ["Gateway", "create_app"]
 log = logging.getLogger("govgraph.app")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_GET_OPERATIONS = frozenset({OperationType.QUERY})
+_POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
+def static_schema(schema: strawberry.Schema) -> GraphQLSchema:
+    """The schema's types and fields for analysing operations (authorization, cost); built
+    from its printed SDL, so nothing relies on strawberry's internals."""
+    return schema_from_sdl(schema.as_str(), assume_valid_sdl=True)
 
 
 @dataclass(eq=False)
@@ -70,7 +82,6 @@ class Gateway:
     sources: dict[str, Source]
     index: CitizenIndex
     verifier: TokenVerifier
-    operations: OperationCache
     security: Security
     statistics: StatisticsService | None = None
     outbox: Outbox | None = None
@@ -117,101 +128,43 @@ def _request_id(request: Request) -> str:
 
 
 class GraphQLEndpoint:
-    def __init__(self, gateway: Gateway, *, graphiql: bool) -> None:
+    """``/graphql``: the HTTP half of a GraphQL request. The caller is authenticated and
+    admitted here; everything about the operation itself (persisted operations, the operation
+    cache and limits, authorization, the access ledger) is a schema extension
+    (:mod:`govgraph.extensions`) run by strawberry's public ``Schema.execute``."""
+
+    def __init__(self, gateway: Gateway, schema: strawberry.Schema, *, graphiql: bool) -> None:
         self.gw = gateway
-        self.schema = gateway.operations.schema
+        self.schema = schema
         self.graphiql = graphiql
         self._ide = explorer_html() if graphiql else ""
 
-    async def _principal(self, request: Request) -> Principal | None:
-        header = request.headers.get("authorization")
-        if not header:
-            return None
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise AuthError("the Authorization header must be `Bearer <token>`")
-        return await self.gw.verifier.authenticate(token.strip())
-
     async def handle(self, request: Request) -> Response:
         request_id = _request_id(request)
-        bind_request(request_id)
-        stale = track_stale()
         media = GRAPHQL_RESPONSE_JSON if _wants_graphql_response(request) else "application/json"
         if (
             request.method == "GET"
             and "text/html" in request.headers.get("accept", "")
             and ("query" not in request.query_params)
         ):
-            if not self.graphiql:
-                disabled = RequestError("GraphiQL is disabled", status=404, code="NOT_FOUND")
-                return _json(
-                    {"errors": [format_error(disabled, request_id)]},
-                    404,
-                    **{"x-request-id": request_id},
-                )
-            return HTMLResponse(
-                self._ide,
-                headers={
-                    "content-security-policy": GRAPHIQL_CSP,
-                    "x-content-type-options": "nosniff",
-                },
-            )
+            return self._explorer(request_id)
         started = time.perf_counter()
-        operation_label = "invalid"
         try:
-            async with self.gw.security.authenticating(request):
-                principal = await self._principal(request)
-            await self.gw.security.admit(principal, request)
-            body = None
-            if request.method == "POST":
-                ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-                if ctype != "application/json":
-                    raise RequestError(
-                        "POST requests must have Content-Type: application/json",
-                        status=415,
-                    )
-                body = await self._read_body(request)
-            gql = parse_request(request.method, body, dict(request.query_params))
-            gql = await self.gw.security.resolve_persisted(gql)
-            doc = self.gw.operations.get(gql.query)
-            if isinstance(doc, list):
-                rejected = [format_error(e, request_id) for e in doc]
-                status = 400 if media == GRAPHQL_RESPONSE_JSON else 200
-                self.gw.metrics.requests.labels(operation="invalid", outcome="rejected").inc()
-                return _json({"errors": rejected}, status, media, **{"x-request-id": request_id})
-            self.gw.security.persisted.register(gql)
-            op_type = operation_type(doc, gql.operation_name)
-            if op_type is None:
-                raise RequestError("the operation to run is unknown: set `operationName`")
-            if request.method == "GET" and op_type != OperationType.QUERY:
-                raise RequestError("only queries may be sent with GET", status=405)
-            operation_label = gql.operation_name or "anonymous"
-            annotate_request(operation_label, op_type.value, request_id)
+            principal = await self._admit(request)
+            gql = await self._read_request(request)
             ctx = build_context(
                 sources=self.gw.sources,
                 index=self.gw.index,
                 principal=principal,
                 request_id=request_id,
+                deadline=time.monotonic() + self.gw.settings.gateway.request_timeout_s,
                 batch_loads=self.gw.settings.gateway.batch_loads,
                 statistics=self.gw.statistics,
                 outbox=self.gw.outbox,
                 worker=self.gw.worker,
                 ledger=self.gw.security.ledger,
             )
-            token = REQUEST_DEADLINE.set(
-                time.monotonic() + self.gw.settings.gateway.request_timeout_s
-            )
-            try:
-                result = await execute_operation(
-                    self.schema,
-                    doc,
-                    gql,
-                    ctx,
-                    middleware=self.gw.security.plan(gql.query, doc, principal),
-                )
-            finally:
-                REQUEST_DEADLINE.reset(token)
-            await self.gw.security.record(ctx, gql.query, doc, principal)
+            result = await self._execute(request, gql, ctx)
         except ClientDisconnect:
             log.debug("the client disconnected before its request was read")
             self.gw.metrics.client_disconnects.inc()
@@ -231,22 +184,100 @@ class GraphQLEndpoint:
                 **exc.headers,
                 **{"x-request-id": request_id},
             )
+        return self._respond(result, ctx, gql, media, started)
+
+    def _explorer(self, request_id: str) -> Response:
+        if not self.graphiql:
+            disabled = RequestError("GraphiQL is disabled", status=404, code="NOT_FOUND")
+            return _json(
+                {"errors": [format_error(disabled, request_id)]},
+                404,
+                **{"x-request-id": request_id},
+            )
+        return HTMLResponse(
+            self._ide,
+            headers={"content-security-policy": GRAPHIQL_CSP, "x-content-type-options": "nosniff"},
+        )
+
+    async def _admit(self, request: Request) -> Principal | None:
+        """The verified caller (``None`` when anonymous), within its rate limit."""
+        security = self.gw.security
+        async with security.authenticating(request):
+            principal = await self._principal(request)
+        await security.admit(principal, request)
+        return principal
+
+    async def _principal(self, request: Request) -> Principal | None:
+        header = request.headers.get("authorization")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("the Authorization header must be `Bearer <token>`")
+        return await self.gw.verifier.authenticate(token.strip())
+
+    async def _read_request(self, request: Request) -> GraphQLRequest:
+        body = None
+        if request.method == "POST":
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype != "application/json":
+                raise RequestError(
+                    "POST requests must have Content-Type: application/json", status=415
+                )
+            body = await self._read_body(request)
+        return parse_request(request.method, body, dict(request.query_params))
+
+    async def _execute(
+        self, request: Request, gql: GraphQLRequest, ctx: RequestContext
+    ) -> ExecutionResult:
+        """Run the operation; a request error an extension raised is raised again here."""
+        allowed = _GET_OPERATIONS if request.method == "GET" else _POST_OPERATIONS
+        try:
+            result = await self.schema.execute(
+                gql.query,
+                variable_values=gql.variables,
+                context_value=ctx,
+                operation_name=gql.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=gql.extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            raise RequestError("only queries may be sent with GET", status=405) from exc
+        except CannotGetOperationTypeError as exc:
+            raise RequestError("the operation to run is unknown: set `operationName`") from exc
+        refused = request_error_of(result.errors or ())
+        if refused is not None:
+            raise refused
+        return result
+
+    def _respond(
+        self,
+        result: ExecutionResult,
+        ctx: RequestContext,
+        gql: GraphQLRequest,
+        media: str,
+        started: float,
+    ) -> Response:
         errors: list[GraphQLError] = list(result.errors or []) + ctx.extra_errors
+        if isinstance(result, PreExecutionError):
+            rejected = [format_error(e, ctx.request_id) for e in errors]
+            self.gw.metrics.requests.labels(operation="invalid", outcome="rejected").inc()
+            status = 400 if media == GRAPHQL_RESPONSE_JSON else 200
+            return _json({"errors": rejected}, status, media, **{"x-request-id": ctx.request_id})
         payload: dict[str, Any] = {}
         if errors:
-            payload["errors"] = [format_error(e, request_id) for e in errors]
+            payload["errors"] = [format_error(e, ctx.request_id) for e in errors]
         payload["data"] = result.data
-        if stale:
-            payload["extensions"] = {"stale": stale_extension(stale)}
+        if ctx.scope.stale:
+            payload["extensions"] = {"stale": stale_extension(ctx.scope.stale)}
         request_error = result.data is None and all(not e.path for e in errors)
         status = 400 if request_error and media == GRAPHQL_RESPONSE_JSON else 200
-        self.gw.metrics.requests.labels(
-            operation=operation_label, outcome="error" if errors else "ok"
-        ).inc()
-        self.gw.metrics.request_latency.labels(operation=operation_label).observe(
+        label = gql.operation_name or "anonymous"
+        self.gw.metrics.requests.labels(operation=label, outcome="error" if errors else "ok").inc()
+        self.gw.metrics.request_latency.labels(operation=label).observe(
             time.perf_counter() - started
         )
-        return _json(payload, status, media, **{"x-request-id": request_id})
+        return _json(payload, status, media, **{"x-request-id": ctx.request_id})
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.gw.settings.gateway.max_body_bytes
@@ -267,20 +298,22 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
     """Build the gateway app for ``settings``; connectors open in the app's lifespan."""
     metrics = Metrics()
     tracing = Tracing(settings.tracing)
-    schema = build_federated_schema() if settings.gateway.federation else build_schema()
-    security = Security.build(settings, schema._schema)
+    make_schema = build_federated_schema if settings.gateway.federation else build_schema
+    security = Security.build(settings, static_schema(make_schema()))
+    schema = make_schema(
+        request_extensions(
+            security,
+            DocumentCache(
+                settings.gateway.document_cache_size, max_tokens=settings.gateway.max_tokens
+            ),
+        )
+    )
     gateway = Gateway(
         settings=settings,
         metrics=metrics,
         sources=build_sources(settings.sources, metrics, tracing.tracer),
         index=CitizenIndex(settings.gateway.index_url),
         verifier=TokenVerifier(settings.auth),
-        operations=OperationCache(
-            schema._schema,
-            settings.gateway.document_cache_size,
-            rules=security.rules,
-            max_tokens=settings.gateway.max_tokens,
-        ),
         security=security,
     )
     gateway.statistics = StatisticsService(
@@ -297,7 +330,7 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
             gateway.outbox, gateway.sources, delivery, DeliveryMetrics(metrics.registry)
         )
     graphiql = settings.gateway.profile != "production"
-    endpoint = GraphQLEndpoint(gateway, graphiql=graphiql)
+    endpoint = GraphQLEndpoint(gateway, schema, graphiql=graphiql)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

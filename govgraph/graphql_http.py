@@ -1,39 +1,22 @@
-"""GraphQL over HTTP: request parsing, cached operations, execution and error masking.
+"""GraphQL over HTTP: request parsing and the one translation of errors into GraphQL errors.
 
 Follows the GraphQL-over-HTTP specification: ``application/graphql-response+json`` when the
 client accepts it (400 for a request that cannot execute), ``application/json`` otherwise
-(200 for any well-formed request). Parsed and validated operations are cached by their text,
-so a repeated operation costs neither a parse nor a validation.
+(200 for any well-formed request).
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
-from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
-from inspect import isawaitable
 from typing import Any
 
 import orjson
-from graphql import (
-    ASTValidationRule,
-    DocumentNode,
-    ExecutionResult,
-    GraphQLError,
-    GraphQLSchema,
-    OperationDefinitionNode,
-    OperationType,
-    execute,
-    parse,
-    specified_rules,
-    validate,
-)
+from graphql import GraphQLError
 
 from govgraph.auth import AuthError
 from govgraph.redact import redact
-from govgraph.textguard import TextLiteralsRule, variable_errors
 from legacy_connectors.errors import LegacyError
 from resolvers.errors import ApiError
 from schema.common import department_of
@@ -41,9 +24,7 @@ from schema.common import department_of
 __all__ = [
     "GRAPHQL_RESPONSE_JSON",
     "GraphQLRequest",
-    "OperationCache",
     "RequestError",
-    "execute_operation",
     "format_error",
     "parse_request",
 ]
@@ -51,7 +32,6 @@ __all__ = [
 log = logging.getLogger("govgraph.graphql")
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-MAX_TOKENS = 5000
 
 
 class RequestError(Exception):
@@ -115,84 +95,6 @@ def parse_request(method: str, body: bytes | None, params: dict[str, str]) -> Gr
     return GraphQLRequest(
         query=query, variables=variables, operation_name=operation_name, extensions=extensions
     )
-
-
-class OperationCache:
-    """Parsed and validated documents, keyed by the operation text (least recently used out)."""
-
-    def __init__(
-        self,
-        schema: GraphQLSchema,
-        size: int,
-        *,
-        rules: Sequence[type[ASTValidationRule]] = (),
-        max_tokens: int = MAX_TOKENS,
-    ) -> None:
-        self.schema = schema
-        self.size = size
-        self.rules = [*specified_rules, TextLiteralsRule, *rules]
-        self.max_tokens = max_tokens
-        self._docs: OrderedDict[str, DocumentNode] = OrderedDict()
-
-    def get(self, query: str) -> DocumentNode | list[GraphQLError]:
-        doc = self._docs.get(query)
-        if doc is not None:
-            self._docs.move_to_end(query)
-            return doc
-        try:
-            doc = parse(query, max_tokens=self.max_tokens)
-        except GraphQLError as err:
-            return [
-                GraphQLError(
-                    err.message,
-                    source=err.source,
-                    positions=err.positions,
-                    extensions={"code": "GRAPHQL_PARSE_FAILED"},
-                )
-            ]
-        errors = validate(self.schema, doc, self.rules)
-        if errors:
-            return list(errors)
-        if self.size:
-            self._docs[query] = doc
-            if len(self._docs) > self.size:
-                self._docs.popitem(last=False)
-        return doc
-
-
-def operation_type(doc: DocumentNode, operation_name: str | None) -> OperationType | None:
-    ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is None:
-        return ops[0].operation if len(ops) == 1 else None
-    for op in ops:
-        if op.name is not None and op.name.value == operation_name:
-            return op.operation
-    return None
-
-
-async def execute_operation(
-    schema: GraphQLSchema,
-    doc: DocumentNode,
-    request: GraphQLRequest,
-    context: Any,
-    *,
-    middleware: list[Any] | None = None,
-) -> ExecutionResult:
-    refused = variable_errors(request.variables)
-    if refused:
-        return ExecutionResult(data=None, errors=refused)
-    result = execute(
-        schema,
-        doc,
-        context_value=context,
-        variable_values=request.variables,
-        operation_name=request.operation_name,
-        middleware=middleware,
-    )
-    if isawaitable(result):
-        result = await result
-    assert isinstance(result, ExecutionResult)
-    return result
 
 
 def format_error(error: Exception, request_id: str) -> dict[str, Any]:

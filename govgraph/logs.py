@@ -1,9 +1,8 @@
 """Structured JSON logs, each line carrying the id of the request it was written for.
 
-:func:`bind_request` (called once per GraphQL request) puts the request id where every log
-record and every connector can find it: :data:`REQUEST_ID` for log records, and
-:data:`legacy_connectors.base.CALL_CONTEXT` for connectors, which pass it to the legacy system
-(a SOAP header, a SQL comment).
+The request path passes its id with ``extra={"request_id": ...}``; a line written during an
+upstream call without one takes the id of the call (:func:`legacy_connectors.base.current_call`,
+set by :class:`govgraph.sources.Source` for that call only).
 """
 
 from __future__ import annotations
@@ -11,25 +10,19 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from contextvars import ContextVar
 from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict
 
-from legacy_connectors.base import CALL_CONTEXT, CallContext
+from legacy_connectors.base import current_call
 
 __all__ = [
-    "REQUEST_ID",
     "JsonFormatter",
     "LogSettings",
     "RequestIdFilter",
-    "bind_request",
     "configure_logging",
 ]
-
-REQUEST_ID: ContextVar[str | None] = ContextVar("govgraph_request_id", default=None)
-"""The id of the request being served (``None`` outside a request)."""
 
 _EXTRA_FIELDS = (
     "code",
@@ -57,18 +50,12 @@ class LogSettings(BaseModel):
     """Lowest level written by the gateway's own loggers."""
 
 
-def bind_request(request_id: str) -> None:
-    """Make ``request_id`` the current request's id for logs and legacy calls."""
-    REQUEST_ID.set(request_id)
-    CALL_CONTEXT.set(CallContext(request_id=request_id))
-
-
 class RequestIdFilter(logging.Filter):
-    """Adds ``request_id`` from the current context to every record that lacks one."""
+    """Adds the current upstream call's ``request_id`` to every record that lacks one."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
-            record.request_id = REQUEST_ID.get()
+            record.request_id = current_call().request_id
         return True
 
 

@@ -27,7 +27,6 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -38,12 +37,14 @@ from govgraph.resilience.bulkhead import Bulkhead
 from govgraph.resilience.members import Admission, MemberBreakers
 from govgraph.resilience.policy import SourceSettings
 from govgraph.resilience.retry import is_read, retry_read
-from govgraph.resilience.stale import StaleCache, note_stale
+from govgraph.resilience.scope import RequestScope
+from govgraph.resilience.stale import StaleCache
 from govgraph.telemetry import Metrics
 from govgraph.tracing import upstream_span
 from legacy_connectors.aggregation import Aggregate, GroupBy, Where
 from legacy_connectors.base import (
     CALL_CONTEXT,
+    CallContext,
     Connector,
     Health,
     PartialRecords,
@@ -61,14 +62,11 @@ from legacy_connectors.errors import (
 from legacy_connectors.limits import FieldLimit
 from legacy_connectors.registry import load_kind
 
-__all__ = ["REQUEST_DEADLINE", "Source", "build_sources"]
+__all__ = ["RequestScope", "Source", "build_sources"]
 
 log = logging.getLogger("govgraph.sources")
 
 T = TypeVar("T")
-
-REQUEST_DEADLINE: ContextVar[float | None] = ContextVar("govgraph_request_deadline", default=None)
-"""Monotonic time by which the current GraphQL request must finish (set per request)."""
 
 _RECENT = 64
 """How many recent call latencies each source keeps (for ``Query.services``)."""
@@ -154,9 +152,14 @@ class Source:
                 "the service is unavailable", service=self.name, detail="not opened"
             )
 
-    def _deadline(self, request_bound: bool = True, timeout_s: float | None = None) -> float:
+    def _deadline(
+        self,
+        scope: RequestScope | None,
+        request_bound: bool = True,
+        timeout_s: float | None = None,
+    ) -> float:
         deadline = time.monotonic() + (self.policy.timeout_s if timeout_s is None else timeout_s)
-        request_deadline = REQUEST_DEADLINE.get() if request_bound else None
+        request_deadline = scope.deadline if request_bound and scope is not None else None
         if request_deadline is not None and request_deadline < deadline:
             return request_deadline
         return deadline
@@ -170,6 +173,7 @@ class Source:
         retry: bool | None = None,
         request_bound: bool = True,
         timeout_s: float | None = None,
+        scope: RequestScope | None = None,
     ) -> T:
         """Run ``func`` (one call to the upstream) under this source's whole policy.
 
@@ -177,10 +181,15 @@ class Source:
         retriable errors unless ``retry`` is false; any other operation is attempted once.
         The deadline is ``timeout_s`` from now, or the request's deadline if sooner unless
         ``request_bound`` is false (work shared beyond one request, such as a scan's pages);
-        ``timeout_s`` replaces the source's ``timeout_s`` for this call.
+        ``timeout_s`` replaces the source's ``timeout_s`` for this call. ``scope`` is the
+        request the call is made for (its deadline, its id for the upstream).
         """
-        deadline = self._deadline(request_bound, timeout_s)
+        deadline = self._deadline(scope, request_bound, timeout_s)
         retried = is_read(operation) if retry is None else retry
+        # The connector kit's call context (the request's id for the upstream and for log
+        # lines written during the call): set for this call only.
+        request_id = scope.request_id if scope is not None else None
+        token = CALL_CONTEXT.set(CallContext(request_id=request_id)) if request_id else None
         try:
             try:
                 return await self._attempt(operation, func, deadline, keys)
@@ -197,6 +206,9 @@ class Source:
         except LegacyError as exc:
             self._count_error(exc.code)
             raise exc.with_service(self.name) from None
+        finally:
+            if token is not None:
+                CALL_CONTEXT.reset(token)
 
     async def _attempt(
         self,
@@ -268,30 +280,37 @@ class Source:
         self.last_error = error
         self.last_error_at = time.time()
 
-    async def load_many(self, keys: Sequence[str]) -> list[Result]:
+    async def load_many(
+        self, keys: Sequence[str], *, scope: RequestScope | None = None
+    ) -> list[Result]:
         """Call the connector for a batch; raise a typed error if the whole batch fails.
 
         With ``stale`` on, a batch that fails with a retriable error is answered from the last
-        known data where there is some (the rest of the keys get the error).
+        known data where there is some (the rest of the keys get the error), noted in ``scope``.
         """
         self._batch.observe(len(keys))
         try:
-            results = await self.call("load_many", lambda: self._load_checked(keys), len(keys))
+            results = await self.call(
+                "load_many", lambda: self._load_checked(keys), len(keys), scope=scope
+            )
         except RetriableError as exc:
             if self.stale is None:
                 raise
-            return self._serve_stale(keys, exc)
+            return self._serve_stale(keys, exc, scope)
         if self.stale is not None:
             self.stale.put_many(keys, results)
         return results
 
-    def _serve_stale(self, keys: Sequence[str], error: RetriableError) -> list[Result]:
+    def _serve_stale(
+        self, keys: Sequence[str], error: RetriableError, scope: RequestScope | None
+    ) -> list[Result]:
         assert self.stale is not None
         found = [self.stale.get(key) for key in keys]
         served = [f for f in found if f is not None]
         if not served:
             raise error
-        note_stale(self.name, max(age for _, age in served))
+        if scope is not None:
+            scope.note_stale(self.name, max(age for _, age in served))
         self._metrics.stale_served.labels(source=self.name).inc(len(served))
         return [f[0] if f is not None else error for f in found]
 
@@ -397,7 +416,14 @@ class Source:
                 if close is not None:
                     await close()
 
-    async def submit(self, command: str, payload: Mapping[str, Any], *, delivery_id: str) -> Record:
+    async def submit(
+        self,
+        command: str,
+        payload: Mapping[str, Any],
+        *,
+        delivery_id: str,
+        scope: RequestScope | None = None,
+    ) -> Record:
         """Carry out the write ``command`` once per ``delivery_id`` (the connector's ``submit``).
 
         Under the deadline, breaker and bulkhead, attempted exactly once (never retried).
@@ -405,7 +431,9 @@ class Source:
         source has no such command.
         """
         return await self.call(
-            "submit", lambda: self.connector.submit(command, payload, delivery_id=delivery_id)
+            "submit",
+            lambda: self.connector.submit(command, payload, delivery_id=delivery_id),
+            scope=scope,
         )
 
     def accepts(self, command: str) -> bool:

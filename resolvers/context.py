@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aiodataloader import DataLoader
 from graphql import GraphQLError
 
 from govgraph.index.window import Window
+from govgraph.resilience.scope import RequestScope
 
 if TYPE_CHECKING:
     from govgraph.ledger import AccessLedger
@@ -27,10 +28,17 @@ __all__ = ["CitizenDirectory", "RecordSource", "RequestContext", "build_context"
 class RecordSource(Protocol):
     """What resolvers need of a legacy source: batched loads (one result per key) and writes."""
 
-    async def load_many(self, keys: Sequence[str]) -> list[Any]: ...
+    async def load_many(
+        self, keys: Sequence[str], *, scope: RequestScope | None = None
+    ) -> list[Any]: ...
 
     async def submit(
-        self, command: str, payload: Mapping[str, Any], *, delivery_id: str
+        self,
+        command: str,
+        payload: Mapping[str, Any],
+        *,
+        delivery_id: str,
+        scope: RequestScope | None = None,
     ) -> Mapping[str, Any]: ...
 
     def accepts(self, command: str) -> bool: ...
@@ -66,6 +74,8 @@ class RequestContext:
     principal: Any
     """The verified caller (a `govgraph.auth.Principal`), or None when anonymous."""
     request_id: str
+    scope: RequestScope
+    """What the request's upstream calls share: its id, its deadline, its stale answers."""
     batch_loads: bool = True
     statistics: StatisticsService | None = None
     """The statistics engine (aggregates for analysts), when the gateway has one."""
@@ -102,7 +112,9 @@ class RequestContext:
             upstream = self.sources.get(source)
             if upstream is None:
                 return None
-            loader = self._loaders[source] = DataLoader(upstream.load_many, batch=self.batch_loads)
+            loader = self._loaders[source] = DataLoader(
+                partial(upstream.load_many, scope=self.scope), batch=self.batch_loads
+            )
         return loader
 
     async def keys(self, citizen_id: str, source: str) -> list[str]:
@@ -140,18 +152,21 @@ def build_context(
     index: CitizenDirectory,
     principal: Any,
     request_id: str,
+    deadline: float | None = None,
     batch_loads: bool = True,
     statistics: StatisticsService | None = None,
     outbox: Outbox | None = None,
     worker: DeliveryWorker | None = None,
     ledger: AccessLedger | None = None,
 ) -> RequestContext:
-    """A fresh context for one request, complete: nothing is added to it afterwards."""
+    """A fresh context for one request, complete: nothing is added to it afterwards.
+    ``deadline`` is the monotonic time by which its upstream calls must finish."""
     return RequestContext(
         sources=sources,
         index=index,
         principal=principal,
         request_id=request_id,
+        scope=RequestScope(request_id=request_id, deadline=deadline),
         batch_loads=batch_loads,
         statistics=statistics,
         outbox=outbox,

@@ -10,14 +10,16 @@ under it is authorized per field group and written to the access ledger like any
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 from strawberry.types.base import get_object_definition
 
 from resolvers.errors import InvalidId
@@ -53,7 +55,13 @@ async def _citizen_reference(info: Info, representation: dict[str, Any]) -> Citi
 
 class FederatedSchema(strawberry.federation.Schema):
     """The gateway's schema with the federation fields; ``Citizen`` references resolve
-    through the same checks as ``Query.citizen``."""
+    through the same checks as ``Query.citizen``. Errors are reported by the server that
+    answers the request (strawberry's own logging is off), as for the plain schema."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
 
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
@@ -80,7 +88,9 @@ class FederatedSchema(strawberry.federation.Schema):
         return out
 
 
-def build_federated_schema() -> FederatedSchema:
+def build_federated_schema(
+    extensions: Sequence[Callable[[], SchemaExtension]] = (),
+) -> FederatedSchema:
     """The gateway's schema as a Federation v2 subgraph (``Citizen @key(fields: "id")``).
 
     The key is put on a copy of ``Citizen``'s definition while this schema is built, so the
@@ -92,6 +102,10 @@ def build_federated_schema() -> FederatedSchema:
     )
     setattr(Citizen, _DEFINITION, keyed)
     try:
-        return FederatedSchema(**schema_arguments(), federation_version=FEDERATION_VERSION)
+        return FederatedSchema(
+            **schema_arguments(),
+            federation_version=FEDERATION_VERSION,
+            extensions=list(extensions),
+        )
     finally:
         setattr(Citizen, _DEFINITION, original)

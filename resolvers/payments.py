@@ -151,7 +151,9 @@ async def pay_penalty_notice(
         }
         source = ctx.sources[_SOURCE]
         try:
-            answer = await source.submit(_COMMAND, payload, delivery_id=mutation_id)
+            answer = await source.submit(
+                _COMMAND, payload, delivery_id=mutation_id, scope=ctx.scope
+            )
         except InvalidInputError as exc:
             raise InputRefused(
                 "NOT_PAYABLE", "pcn", "pcn: the notice is no longer payable"

@@ -108,7 +108,7 @@ async def apply_for_renewal(
         source = ctx.sources[_SOURCE]
         payload = {"reference": reference, "passport_number": number}
         try:
-            await source.submit(_COMMAND, payload, delivery_id=mutation_id)
+            await source.submit(_COMMAND, payload, delivery_id=mutation_id, scope=ctx.scope)
         except InvalidInputError as exc:
             raise InputRefused(
                 "APPLICATION_REFUSED",

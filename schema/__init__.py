@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from schema.citizen import Citizen
 from schema.declared import declared_object_types
@@ -14,7 +18,7 @@ from schema.money import DecimalScalar
 from schema.mutations import Mutation as CitizenMutation
 from schema.query import Query
 
-__all__ = ["Mutation", "build_schema", "schema_arguments"]
+__all__ = ["GatewaySchema", "Mutation", "build_schema", "schema_arguments"]
 
 Mutation = strawberry.type(
     type("Mutation", (CitizenMutation, LinkageMutation), {}),
@@ -38,6 +42,18 @@ def schema_arguments() -> dict[str, Any]:
     }
 
 
-def build_schema() -> strawberry.Schema:
-    """Build the gateway's schema (once per app)."""
-    return strawberry.Schema(**schema_arguments())
+class GatewaySchema(strawberry.Schema):
+    """The gateway's schema: errors are reported by the server that answers the request, which
+    formats each once and logs only unexpected ones (strawberry's own logging is off)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
+def build_schema(
+    extensions: Sequence[Callable[[], SchemaExtension]] = (),
+) -> strawberry.Schema:
+    """Build the gateway's schema (once per app), with the server's request ``extensions``."""
+    return GatewaySchema(**schema_arguments(), extensions=list(extensions))

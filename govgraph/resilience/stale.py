@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from contextvars import ContextVar
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from legacy_connectors.base import PartialRecords, Result
 from legacy_connectors.errors import LegacyError
 
-__all__ = ["StaleCache", "StaleSettings", "note_stale", "stale_extension", "track_stale"]
+__all__ = ["StaleCache", "StaleSettings", "stale_extension"]
 
 
 class StaleSettings(BaseModel):
@@ -72,23 +71,6 @@ class StaleCache:
             del self._items[key]
             return None
         return found[1], age
-
-
-_STALE: ContextVar[dict[str, float] | None] = ContextVar("govgraph_stale", default=None)
-
-
-def track_stale() -> dict[str, float]:
-    """Start recording, for the current request, which sources answered from the cache."""
-    report: dict[str, float] = {}
-    _STALE.set(report)
-    return report
-
-
-def note_stale(service: str, age_s: float) -> None:
-    """Record that ``service`` answered the current request with data ``age_s`` old."""
-    report = _STALE.get()
-    if report is not None:
-        report[service] = max(age_s, report.get(service, 0.0))
 
 
 def stale_extension(report: dict[str, float]) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ request id, which also reaches the connectors."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -12,9 +11,9 @@ from typing import ClassVar
 
 import pytest
 
-from govgraph.logs import JsonFormatter, RequestIdFilter, bind_request
+from govgraph.logs import JsonFormatter, RequestIdFilter
 from govgraph.settings import SourceSettings
-from govgraph.sources import Source
+from govgraph.sources import RequestScope, Source
 from govgraph.telemetry import Metrics
 from legacy_connectors.base import Connector, Result, current_call
 from tests.harness import RunningGateway
@@ -112,15 +111,11 @@ class _Recording(Connector):
 
 
 async def test_connectors_see_the_request_id() -> None:
-    """Inside a connector call, `current_call()` gives the gateway request's id."""
+    """Inside a connector call, `current_call()` gives the id of the request it is made for."""
     connector = _Recording()
     source = Source("recording", connector, SourceSettings(kind="memory"), Metrics())
     source.opened = True
     await source.load_many(["a"])
-
-    async def in_a_request() -> None:
-        bind_request("req-connector-0001")
-        await source.load_many(["b"])
-
-    await asyncio.create_task(in_a_request())
-    assert connector.seen == [None, "req-connector-0001"]
+    await source.load_many(["b"], scope=RequestScope(request_id="req-connector-0001"))
+    await source.load_many(["c"])
+    assert connector.seen == [None, "req-connector-0001", None]

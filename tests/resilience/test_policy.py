@@ -11,7 +11,7 @@ import pytest
 
 from govgraph.resilience import READ_OPERATIONS, BreakerState
 from govgraph.settings import SourceSettings
-from govgraph.sources import REQUEST_DEADLINE, Source
+from govgraph.sources import RequestScope, Source
 from govgraph.telemetry import Metrics
 from legacy_connectors.base import Connector, Result
 from legacy_connectors.errors import (
@@ -111,12 +111,9 @@ async def test_no_retry_starts_past_the_request_deadline() -> None:
     busy = UpstreamBusyError("busy", retry_after_s=0.5)
     connector = CountingConnector(busy, fail_first=5)
     source = _source(connector, retries={"max_retries": 3, "max_retry_after_s": 1})
-    token = REQUEST_DEADLINE.set(time.monotonic() + 0.2)
-    try:
-        with pytest.raises(UpstreamBusyError):
-            await source.load_many(["a"])
-    finally:
-        REQUEST_DEADLINE.reset(token)
+    scope = RequestScope(deadline=time.monotonic() + 0.2)
+    with pytest.raises(UpstreamBusyError):
+        await source.load_many(["a"], scope=scope)
     assert connector.calls["load_many"] == 1
 
 
@@ -176,12 +173,9 @@ async def test_queued_call_gives_up_at_its_deadline() -> None:
     source = _source(connector, max_concurrency=1, retries={"max_retries": 0})
     stuck = asyncio.create_task(source.load_many(["a"]))
     await asyncio.sleep(0.01)
-    token = REQUEST_DEADLINE.set(time.monotonic() + 0.05)
-    try:
-        with pytest.raises(UpstreamTimeoutError):
-            await source.load_many(["b"])
-    finally:
-        REQUEST_DEADLINE.reset(token)
+    scope = RequestScope(deadline=time.monotonic() + 0.05)
+    with pytest.raises(UpstreamTimeoutError):
+        await source.load_many(["b"], scope=scope)
     assert connector.calls["load_many"] == 1
     connector.gate.set()
     assert await stuck == [{"key": "a"}]

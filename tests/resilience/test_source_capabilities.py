@@ -11,7 +11,7 @@ import pytest
 
 from govgraph.resilience import BreakerState
 from govgraph.settings import SourceSettings
-from govgraph.sources import REQUEST_DEADLINE, Source
+from govgraph.sources import RequestScope, Source
 from govgraph.telemetry import Metrics
 from legacy_connectors.base import Record, Result
 from legacy_connectors.errors import (
@@ -111,12 +111,9 @@ async def test_submit_keeps_to_the_request_deadline() -> None:
     source = _source(connector, max_concurrency=1)
     stuck = asyncio.create_task(source.load_many(["K001"]))
     await asyncio.sleep(0.01)
-    token = REQUEST_DEADLINE.set(time.monotonic() + 0.05)
-    try:
-        with pytest.raises(UpstreamTimeoutError):
-            await source.submit("change_address", {"nino": "QQ123456C"}, delivery_id="d1")
-    finally:
-        REQUEST_DEADLINE.reset(token)
+    scope = RequestScope(deadline=time.monotonic() + 0.05)
+    with pytest.raises(UpstreamTimeoutError):
+        await source.submit("change_address", {"nino": "QQ123456C"}, delivery_id="d1", scope=scope)
     assert "submit" not in connector.reached
     connector.gate.set()
     await stuck
