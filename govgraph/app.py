@@ -5,30 +5,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import strawberry
 from graphql import GraphQLError, GraphQLSchema
 from graphql import build_schema as schema_from_sdl
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, request_response
 from starlette.types import Receive, Scope, Send
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from govgraph.auth import AuthError, Principal, TokenVerifier
+from govgraph.admission import Admission, is_explorer_request
+from govgraph.auth import AuthError, TokenVerifier
 from govgraph.explorer import CSP as GRAPHIQL_CSP
 from govgraph.explorer import explorer_html, explorer_routes
 from govgraph.extensions import DocumentCache, request_error_of, request_extensions
@@ -36,8 +34,11 @@ from govgraph.graphql_http import (
     GRAPHQL_RESPONSE_JSON,
     GraphQLRequest,
     RequestError,
+    error_response,
     format_error,
+    json_response,
     parse_request,
+    response_media,
 )
 from govgraph.headers import SecurityHeaders
 from govgraph.idp import identity_provider, idp_routes
@@ -62,7 +63,6 @@ __all__ = ["Gateway", "create_app"]
 
 log = logging.getLogger("govgraph.app")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _GET_OPERATIONS = frozenset({OperationType.QUERY})
 _POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
@@ -110,28 +110,11 @@ class Gateway:
         await self.index.aclose()
 
 
-def _json(
-    payload: Any, status: int = 200, media_type: str = "application/json", **headers: str
-) -> Response:
-    return Response(
-        orjson.dumps(payload), status_code=status, media_type=media_type, headers=headers
-    )
-
-
-def _wants_graphql_response(request: Request) -> bool:
-    return GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "")
-
-
-def _request_id(request: Request) -> str:
-    given = request.headers.get("x-request-id", "")
-    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-
-
 class GraphQLEndpoint:
-    """``/graphql``: the HTTP half of a GraphQL request. The caller is authenticated and
-    admitted here; everything about the operation itself (persisted operations, the operation
-    cache and limits, authorization, the access ledger) is a schema extension
-    (:mod:`govgraph.extensions`) run by strawberry's public ``Schema.execute``."""
+    """``/graphql`` after :class:`~govgraph.admission.Admission` let the caller in: reads the
+    request, builds its context and answers. Everything about the operation itself (persisted
+    operations, the operation cache and limits, authorization, the access ledger) is a schema
+    extension (:mod:`govgraph.extensions`) run by strawberry's public ``Schema.execute``."""
 
     def __init__(self, gateway: Gateway, schema: strawberry.Schema, *, graphiql: bool) -> None:
         self.gw = gateway
@@ -140,22 +123,17 @@ class GraphQLEndpoint:
         self._ide = explorer_html() if graphiql else ""
 
     async def handle(self, request: Request) -> Response:
-        request_id = _request_id(request)
-        media = GRAPHQL_RESPONSE_JSON if _wants_graphql_response(request) else "application/json"
-        if (
-            request.method == "GET"
-            and "text/html" in request.headers.get("accept", "")
-            and ("query" not in request.query_params)
-        ):
+        request_id: str = request.state.request_id
+        media = response_media(request)
+        if is_explorer_request(request):
             return self._explorer(request_id)
         started = time.perf_counter()
         try:
-            principal = await self._admit(request)
             gql = await self._read_request(request)
             ctx = build_context(
                 sources=self.gw.sources,
                 index=self.gw.index,
-                principal=principal,
+                principal=request.state.principal,
                 request_id=request_id,
                 deadline=time.monotonic() + self.gw.settings.gateway.request_timeout_s,
                 batch_loads=self.gw.settings.gateway.batch_loads,
@@ -169,27 +147,14 @@ class GraphQLEndpoint:
             log.debug("the client disconnected before its request was read")
             self.gw.metrics.client_disconnects.inc()
             return Response(status_code=499)
-        except AuthError as exc:
-            return _json(
-                {"errors": [format_error(exc, request_id)]},
-                401,
-                media,
-                **{"www-authenticate": 'Bearer error="invalid_token"', "x-request-id": request_id},
-            )
-        except RequestError as exc:
-            return _json(
-                {"errors": [format_error(exc, request_id)]},
-                exc.status,
-                media,
-                **exc.headers,
-                **{"x-request-id": request_id},
-            )
+        except (AuthError, RequestError) as exc:
+            return error_response(exc, request_id, media)
         return self._respond(result, ctx, gql, media, started)
 
     def _explorer(self, request_id: str) -> Response:
         if not self.graphiql:
             disabled = RequestError("GraphiQL is disabled", status=404, code="NOT_FOUND")
-            return _json(
+            return json_response(
                 {"errors": [format_error(disabled, request_id)]},
                 404,
                 **{"x-request-id": request_id},
@@ -198,23 +163,6 @@ class GraphQLEndpoint:
             self._ide,
             headers={"content-security-policy": GRAPHIQL_CSP, "x-content-type-options": "nosniff"},
         )
-
-    async def _admit(self, request: Request) -> Principal | None:
-        """The verified caller (``None`` when anonymous), within its rate limit."""
-        security = self.gw.security
-        async with security.authenticating(request):
-            principal = await self._principal(request)
-        await security.admit(principal, request)
-        return principal
-
-    async def _principal(self, request: Request) -> Principal | None:
-        header = request.headers.get("authorization")
-        if not header:
-            return None
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise AuthError("the Authorization header must be `Bearer <token>`")
-        return await self.gw.verifier.authenticate(token.strip())
 
     async def _read_request(self, request: Request) -> GraphQLRequest:
         body = None
@@ -263,7 +211,9 @@ class GraphQLEndpoint:
             rejected = [format_error(e, ctx.request_id) for e in errors]
             self.gw.metrics.requests.labels(operation="invalid", outcome="rejected").inc()
             status = 400 if media == GRAPHQL_RESPONSE_JSON else 200
-            return _json({"errors": rejected}, status, media, **{"x-request-id": ctx.request_id})
+            return json_response(
+                {"errors": rejected}, status, media, **{"x-request-id": ctx.request_id}
+            )
         payload: dict[str, Any] = {}
         if errors:
             payload["errors"] = [format_error(e, ctx.request_id) for e in errors]
@@ -277,7 +227,7 @@ class GraphQLEndpoint:
         self.gw.metrics.request_latency.labels(operation=label).observe(
             time.perf_counter() - started
         )
-        return _json(payload, status, media, **{"x-request-id": ctx.request_id})
+        return json_response(payload, status, media, **{"x-request-id": ctx.request_id})
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.gw.settings.gateway.max_body_bytes
@@ -336,7 +286,7 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        return _json(readiness(await check_sources(gateway.sources)))
+        return json_response(readiness(await check_sources(gateway.sources)))
 
     async def metrics_endpoint(request: Request) -> Response:
         await refresh_health(gateway.sources)
@@ -386,7 +336,15 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
         )
     app = Starlette(
         routes=[
-            Route("/graphql", tracing.traced(endpoint.handle), methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                Admission(
+                    request_response(tracing.traced(endpoint.handle)),
+                    security=security,
+                    verifier=gateway.verifier,
+                ),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -8,12 +8,16 @@ client accepts it (400 for a request that cannot execute), ``application/json`` 
 from __future__ import annotations
 
 import logging
+import re
 import traceback
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
 
 from govgraph.auth import AuthError
 from govgraph.redact import redact
@@ -25,13 +29,18 @@ __all__ = [
     "GRAPHQL_RESPONSE_JSON",
     "GraphQLRequest",
     "RequestError",
+    "error_response",
     "format_error",
+    "json_response",
     "parse_request",
+    "request_id_of",
+    "response_media",
 ]
 
 log = logging.getLogger("govgraph.graphql")
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestError(Exception):
@@ -162,3 +171,34 @@ def format_error(error: Exception, request_id: str) -> dict[str, Any]:
     if err.path:
         out["path"] = list(err.path)
     return out
+
+
+def json_response(
+    payload: Any, status: int = 200, media_type: str = "application/json", **headers: str
+) -> Response:
+    """``payload`` as JSON (orjson) with ``status`` and ``headers``."""
+    return Response(
+        orjson.dumps(payload), status_code=status, media_type=media_type, headers=headers
+    )
+
+
+def response_media(request: Request) -> str:
+    """The media type to answer with: ``application/graphql-response+json`` if accepted."""
+    if GRAPHQL_RESPONSE_JSON in request.headers.get("accept", ""):
+        return GRAPHQL_RESPONSE_JSON
+    return "application/json"
+
+
+def request_id_of(request: Request) -> str:
+    """The client's ``x-request-id`` when it is a safe token, else a new random id."""
+    given = request.headers.get("x-request-id", "")
+    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def error_response(error: RequestError | AuthError, request_id: str, media: str) -> Response:
+    """The answer to a request refused before execution: its status, headers and one error."""
+    body = {"errors": [format_error(error, request_id)]}
+    if isinstance(error, AuthError):
+        headers = {"www-authenticate": 'Bearer error="invalid_token"'}
+        return json_response(body, 401, media, **headers, **{"x-request-id": request_id})
+    return json_response(body, error.status, media, **error.headers, **{"x-request-id": request_id})
