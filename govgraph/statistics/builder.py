@@ -24,7 +24,6 @@ from govgraph.departments import (
     StatisticsDimension,
     StatisticsSpec,
 )
-from govgraph.sources import REQUEST_DEADLINE
 from govgraph.statistics import cross
 from govgraph.statistics.filters import add_months, month_of, postcode_area
 from govgraph.statistics.privacy import margin, release
@@ -226,11 +225,8 @@ class TableBuilder:
             found = self._exact.get(text)
             if found is not None and time.monotonic() - found[0] < ttl:
                 return found[1]
-            unbound = REQUEST_DEADLINE.set(None)
-            try:
-                cells = await self._compute(plan)
-            finally:
-                REQUEST_DEADLINE.reset(unbound)
+            # Shared between callers: its source calls carry no request's scope or deadline.
+            cells = await self._compute(plan)
             self._exact[text] = (time.monotonic(), cells)
             if len(self._exact) > 256:
                 oldest = min(self._exact, key=lambda k: self._exact[k][0])
