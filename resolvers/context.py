@@ -74,8 +74,6 @@ class RequestContext:
     principal: Any
     """The verified caller (a `govgraph.auth.Principal`), or None when anonymous."""
     request_id: str
-    scope: RequestScope
-    """What the request's upstream calls share: its id, its deadline, its stale answers."""
     batch_loads: bool = True
     statistics: StatisticsService | None = None
     """The statistics engine (aggregates for analysts), when the gateway has one."""
@@ -93,6 +91,9 @@ class RequestContext:
     extra_errors: list[GraphQLError] = field(default_factory=list)
     accessed: dict[str, set[str]] = field(default_factory=dict)
     """Citizen id to the sources read for it in this request (for the access ledger)."""
+    scope: RequestScope = field(default_factory=RequestScope)
+    """What the request's upstream calls share: its id, its deadline, its stale answers
+    (:func:`build_context` fills it; left empty, calls have no request deadline or id)."""
     _loaders: dict[str, DataLoader[str, Any]] = field(default_factory=dict)
 
     @cached_property
