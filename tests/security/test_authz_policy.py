@@ -10,9 +10,11 @@ import pytest
 from graphql import build_schema
 
 from govgraph.auth import Principal
+from govgraph.departments import VIEW_TYPES, all_departments
 from resolvers.authz import (
     CITIZEN_FIELD_GROUPS,
     GROUPS,
+    ITEM_VIEWS,
     NODE_TYPE_GROUPS,
     FieldGroup,
     analyst_types,
@@ -20,6 +22,8 @@ from resolvers.authz import (
     check_citizen_access,
     check_coordinate,
     check_group,
+    department_of_item,
+    node_group,
     require_caseworker,
 )
 from resolvers.errors import ApiError, Forbidden, Unauthenticated
@@ -318,3 +322,34 @@ def test_analyst_types_of_a_schema_without_a_query_type_is_empty() -> None:
     from graphql import GraphQLSchema
 
     assert analyst_types(GraphQLSchema()) == frozenset()
+
+
+def test_a_view_items_id_reads_the_group_of_the_department_adding_its_kind() -> None:
+    """``node(id:)`` on a view item checks the group of the one department adding that kind;
+    an unknown kind, a missing local key or a kind of another view names no department."""
+    checked = 0
+    for department in all_departments():
+        for rule in department.items:
+            type_name = VIEW_TYPES[rule.view]
+            local = f"{rule.kind}:REF-1"
+            assert department_of_item(type_name, local) is department
+            assert node_group(type_name, local) == department.policy.group
+            assert department_of_item(type_name, f"{rule.kind}:REF:WITH:COLONS") is department
+            checked += 1
+            for other_view, other_type in VIEW_TYPES.items():
+                if other_view != rule.view and not any(
+                    r.view == other_view and r.kind == rule.kind
+                    for d in all_departments()
+                    for r in d.items
+                ):
+                    assert department_of_item(other_type, local) is None
+    assert checked >= 4
+    some_item_type = next(iter(ITEM_VIEWS))
+    assert department_of_item(some_item_type, "NO_SUCH_KIND:REF-1") is None
+    assert node_group(some_item_type, "NO_SUCH_KIND:REF-1") is None
+    assert node_group(some_item_type, None) is None
+    assert department_of_item("Citizen", "ANY:REF") is None
+    assert node_group("Citizen", None) is None
+    assert node_group("LinkReview", "1") == "linkage"
+    assert node_group("AddressChange", "1") == "identity"
+    assert node_group("NoSuchType", "1") is None
