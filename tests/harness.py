@@ -75,11 +75,12 @@ async def running_gateway(
 
 @contextlib.asynccontextmanager
 async def gateway_copy(
-    gateway: RunningGateway, tax_url: str, folder: Path
+    gateway: RunningGateway, tax_url: str, folder: Path, **options: Any
 ) -> AsyncIterator[RunningGateway]:
     """Another gateway over ``gateway``'s departments with a copy of its citizen index in
     ``folder``, calling the tax service at ``tax_url`` (whose faults a
-    test may then change without touching anyone else)."""
+    test may then change without touching anyone else); ``options`` are extra ``[gateway]``
+    settings (e.g. ``federation=True``)."""
     import shutil
 
     from govgraph import demo
@@ -89,6 +90,7 @@ async def gateway_copy(
     shutil.copy(gateway.data_dir / "index.sqlite", folder / "index.sqlite")
     mapping = demo.config_mapping(gateway.data_dir, tax_url, port=0)
     mapping["gateway"]["index_url"] = f"sqlite+aiosqlite:///{folder / 'index.sqlite'}"
+    mapping["gateway"].update(options)
     config = folder / "govgraph.toml"
     demo.write_config(config, mapping)
     settings = load_settings(config)
@@ -179,3 +181,36 @@ def gateway_fixtures(
 
         built.append(client_fixture)
     return tuple(built)
+
+
+def npm_ci(folder: Path, who: str) -> str:
+    """``node``, after ``npm ci`` in ``folder`` (once per lock file: a stamp in
+    ``node_modules`` records the lock it installed). Without Node 20+ and npm the calling test
+    skips, except under ``CI=true`` where it fails; ``who`` names the tests in that message."""
+    import hashlib
+    import os
+    import shutil
+    import subprocess
+
+    node, npm = shutil.which("node"), shutil.which("npm")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True) if node else None
+    major = version.stdout.strip().lstrip("v").partition(".")[0] if version else ""
+    if node is None or npm is None or not major.isdigit() or int(major) < 20:
+        message = f"Node.js 20+ with npm is not installed: {who} need it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    stamp = folder / "node_modules" / ".govgraph-lock-sha256"
+    lock = hashlib.sha256((folder / "package-lock.json").read_bytes()).hexdigest()
+    if not stamp.exists() or stamp.read_text().strip() != lock:
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+        stamp.write_text(lock + "\n")
+    return node
