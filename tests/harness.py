@@ -214,3 +214,94 @@ def npm_ci(folder: Path, who: str) -> str:
         assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
         stamp.write_text(lock + "\n")
     return node
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class GatewayProcess:
+    """``govgraph serve --config CONFIG`` in a child process (``env`` added to this process's
+    environment), its output appended to ``log``."""
+
+    def __init__(
+        self,
+        name: str,
+        config: Path,
+        port: int,
+        log: Path,
+        env: dict[str, str],
+        start_timeout_s: float,
+    ) -> None:
+        import os
+
+        self.name = name
+        self.config = config
+        self.port = port
+        self.log = log
+        self.env = {**os.environ, **env}
+        self.start_timeout_s = start_timeout_s
+        self.proc: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self) -> None:
+        """Start the child (without waiting for it to answer)."""
+        import subprocess
+        import sys
+
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "govgraph.cli", "serve", "--config", str(self.config)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+            )
+
+    def wait_started(self) -> None:
+        """Wait until ``/healthz`` answers 200; fail with the log's tail if the child exits."""
+        import time
+
+        assert self.proc is not None
+        deadline = time.monotonic() + self.start_timeout_s
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log.read_text()[-3000:]
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"gateway {self.name} did not start")
+
+    def kill(self) -> None:
+        """SIGKILL: the child gets no chance to clean up."""
+        import signal
+
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 20 s."""
+        import subprocess
+
+        if self.alive:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

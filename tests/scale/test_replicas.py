@@ -11,11 +11,8 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +31,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from govgraph import demo
 from resolvers.ids import decode_id, encode_id
+from tests.harness import GatewayProcess, free_port
 from tests.writes.support import citizen_for_notice, council_file, journal, notices, pick_notice
 from tests.writes.test_crash_fanout import applied
 
@@ -69,68 +67,11 @@ query Track($id: ID!) { addressChange(id: $id) { complete deliveries { departmen
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Replica:
-    """One ``govgraph serve`` child process."""
-
-    def __init__(self, name: str, config: Path, env: dict[str, str], log: Path) -> None:
-        self.name = name
-        self.config = config
-        self.port = _free_port()
-        self.env = {**os.environ, **WORKER_ENV, **env, "GOVGRAPH__GATEWAY__PORT": str(self.port)}
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "govgraph.cli", "serve", "--config", str(self.config)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=self.env,
-            )
-
-    def wait_started(self) -> None:
-        assert self.proc is not None
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"replica {self.name} did not start")
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.alive:
-            assert self.proc is not None
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def _replica(name: str, config: Path, log: Path) -> GatewayProcess:
+    """One ``govgraph serve`` child process on a port of its own."""
+    port = free_port()
+    env = {**WORKER_ENV, "GOVGRAPH__GATEWAY__PORT": str(port)}
+    return GatewayProcess(name, config, port, log, env, start_timeout_s=90)
 
 
 @dataclass
@@ -140,7 +81,7 @@ class Cluster:
     idp: Any
     config: Path
     database: str
-    replicas: list[Replica]
+    replicas: list[GatewayProcess]
 
     @property
     def index_url(self) -> str:
@@ -153,7 +94,7 @@ class Cluster:
     def headers(self, role: str, **claims: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.idp.token(role=role, **claims)}"}
 
-    def spread(self) -> Iterator[Replica]:
+    def spread(self) -> Iterator[GatewayProcess]:
         """The live replicas, round-robin."""
         return itertools.cycle([r for r in self.replicas if r.alive])
 
@@ -198,7 +139,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     database = f"gg_i21_replicas_{secrets.token_hex(4)}"
     prefix = f"gg_i21_{secrets.token_hex(4)}"
     _admin(f'CREATE DATABASE "{database}"')
-    replicas: list[Replica] = []
+    replicas: list[GatewayProcess] = []
     try:
         with demo.tax_service(data_dir) as tax_url:
             mapping = demo.config_mapping(data_dir, tax_url, port=0)
@@ -212,9 +153,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             config = data_dir / "govgraph.toml"
             demo.write_config(config, mapping)
             asyncio.run(link_from_settings(load_settings(config)))
-            replicas = [
-                Replica(name, config, {}, data_dir / f"gateway-{name}.log") for name in "abc"
-            ]
+            replicas = [_replica(name, config, data_dir / f"gateway-{name}.log") for name in "abc"]
             for replica in replicas:
                 replica.start()
             for replica in replicas:
@@ -228,7 +167,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 
 async def _post(
-    client: httpx.AsyncClient, replica: Replica, body: dict[str, Any], headers: dict[str, str]
+    client: httpx.AsyncClient,
+    replica: GatewayProcess,
+    body: dict[str, Any],
+    headers: dict[str, str],
 ) -> httpx.Response:
     return await client.post(f"{replica.url}/graphql", json=body, headers=headers)
 
@@ -365,7 +307,7 @@ def _deliveries(cluster: Cluster, change_id: str) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-def _delivering(replica: Replica, delivery_id: str) -> bool:
+def _delivering(replica: GatewayProcess, delivery_id: str) -> bool:
     return bool(re.search(rf"delivering {delivery_id} ", replica.log.read_text(errors="replace")))
 
 
@@ -394,7 +336,7 @@ def test_a_replica_killed_mid_delivery_leaves_it_to_the_others_exactly_once(
     assert "errors" not in body, body
     change_id = body["data"]["changeAddress"]["id"]
 
-    victim: Replica | None = None
+    victim: GatewayProcess | None = None
     caught: dict[str, Any] = {}
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and victim is None:

@@ -12,12 +12,7 @@ department ignores) and none is missed.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,6 +26,7 @@ import pytest
 from fixtures.writes import commands, input_dir
 from govgraph import demo
 from resolvers.ids import decode_id
+from tests.harness import GatewayProcess, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -52,60 +48,6 @@ WORKER_ENV = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class GatewayProcess:
-    """``govgraph serve`` in a child process."""
-
-    def __init__(self, config: Path, port: int, log: Path) -> None:
-        self.config = config
-        self.port = port
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "govgraph.cli", "serve", "--config", str(self.config)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **WORKER_ENV},
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text()[-2000:]
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("the gateway did not start")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 @pytest.fixture(scope="module")
 def crash_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     import asyncio
@@ -119,11 +61,13 @@ def crash_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     write_all(population, data_dir)
     idp = demo.identity_provider(data_dir)
     with demo.tax_service(data_dir) as tax_url:
-        port = _free_port()
+        port = free_port()
         config = data_dir / "govgraph.toml"
         demo.write_config(config, demo.config_mapping(data_dir, tax_url, port=port))
         asyncio.run(link_from_settings(load_settings(config)))
-        gateway = GatewayProcess(config, port, data_dir / "gateway.log")
+        gateway = GatewayProcess(
+            "gateway", config, port, data_dir / "gateway.log", WORKER_ENV, start_timeout_s=60
+        )
         try:
             yield {"data": data_dir, "population": population, "idp": idp, "gateway": gateway}
         finally:
@@ -195,6 +139,7 @@ def test_sigkill_mid_fanout_then_restart_delivers_everything_exactly_once(
     variables = {"address": address, "key": uuid.uuid4().hex}
 
     gateway.start()
+    gateway.wait_started()
     body = httpx.post(
         f"{gateway.url}/graphql", json={"query": CHANGE, "variables": variables}, headers=headers
     ).json()
@@ -217,6 +162,7 @@ def test_sigkill_mid_fanout_then_restart_delivers_everything_exactly_once(
     assert {r["source"] for r in rows} >= {"tax", "benefits", "passports", "parking"}
 
     gateway.start()
+    gateway.wait_started()
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         body = httpx.post(
