@@ -11,13 +11,13 @@ from resolvers import address_change as moves
 from resolvers import deliveries as failed
 from resolvers import query as q
 from resolvers import services as svc
+from resolvers.statistics import Statistics, resolve_statistics
 from schema.citizen import Citizen, CitizenConnection, CitizenEdge
 from schema.common import Node, PageInfo
 from schema.connections import AFTER_HELP, BEFORE_HELP, FIRST_HELP, LAST_HELP
 from schema.linkage import LinkReview, LinkReviewConnection, link_review_page
 from schema.mutations import address_change_of, failed_delivery_of
 from schema.services import Service
-from schema.statistics import Statistics, resolve_statistics
 from schema.writes import AddressChange, FailedDelivery
 
 __all__ = ["Query"]

@@ -1,29 +1,24 @@
-"""Statistics for analysts: counts and sums across departments, with no person in them.
+"""Statistics for analysts: the types of tables, cells, requests and budgets.
 
-Every number is a cell that may be withheld (``suppressed``) so that no published figure, nor
-any difference of published figures, describes fewer people than the disclosure threshold.
-The method is described in ``docs/analysts.md``.
+Table-builder answers carry differential-privacy noise; named tables' cells may be withheld
+(``suppressed``). ``Query.statistics`` and its fields are resolved in ``resolvers/statistics.py``;
+the methods are described in ``docs/analysts.md``.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from govgraph.statistics import PublishedCell, PublishedTable
-from govgraph.statistics import StatisticsFilter as Filter
-from govgraph.statistics.requests import PERSON_DIMENSIONS, ConditionRequest, TableRequest
-from resolvers import statistics as stats
+from govgraph.statistics.requests import ConditionRequest, TableRequest
 
 __all__ = [
     "AmountCell",
     "BuiltTable",
     "CountCell",
     "PrivacyBudget",
-    "Statistics",
     "StatisticsCell",
     "StatisticsFilter",
     "StatisticsTable",
@@ -296,151 +291,3 @@ class StatisticsVariable:
     values: list[str] = strawberry.field(
         description="Its categories (dimensions by value) or the values it takes (conditions)."
     )
-
-
-async def _table(info: Info, name: str, flt: Filter) -> StatisticsTable:
-    return StatisticsTable.of(await stats.table(info.context, name, flt))
-
-
-@strawberry.type(
-    description="Counts and sums across departments. Cells describing fewer people than "
-    "`threshold` are suppressed, with further cells suppressed so that totals and filters "
-    "cannot be differenced to recover them."
-)
-class Statistics:
-    threshold: int = strawberry.field(
-        description="Smallest number of people a published cell may describe."
-    )
-    applied: strawberry.Private[Filter]
-
-    @strawberry.field(description="First month included, if the filter gave one.")
-    def from_month(self) -> str | None:
-        return self.applied.from_month
-
-    @strawberry.field(description="Last month included, if the filter gave one.")
-    def to_month(self) -> str | None:
-        return self.applied.to_month
-
-    @strawberry.field(description="Postcode areas included; empty for all areas.")
-    def postcode_areas(self) -> list[str]:
-        return list(self.applied.postcode_areas)
-
-    @strawberry.field(
-        description="A table built to the request under differential privacy, charged to your "
-        "privacy budget unless already published today. The request and purpose (never the "
-        "answer) are written to the access ledger."
-    )
-    async def table(
-        self,
-        info: Info,
-        request: Annotated[
-            TableRequestInput, strawberry.argument(description="The table to build.")
-        ],
-        purpose: Annotated[
-            str, strawberry.argument(description="Why the table is needed (for the ledger).")
-        ],
-    ) -> BuiltTable:
-        return BuiltTable.of(await stats.build(info.context, request.request(), purpose))
-
-    @strawberry.field(description="Your privacy budget: what is spent and what is left.")
-    async def budget(self, info: Info) -> PrivacyBudget:
-        return PrivacyBudget.of(await stats.budget(info.context))
-
-    @strawberry.field(
-        description="Every dimension, condition and measure a table request may name, from "
-        "the departments' declarations."
-    )
-    def catalogue(self, info: Info) -> list[StatisticsVariable]:
-        cat = stats.service(info.context).catalogue
-        out = [
-            StatisticsVariable(
-                name=name,
-                kind="dimension",
-                description=text,
-                values=list(cat.person_categories(name)),
-            )
-            for name, text in PERSON_DIMENSIONS.items()
-        ]
-        for name, (_, dim) in sorted(cat.dimensions.items()):
-            if dim is not None:
-                out.append(
-                    StatisticsVariable(
-                        name=name,
-                        kind="dimension",
-                        description=dim.description,
-                        values=list(dim.values),
-                    )
-                )
-        for name, (_, cond) in sorted(cat.conditions.items()):
-            out.append(
-                StatisticsVariable(
-                    name=name,
-                    kind="condition",
-                    description=cond.description,
-                    values=list(cond.choices),
-                )
-            )
-        for name, (_, m) in sorted(cat.measures.items()):
-            out.append(
-                StatisticsVariable(name=name, kind="measure", description=m.description, values=[])
-            )
-        return out
-
-    @strawberry.field(
-        description="Benefit claims by benefit and claim status: claimants, claims and the sum "
-        "of award amounts. Dated by the claim's start month; placed by the claimant's postcode."
-    )
-    async def benefit_claims(self, info: Info) -> StatisticsTable | None:
-        return await _table(info, "benefit_claims", self.applied)
-
-    @strawberry.field(
-        description="Penalty charge notices by council and contravention (rows) and month of "
-        "issue (columns): vehicles, notices and the sum of charges. Placed by the keeper's "
-        "postcode."
-    )
-    async def penalty_notices(self, info: Info) -> StatisticsTable | None:
-        return await _table(info, "penalty_notices", self.applied)
-
-    @strawberry.field(
-        description="Passports by month of expiry: holders. Placed by the holder's postcode."
-    )
-    async def passport_expiries(self, info: Info) -> StatisticsTable | None:
-        return await _table(info, "passport_expiries", self.applied)
-
-    @strawberry.field(
-        description="Taxpayers by band of tax owed: taxpayers and the sum owed. Placed by the "
-        "taxpayer's postcode; the month range does not apply."
-    )
-    async def tax_balances(self, info: Info) -> StatisticsTable | None:
-        return await _table(info, "tax_balances", self.applied)
-
-    @strawberry.field(
-        description="People with an unpaid penalty notice (open or charge certificate, issued "
-        "in the month range) who also have an active benefit claim, by the postcode area of "
-        "their claim. Joined across departments through the citizen index."
-    )
-    async def unpaid_penalty_and_active_benefit(self, info: Info) -> StatisticsTable | None:
-        return await _table(info, "unpaid_penalty_and_active_benefit", self.applied)
-
-    @strawberry.field(
-        description="People whose passport expires in the month range (default: this month "
-        "and the next five) and who keep a vehicle whose tax or MOT also runs out in it, by the "
-        "postcode area of the passport holder. Joined through the citizen index."
-    )
-    async def passport_and_vehicle_renewals(self, info: Info) -> StatisticsTable | None:
-        return await _table(info, "passport_and_vehicle_renewals", self.applied)
-
-
-def resolve_statistics(
-    info: Info,
-    filter: Annotated[
-        StatisticsFilter | None,
-        strawberry.argument(description="Months and postcode areas to restrict to."),
-    ] = None,
-) -> Statistics:
-    """Check the caller and the filter; the tables are computed when selected."""
-    stats.require_statistics(info.context.principal)
-    engine = stats.service(info.context)
-    given = filter or StatisticsFilter()
-    applied = stats.statistics_filter(given.from_month, given.to_month, given.postcode_areas)
-    return Statistics(threshold=engine.protection.threshold, applied=applied)

@@ -29,6 +29,7 @@ __all__ = [
     "ItemRule",
     "Level",
     "RecordType",
+    "SavedTable",
     "StatisticsCondition",
     "StatisticsDimension",
     "StatisticsGrouping",
@@ -264,6 +265,38 @@ class StatisticsMeasure:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedTable:
+    """A table published under its own name (``Statistics.<name>`` and ``savedTables``): a
+    saved table request over the catalogue, counted with people, records and (optionally) an
+    amount in every cell, released under the small-cell rules of ``docs/analysts.md``.
+
+    Every name is a catalogue name, ``department.name``. The department of ``rows`` leads:
+    its records are counted; the other departments named (by ``where`` or ``dated``) only
+    narrow the population, joined through the citizen index.
+    """
+
+    name: str
+    """The table's name (``snake_case``), unique across departments."""
+    description: str
+    rows: tuple[str, ...]
+    """Dimensions of the rows, all of one department (the lead)."""
+    column: str | None = None
+    """Dimension of the columns, of the lead department."""
+    where: tuple[str, ...] = ()
+    """Fixed conditions (taking neither values nor months) every person counted meets."""
+    amount: str | None = None
+    """A readable amount field of the lead department's records, summed per cell in pounds."""
+    dated: tuple[str, ...] = ()
+    """Dimensions or conditions (over a date) the filter's month range applies to: a
+    department's record is in the range when any of its named dates is."""
+    placed: tuple[str, ...] = ()
+    """Dimensions (by postcode area) the filter's postcode areas apply to."""
+    window: int | None = None
+    """Without a month range in the filter, the range is this month and the ``window - 1``
+    months after it."""
+
+
+@dataclass(frozen=True, slots=True)
 class StatisticsSpec:
     """What analysts may aggregate: dimensions to group by, conditions and measures.
 
@@ -287,6 +320,8 @@ class StatisticsSpec:
     max_values: int = 3
     """Most categories of one breakdown a person counts in (someone with more claims counts in
     the first ones only): bounds each person's contribution, and so the noise."""
+    tables: tuple[SavedTable, ...] = ()
+    """Tables this department publishes under a name (saved table requests)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Statistics for analysts: aggregates computed where the data lives, under disclosure control.
 
-See ``docs/analysts.md`` for the tables, the filters and the disclosure-control method.
+See ``docs/analysts.md`` for the tables, the filters and the disclosure-control methods.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from govgraph.statistics.disclosure import (
     suppression,
 )
 from govgraph.statistics.filters import FilterError, StatisticsFilter
-from govgraph.statistics.service import TABLES, StatisticsService, UnknownTable
+from govgraph.statistics.service import StatisticsService, UnknownTable
 from govgraph.statistics.settings import StatisticsSettings
 from govgraph.statistics.tables import Accumulator, CellKey, Table, Tally
 
 __all__ = [
-    "TABLES",
     "Accumulator",
     "CellKey",
     "FilterError",

@@ -42,7 +42,7 @@ from legacy_connectors.aggregation import GroupBy, Where
 if TYPE_CHECKING:
     from govgraph.statistics.service import StatisticsService
 
-__all__ = ["Facts", "TableBuilder", "age_band"]
+__all__ = ["Facts", "TableBuilder", "age_band", "meets", "month_label"]
 
 Row = tuple[str, Mapping[str, Any]]
 
@@ -69,7 +69,7 @@ def age_band(born: date | None, today: date) -> str:
     return UNKNOWN
 
 
-def _month(value: Any) -> str | None:
+def month_label(value: Any) -> str | None:
     if isinstance(value, date):
         return month_of(value)
     text = str(value or "").strip()
@@ -98,10 +98,10 @@ def _wheres(
     return out
 
 
-def _meets(row: Mapping[str, Any], where: Where) -> bool:
+def meets(row: Mapping[str, Any], where: Where) -> bool:
     value = row.get(where.field)
     if where.months is not None:
-        month = _month(value)
+        month = month_label(value)
         return month is not None and where.months[0] <= month <= where.months[1]
     if where.by == "area":
         return postcode_area(str(value or "")) in where.values
@@ -125,7 +125,7 @@ class TableBuilder:
 
     def _category(self, dim: StatisticsDimension, value: Any, months: Sequence[str]) -> str:
         if dim.by == "month":
-            month = _month(value)
+            month = month_label(value)
             return month if month is not None and month in months else OTHER
         if dim.by == "area":
             area = postcode_area(str(value or ""))
@@ -148,7 +148,8 @@ class TableBuilder:
             )
         facts = (await source.health()).facts
         version = (facts.get("file"), facts.get("generation"), facts.get("record_count"))
-        batch = self.service.settings.scan_batch
+        settings = self.service.settings
+        batch = settings.tax_page_size if source.kind == "soap" else settings.scan_batch
         return await scan.rows(lambda: source.scan(batch), version)
 
     async def _keys(self, part: Part, request: TableRequest) -> dict[str, Facts]:
@@ -163,7 +164,7 @@ class TableBuilder:
         out: dict[str, Facts] = {}
         if spec.read is not None:
             for key, row in await self._rows(d):
-                if not all(_meets(row, w) for w in wheres):
+                if not all(meets(row, w) for w in wheres):
                     continue
                 facts = out.get(key)
                 if facts is None:
@@ -175,6 +176,15 @@ class TableBuilder:
                     facts.amount += int(row.get(measure.field) or 0)
             return out
         source = self.service.source(d.source_name)
+        if not dims and measure is None:
+            # Only who is in the population: the source's distinct keys (no group per key).
+            keys = await source.distinct_keys(where=wheres, collection=spec.collection)
+            self.service.count(d.source_name, source.member_count)
+            for raw in keys:
+                key = str(raw or "").strip()
+                if key:
+                    out[key] = Facts([])
+            return out
         groups = [GroupBy(spec.key_field), *(GroupBy(dim.field, dim.by) for dim in dims)]
         sums = [measure.field] if measure is not None and measure.field else []
         found = await source.aggregate(

@@ -17,6 +17,7 @@ import orjson
 
 from govgraph.departments import (
     Department,
+    SavedTable,
     StatisticsCondition,
     StatisticsDimension,
     StatisticsMeasure,
@@ -29,6 +30,8 @@ __all__ = [
     "PERSON_DIMENSIONS",
     "Catalogue",
     "ConditionRequest",
+    "SavedPart",
+    "SavedPlan",
     "TableRequest",
     "TableRequestError",
 ]
@@ -117,6 +120,28 @@ class Part:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedPart:
+    """What a named table needs of one department."""
+
+    department: Department
+    dimensions: list[StatisticsDimension] = field(default_factory=list)
+    conditions: list[StatisticsCondition] = field(default_factory=list)
+    dated: list[str] = field(default_factory=list)
+    """Date fields the month range applies to (a record is in it when any of them is)."""
+    placed: list[str] = field(default_factory=list)
+    """Postcode fields the postcode areas apply to."""
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPlan:
+    """A named table checked against the catalogue: its lead department and its parts."""
+
+    table: SavedTable
+    lead: Department
+    parts: dict[str, SavedPart]
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """A checked request: its parts per department and each dimension's categories."""
 
@@ -148,14 +173,84 @@ class Catalogue:
         }
         self.conditions: dict[str, tuple[Department, StatisticsCondition]] = {}
         self.measures: dict[str, tuple[Department, StatisticsMeasure]] = {}
+        self.labelled: dict[str, tuple[Department, StatisticsDimension]] = {}
+        """Dimensions whose categories are the data's own labels (no closed list): named
+        tables only, never a table request."""
+        self.saved: dict[str, SavedPlan] = {}
+        """Named tables (saved table requests), by name, checked against the catalogue."""
         for d in self.departments.values():
             spec = d.statistics
             for dim in spec.breakdowns:
-                self.dimensions[f"{d.id}.{dim.name}"] = (d, dim)
+                if dim.by == "value" and not dim.values:
+                    self.labelled[f"{d.id}.{dim.name}"] = (d, dim)
+                else:
+                    self.dimensions[f"{d.id}.{dim.name}"] = (d, dim)
             for cond in spec.conditions:
                 self.conditions[f"{d.id}.{cond.name}"] = (d, cond)
             for m in spec.sums:
                 self.measures[f"{d.id}.{m.name}"] = (d, m)
+        for d in self.departments.values():
+            for table in d.statistics.tables:
+                if table.name in self.saved:
+                    raise ValueError(
+                        f"department {d.id!r}: statistics table {table.name!r} is declared twice; "
+                        "rename one"
+                    )
+                self.saved[table.name] = self.saved_parts(table)
+
+    def dimension(self, name: str) -> tuple[Department, StatisticsDimension] | None:
+        """A department's dimension, closed or labelled (``None`` for an unknown name or a
+        person dimension)."""
+        owner, dim = self.dimensions.get(name, (None, None))
+        if owner is not None and dim is not None:
+            return owner, dim
+        return self.labelled.get(name)
+
+    def saved_parts(self, table: SavedTable) -> SavedPlan:
+        """What named table ``table`` needs of each department (a ``ValueError`` naming the
+        table and the key when it names something the catalogue lacks)."""
+
+        def fail(key: str, name: str, expected: str) -> ValueError:
+            return ValueError(
+                f"statistics table {table.name!r}: `{key}` names {name!r}, which is not {expected}"
+            )
+
+        dims: list[tuple[Department, StatisticsDimension]] = []
+        for name in (*table.rows, *([table.column] if table.column else [])):
+            found = self.dimension(name)
+            if found is None:
+                raise fail("rows" if name in table.rows else "column", name, "a dimension")
+            dims.append(found)
+        lead = dims[0][0] if dims else None
+        if lead is None or any(d.id != lead.id for d, _ in dims):
+            raise ValueError(
+                f"statistics table {table.name!r}: `rows` and `column` must name dimensions of "
+                "one department"
+            )
+        parts: dict[str, SavedPart] = {lead.id: SavedPart(lead)}
+        parts[lead.id].dimensions.extend(dim for _, dim in dims)
+        for name in table.where:
+            found_c = self.conditions.get(name)
+            if found_c is None or found_c[1].choices or found_c[1].months_ahead:
+                raise fail("where", name, "a condition taking no values or months")
+            d, cond = found_c
+            parts.setdefault(d.id, SavedPart(d)).conditions.append(cond)
+        for name in table.dated:
+            found_d = self.dimension(name)
+            found_c = self.conditions.get(name)
+            if found_d is not None and found_d[1].by == "month":
+                d, field_name = found_d[0], found_d[1].field
+            elif found_c is not None and found_c[1].months_ahead:
+                d, field_name = found_c[0], found_c[1].field
+            else:
+                raise fail("dated", name, "a dimension by month or a condition over months")
+            parts.setdefault(d.id, SavedPart(d)).dated.append(field_name)
+        for name in table.placed:
+            found_p = self.dimension(name)
+            if found_p is None or found_p[1].by != "area":
+                raise fail("placed", name, "a dimension by postcode area")
+            parts.setdefault(found_p[0].id, SavedPart(found_p[0])).placed.append(found_p[1].field)
+        return SavedPlan(table, lead, parts)
 
     def area_categories(self) -> tuple[str, ...]:
         return (*sorted(self.areas), OTHER)

@@ -1,4 +1,4 @@
-"""Settings of the statistics engine: disclosure threshold, perturbation, caching, sources."""
+"""Settings of the statistics engine: disclosure threshold, perturbation, privacy, caching."""
 
 from __future__ import annotations
 
@@ -35,14 +35,16 @@ class StatisticsSettings(BaseModel):
     cache_ttl_s: float = Field(default=300.0, ge=0)
     """How long a computed table (and a SQL aggregate) is reused before it is computed again."""
     tax_ttl_s: float = Field(default=3600.0, ge=0)
-    """How long the aggregate of the SOAP tax service's full scan is reused."""
+    """How long a full pass over a paged service (one that cannot aggregate, such as a SOAP
+    service) is reused."""
     tax_refresh_ahead: bool = True
     """Once ``tax_ttl_s`` has passed, keep serving the previous scan while a new one runs in
     the background (only the very first scan is waited for)."""
     scan_batch: int = Field(default=2000, ge=1, le=10000)
-    """Records asked for per batch when the benefits file is read through."""
+    """Records asked for per batch when a batch file is read through."""
     tax_page_size: int = Field(default=1000, ge=1, le=10000)
-    """Taxpayers asked for per page when the tax service is scanned (its limit is 1000)."""
+    """Records asked for per page when a SOAP service is read through (the simulated tax
+    service's limit is 1000)."""
     epsilon: float = Field(default=0.25, gt=0, le=5)
     """Privacy loss (differential privacy's epsilon) one table of the table builder spends."""
     budget: float = Field(default=10.0, gt=0)
@@ -57,13 +59,3 @@ class StatisticsSettings(BaseModel):
     store_url: str | None = None
     """SQLAlchemy async URL of the privacy budgets and published answers; unset means the
     access ledger's store."""
-    tax: str = "tax"
-    """Name of the source holding tax accounts (SOAP)."""
-    benefits: str = "benefits"
-    """Name of the source holding benefit claims (mainframe batch file)."""
-    passports: str = "passports"
-    """Name of the source holding passports (SQL)."""
-    vehicles: str = "vehicles"
-    """Name of the source holding driving licences and vehicles (SQL)."""
-    parking: str = "parking"
-    """Name of the source holding councils' penalty notices (SQL, several databases)."""

@@ -65,7 +65,16 @@ class Accumulator:
         self.amount = amount
         self._levels: dict[CellKey, _Level] = {}
 
-    def add(self, row: RowKey, col: str | None, person: str, amount: Decimal | None = None) -> None:
+    def add(
+        self,
+        row: RowKey,
+        col: str | None,
+        person: str,
+        amount: Decimal | None = None,
+        *,
+        records: int = 1,
+    ) -> None:
+        """Count ``records`` records of ``person`` (with their ``amount``) in the cell."""
         keys: list[CellKey] = [(row, None), (None, None)]
         if self.col_dim is not None:
             keys += [(row, col), (None, col)]
@@ -74,7 +83,7 @@ class Accumulator:
             if level is None:
                 level = self._levels[key] = _Level()
             level.people.add(person)
-            level.records += 1
+            level.records += records
             if amount is not None:
                 level.amount += amount
 

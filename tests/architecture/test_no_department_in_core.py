@@ -3,9 +3,6 @@
 Every string literal in ``schema/``, ``resolvers/`` and ``govgraph/`` (outside
 ``govgraph/departments/``) is compared with each declared department's id, source name, enum
 value and display name; a match fails with its file and line.
-
-``PENDING`` lists the modules that still spell built-in departments, with why; the list may
-only shrink (a listed module that no longer names a department fails the test too).
 """
 
 from __future__ import annotations
@@ -18,12 +15,6 @@ from govgraph.departments import all_departments
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ("schema", "resolvers", "govgraph")
 DECLARATIONS = ROOT / "govgraph" / "departments"
-
-PENDING: dict[str, str] = {
-    "govgraph/statistics/settings.py": "statistics tables name their sources (later issue)",
-    "govgraph/statistics/service.py": "statistics tables name their sources (later issue)",
-}
-"""Modules still naming built-in departments (to move into declarations), with the reason."""
 
 
 def _names() -> set[str]:
@@ -65,14 +56,10 @@ def department_mentions(files: list[Path] | None = None, root: Path = ROOT) -> l
 
 
 def test_core_code_names_no_department() -> None:
-    """No string literal in the core is a declared department's id, source, enum value or name
-    (outside the modules still pending), and every pending module still needs its entry."""
+    """No string literal in the core is a declared department's id, source, enum value or
+    name."""
     mentions = department_mentions()
-    files = {m.split(":", 1)[0] for m in mentions}
-    outside = [m for m in mentions if m.split(":", 1)[0] not in PENDING]
-    assert not outside, "departments named outside their declarations:\n" + "\n".join(outside)
-    done = sorted(set(PENDING) - files)
-    assert not done, f"no longer naming a department, remove from PENDING: {done}"
+    assert not mentions, "departments named outside their declarations:\n" + "\n".join(mentions)
 
 
 def test_the_scan_finds_a_department_name(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from govgraph.statistics.filters import postcode_area
 from tests.statistics.conftest import StatsGateway
 from tests.statistics.test_statistics_api import TABLE, ask
 
@@ -38,8 +39,8 @@ async def _notices(
 async def _areas(client: httpx.AsyncClient, gw: StatsGateway) -> list[str]:
     query = "{ statistics { passportExpiries { total { people { value } } } } }"
     await ask(client, gw, query)
-    rows = await gw.service.benefit_rows()
-    return sorted({r.area for r in rows if r.area})
+    rows = await gw.service.rows("benefits")
+    return sorted({a for a in (postcode_area(r.get("postcode")) for _, r in rows) if a})
 
 
 def _views(gw: StatsGateway, areas: list[str]) -> list[dict[str, Any]]:

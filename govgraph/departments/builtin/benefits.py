@@ -16,6 +16,7 @@ from govgraph.departments.model import (
     Item,
     ItemRule,
     RecordType,
+    SavedTable,
     StatisticsCondition,
     StatisticsDimension,
     StatisticsMeasure,
@@ -79,6 +80,7 @@ def _statistics_fields(record: Mapping[str, Any]) -> Mapping[str, Any]:
         "start_date": record.get("START_DATE"),
         "overpaid": "YES" if overpayment > 0 else "NO",
         "overpayment": overpayment,
+        "award_amount": amount(record.get("AWARD_AMOUNT")),
     }
 
 
@@ -214,6 +216,28 @@ DEPARTMENT = Department(
             StatisticsMeasure("claims", "Benefit claims.", bound=4),
             StatisticsMeasure(
                 "overpayment", "Overpayment still to repay, in pounds.", "overpayment", bound=5000
+            ),
+        ),
+        tables=(
+            SavedTable(
+                "benefit_claims",
+                "Benefit claims by benefit and claim status: claimants, claims and the sum of "
+                "award amounts. Dated by the claim's start month; placed by the claim's postcode.",
+                rows=("benefits.benefit_type",),
+                column="benefits.claim_status",
+                amount="award_amount",
+                dated=("benefits.start_month",),
+                placed=("benefits.postcode_area",),
+            ),
+            SavedTable(
+                "unpaid_penalty_and_active_benefit",
+                "People with an unpaid penalty notice (open or charge certificate, issued in the "
+                "month range) who also have an active benefit claim, by the postcode area of "
+                "their claim. Joined across departments through the citizen index.",
+                rows=("benefits.postcode_area",),
+                where=("benefits.active_claim", "parking.unpaid"),
+                dated=("parking.issue_month",),
+                placed=("benefits.postcode_area",),
             ),
         ),
     ),

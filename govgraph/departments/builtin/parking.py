@@ -17,6 +17,7 @@ from govgraph.departments.model import (
     Item,
     ItemRule,
     RecordType,
+    SavedTable,
     StatisticsCondition,
     StatisticsDimension,
     StatisticsMeasure,
@@ -162,6 +163,14 @@ DEPARTMENT = Department(
                 by="area",
             ),
             StatisticsDimension("status", "The notice's status.", "status", values=_STATUSES),
+            StatisticsDimension(
+                "council", "The council that issued the notice (named tables only).", "authority"
+            ),
+            StatisticsDimension(
+                "contravention",
+                "The contravention code (named tables only).",
+                "contravention_code",
+            ),
         ),
         conditions=(
             StatisticsCondition(
@@ -180,6 +189,19 @@ DEPARTMENT = Department(
         sums=(
             StatisticsMeasure("notices", "Penalty charge notices.", bound=4),
             StatisticsMeasure("charges", "Charges of the notices, in pounds.", "amount", bound=400),
+        ),
+        tables=(
+            SavedTable(
+                "penalty_notices",
+                "Penalty charge notices by council and contravention (rows) and month of issue "
+                "(columns): vehicles, notices and the sum of charges. Placed by the keeper's "
+                "postcode.",
+                rows=("parking.council", "parking.contravention"),
+                column="parking.issue_month",
+                amount="amount",
+                dated=("parking.issue_month",),
+                placed=("parking.keeper_area",),
+            ),
         ),
     ),
     writes=(

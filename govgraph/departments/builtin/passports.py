@@ -16,6 +16,7 @@ from govgraph.departments.model import (
     Item,
     ItemRule,
     RecordType,
+    SavedTable,
     StatisticsCondition,
     StatisticsDimension,
     StatisticsMeasure,
@@ -153,6 +154,29 @@ DEPARTMENT = Department(
             ),
         ),
         sums=(StatisticsMeasure("passports", "Passports.", bound=2),),
+        tables=(
+            SavedTable(
+                "passport_expiries",
+                "Passports by month of expiry: holders. Placed by the holder's postcode.",
+                rows=("passports.expiry_month",),
+                dated=("passports.expiry_month",),
+                placed=("passports.holder_area",),
+            ),
+            SavedTable(
+                "passport_and_vehicle_renewals",
+                "People whose passport expires in the month range (default: this month and the "
+                "next five) and who keep a vehicle whose tax or MOT also runs out in it, by the "
+                "postcode area of the passport holder. Joined through the citizen index.",
+                rows=("passports.holder_area",),
+                dated=(
+                    "passports.expiry_month",
+                    "vehicles.tax_due_within_months",
+                    "vehicles.mot_due_within_months",
+                ),
+                placed=("passports.holder_area",),
+                window=6,
+            ),
+        ),
     ),
     writes=(
         WriteCommand(

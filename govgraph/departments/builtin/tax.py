@@ -16,6 +16,7 @@ from govgraph.departments.model import (
     Item,
     ItemRule,
     RecordType,
+    SavedTable,
     StatisticsCondition,
     StatisticsDimension,
     StatisticsMeasure,
@@ -51,8 +52,10 @@ def _statistics_fields(record: Mapping[str, Any]) -> Mapping[str, Any]:
     """The readable statistics fields of one taxpayer record."""
     account = record.get("Account") or {}
     address = record.get("Address") or {}
-    owed = max(0, whole_pounds(account.get("Balance") if isinstance(account, Mapping) else None))
+    balance = amount(account.get("Balance") if isinstance(account, Mapping) else None)
+    owed = max(0, whole_pounds(balance))
     return {
+        "balance": balance,
         "balance_owed": owed,
         "owes": "YES" if owed > 0 else "NO",
         "tax_band": _band(owed),
@@ -170,6 +173,16 @@ DEPARTMENT = Department(
         ),
         sums=(
             StatisticsMeasure("balance_owed", "Tax owed, in pounds.", "balance_owed", bound=20000),
+        ),
+        tables=(
+            SavedTable(
+                "tax_balances",
+                "Taxpayers by band of tax owed: taxpayers and the sum owed. Placed by the "
+                "taxpayer's postcode; the month range does not apply.",
+                rows=("tax.tax_band",),
+                amount="balance",
+                placed=("tax.postcode_area",),
+            ),
         ),
     ),
     writes=(

@@ -16,6 +16,7 @@ from govgraph.departments.model import (
     Item,
     ItemRule,
     RecordType,
+    StatisticsCondition,
     StatisticsSpec,
 )
 from govgraph.departments.values import as_date, listed, text
@@ -222,6 +223,26 @@ DEPARTMENT = Department(
         ItemRule("tasks", "TAX_VEHICLE", "Tax a vehicle.", _tax_vehicle, field="vehicles"),
         ItemRule("tasks", "BOOK_MOT", "Book an MOT test.", _book_mot, field="vehicles"),
     ),
-    statistics=StatisticsSpec(dimensions=("expiry_month", "postcode_area"), measures=("vehicles",)),
+    statistics=StatisticsSpec(
+        dimensions=("expiry_month", "postcode_area"),
+        measures=("vehicles",),
+        collection="vehicles",
+        conditions=(
+            StatisticsCondition(
+                "tax_due_within_months",
+                "Keeps a vehicle whose tax runs out from the start of this month to the end of "
+                "the month `months` - 1 ahead.",
+                "tax_expiry",
+                months_ahead=True,
+            ),
+            StatisticsCondition(
+                "mot_due_within_months",
+                "Keeps a vehicle whose MOT runs out from the start of this month to the end of "
+                "the month `months` - 1 ahead.",
+                "mot_expiry",
+                months_ahead=True,
+            ),
+        ),
+    ),
     cost=3,
 )
