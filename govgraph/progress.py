@@ -101,6 +101,8 @@ class Progress:
         """The phase running now (``""`` between phases)."""
         self.finished: list[str] = []
         """The phases that have ended, in order."""
+        self.stopped = ""
+        """The phase an exception (an interrupt, a failure) ended, if one did."""
         if mode == "terminal":
             from rich.console import Console
             from rich.progress import (
@@ -138,6 +140,9 @@ class Progress:
         self._started(p)
         try:
             yield p
+        except BaseException:
+            self.stopped = p.name
+            raise
         finally:
             self._ended(p)
 

@@ -36,6 +36,14 @@ def register(subparsers: Any) -> None:
         help="the date the data describes (default today)",
     )
     gen.add_argument(
+        "--chunk",
+        type=_positive,
+        default=10_000,
+        metavar="N",
+        help="people made and written together; memory grows with it, not with --people "
+        "(default 10000)",
+    )
+    gen.add_argument(
         "--quiet",
         "-q",
         action="store_true",
@@ -50,6 +58,13 @@ def register(subparsers: Any) -> None:
     load.set_defaults(func=_load)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a count of 1 or more, got {value}")
+    return value
+
+
 def _peak_rss_mb() -> float:
     import resource
 
@@ -61,7 +76,7 @@ def _generate(args: argparse.Namespace) -> int:
     import json
     import signal
 
-    from fixtures.generate import STAGING, generate, manifest, write_all
+    from fixtures.generate import STAGING, generate_to
     from govgraph.commands.jobs import Interrupted, exit_code
     from govgraph.progress import reporter
 
@@ -73,38 +88,44 @@ def _generate(args: argparse.Namespace) -> int:
     progress = reporter("generate", quiet=args.quiet)
     try:
         with progress:
-            population = generate(
+            meta = generate_to(
+                args.out,
                 people=args.people,
                 seed=args.seed,
                 noise=args.noise,
                 as_of=args.as_of,
                 progress=progress,
+                chunk=args.chunk,
             )
-            write_all(population, args.out, progress)
     except Interrupted as exc:
         progress.close()
-        written = [n.removeprefix("write ") for n in progress.finished if n.startswith("write ")]
-        during = f" during '{progress.current}'" if progress.current else ""
-        print(
-            f"generate interrupted by {exc.name}{during}; finished stores kept: "
-            f"{', '.join(written) or 'none'}; no manifest.json was written, so {args.out} is not "
-            f"taken for a complete population (run again to finish; {STAGING}/ is removed then)",
-            file=sys.stderr,
-        )
+        phase = progress.current or progress.stopped
+        during = f" during '{phase}'" if phase else ""
+        if "publish" in (phase, *progress.finished):
+            kept = (
+                "no manifest.json was written, so it is not taken for a complete population "
+                f"(run again to finish; {STAGING}/ is removed then)"
+            )
+        else:
+            kept = (
+                "nothing there was replaced (the stores were being written aside in "
+                f"{STAGING}/, removed by the next run)"
+            )
+        print(f"generate interrupted by {exc.name}{during}; {args.out}: {kept}", file=sys.stderr)
         return exit_code(exc.signum)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     seconds = time.perf_counter() - started
-    counts = manifest(population)["counts"]
+    counts = meta["counts"]
     if not args.quiet:
         summary = ", ".join(f"{k} {v}" for k, v in counts.items())
         print(
-            f"wrote {len(population.people)} people ({population.noise}, seed {population.seed}, "
-            f"as of {population.as_of}) to {args.out} in {seconds:.1f} s: {summary}"
+            f"wrote {meta['people']} people ({meta['noise']}, seed {meta['seed']}, "
+            f"as of {meta['as_of']}) to {args.out} in {seconds:.1f} s: {summary}"
         )
     figures = {
-        "people": len(population.people),
+        "people": meta["people"],
         "seconds": round(seconds, 2),
         "peak_memory_mb": round(_peak_rss_mb(), 1),
         "counts": counts,

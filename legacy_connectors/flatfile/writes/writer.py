@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,14 @@ from legacy_connectors.flatfile.files.framing import (
 from legacy_connectors.flatfile.schema import FileSchema, schema_from_settings
 from legacy_connectors.flatfile.settings import FlatFileSettings
 
-__all__ = ["append_records", "frame_records", "write_atomic", "write_batch", "write_records"]
+__all__ = [
+    "append_records",
+    "frame_records",
+    "iter_frames",
+    "write_atomic",
+    "write_batch",
+    "write_records",
+]
 
 MAX_BLOCK = 32760
 
@@ -40,44 +47,56 @@ def frame_records(
     records: Iterable[bytes], framing: Framing, *, block_size: int = 27998, pad: bytes = b"\x40"
 ) -> bytes:
     """The bytes of a file holding ``records`` in ``framing``'s record format."""
-    out = bytearray()
+    return b"".join(iter_frames(records, framing, block_size=block_size, pad=pad))
+
+
+def iter_frames(
+    records: Iterable[bytes], framing: Framing, *, block_size: int = 27998, pad: bytes = b"\x40"
+) -> Iterator[bytes]:
+    """The bytes of a file holding ``records`` in ``framing``'s record format, piece by piece
+    (a record, or a block for VB), reading ``records`` as it goes."""
     if framing.recfm in ("F", "FB"):
         lrecl = framing.lrecl or 0
         for rec in records:
             if len(rec) > lrecl:
                 raise ValueError(f"record of {len(rec)} bytes is longer than LRECL {lrecl}")
-            out += rec.ljust(lrecl, pad)
-        return bytes(out)
+            yield rec.ljust(lrecl, pad)
+        return
     if framing.recfm == "D":
         for rec in records:
-            out += rec + b"\n"
-        return bytes(out)
+            yield rec + b"\n"
+        return
     rdw_extra = 4 if framing.rdw_includes_header else 0
-    framed = [_word(len(r) + rdw_extra, framing) + r for r in records]
+    framed = (_word(len(r) + rdw_extra, framing) + r for r in records)
     if framing.recfm == "V":
-        return b"".join(framed)
+        yield from framed
+        return
     limit = min(block_size, MAX_BLOCK)
     bdw_extra = 4 if framing.bdw_includes_header else 0
     block: list[bytes] = []
     used = 4
     for rec in framed:
         if block and used + len(rec) > limit:
-            out += _word(used - 4 + bdw_extra, framing) + b"".join(block)
+            yield _word(used - 4 + bdw_extra, framing) + b"".join(block)
             block, used = [], 4
         block.append(rec)
         used += len(rec)
     if block:
-        out += _word(used - 4 + bdw_extra, framing) + b"".join(block)
-    return bytes(out)
+        yield _word(used - 4 + bdw_extra, framing) + b"".join(block)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or pieces of bytes written as they come) to ``path`` through a
+    temporary file and ``os.replace``."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, bytes | bytearray):
+                fh.write(data)
+            else:
+                for piece in data:
+                    fh.write(piece)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -197,7 +216,8 @@ def write_batch(
     block_size: int = 27998,
 ) -> int:
     """Write a header / detail / trailer file as ``settings`` describes it; return the number
-    of detail records.
+    of detail records. ``details`` is read as the file is written, so it may be a generator
+    of any length.
 
     The segment field of each record is filled in from ``settings.record_types``; the trailer's
     count and hash total (``settings.trailer``) are computed from the details.
@@ -206,37 +226,41 @@ def write_batch(
     seg_key = settings.record_types.field.replace("-", "_") if settings.record_types else None
     data_type, layout = _data_type(schema, None)
     encoder = RecordEncoder(schema.roots[layout], schema.options)
-    records: list[bytes] = []
     check = settings.trailer
-    if header is not None:
-        records.append(_encode_typed(schema, header, seg_key, exclude=layout))
-    count = 0
-    total = Decimal(0)
     hash_key = check.hash_of.replace("-", "_") if check and check.hash_of else None
-    for values in details:
-        full = dict(values)
-        if seg_key and data_type is not None:
-            full[seg_key] = data_type
-        records.append(encoder.encode(full))
-        count += 1
-        if hash_key is not None:
-            total += Decimal(values.get(hash_key) or 0)
-    if check is not None or trailer is not None:
-        values = dict(trailer or {})
-        if check is not None and check.count_field:
-            extra = 0 if check.count_includes == "data" else (2 if header is not None else 1)
-            values[check.count_field.replace("-", "_")] = count + extra
-        if check is not None and check.hash_field and hash_key is not None:
-            values[check.hash_field.replace("-", "_")] = total
-        wanted = check.record_type if check is not None else None
-        records.append(
-            _encode_typed(schema, values, seg_key, record_type=wanted, exclude=layout, last=True)
-        )
+    written = [0]
+
+    def records() -> Iterator[bytes]:
+        if header is not None:
+            yield _encode_typed(schema, header, seg_key, exclude=layout)
+        count = 0
+        total = Decimal(0)
+        for values in details:
+            full = dict(values)
+            if seg_key and data_type is not None:
+                full[seg_key] = data_type
+            yield encoder.encode(full)
+            count += 1
+            if hash_key is not None:
+                total += Decimal(values.get(hash_key) or 0)
+        written[0] = count
+        if check is not None or trailer is not None:
+            values = dict(trailer or {})
+            if check is not None and check.count_field:
+                extra = 0 if check.count_includes == "data" else (2 if header is not None else 1)
+                values[check.count_field.replace("-", "_")] = count + extra
+            if check is not None and check.hash_field and hash_key is not None:
+                values[check.hash_field.replace("-", "_")] = total
+            wanted = check.record_type if check is not None else None
+            yield _encode_typed(
+                schema, values, seg_key, record_type=wanted, exclude=layout, last=True
+            )
+
     framing = Framing(
         recfm=settings.recfm, lrecl=settings.lrecl or max(r.size for r in schema.roots.values())
     )
-    write_atomic(path, frame_records(records, framing, block_size=block_size))
-    return count
+    write_atomic(path, iter_frames(records(), framing, block_size=block_size))
+    return written[0]
 
 
 def _encode_typed(
