@@ -135,13 +135,18 @@ class Source:
             self._failed(_as_error(exc, self.name, "the service could not be reached"))
             log.warning("source %s did not open: %s", self.name, _safe(exc))
 
-    async def _ensure_open(self, deadline: float) -> None:
+    async def _ensure_open(self, deadline: float, whole_source: bool = False) -> None:
+        """Open the connector if it is not open, within ``connect_timeout_s`` (for a request)
+        or, for a page of a whole-source read, within the page's deadline: opening may index a
+        large source, and the scan cannot start without it."""
         if self.opened:
             return
         try:
             async with asyncio.timeout(deadline - time.monotonic()), self._open_lock:
                 if not self.opened:
-                    limit = min(self.policy.connect_timeout_s, deadline - time.monotonic())
+                    limit = deadline - time.monotonic()
+                    if not whole_source:
+                        limit = min(self.policy.connect_timeout_s, limit)
                     await self.open(limit)
         except TimeoutError as exc:
             raise UpstreamTimeoutError(
@@ -224,7 +229,7 @@ class Source:
         reached = False
         outcome: BaseException | None = None
         try:
-            await self._ensure_open(deadline)
+            await self._ensure_open(deadline, whole_source=operation == "scan")
             async with self.bulkhead.slot(deadline):
                 reached = True
                 per_attempt = None if operation == "scan" else self.policy.read_timeout_s

@@ -66,8 +66,9 @@ async def link_from_settings(
 ) -> Any:
     """Open every source, run linkage into the index, close everything; return the report.
 
-    A source that does not open is scanned all the same, so it fails as a department that
-    cannot be read (see ``link``'s ``allow_missing``) instead of being left out silently."""
+    Each source may take its ``scan_page_timeout_s`` to open (a large file is indexed as it
+    opens). A source that does not open is scanned all the same, so it fails as a department
+    that cannot be read (see ``link``'s ``allow_missing``) instead of being left out silently."""
     from govgraph.index import CitizenIndex
     from govgraph.linkage import link
     from govgraph.sources import build_sources
@@ -77,7 +78,7 @@ async def link_from_settings(
     index = CitizenIndex(settings.gateway.index_url)
     await index.open()
     try:
-        await asyncio.gather(*(s.open() for s in sources.values()))
+        await asyncio.gather(*(s.open(s.policy.scan_page_timeout_s) for s in sources.values()))
         return await link(dict(sources), index, allow_missing=allow_missing, progress=progress)
     finally:
         await asyncio.gather(*(s.aclose() for s in sources.values()))

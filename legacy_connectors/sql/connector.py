@@ -53,6 +53,7 @@ class SqlConnector(Connector):
             connect_timeout_s=settings.connect_timeout_s,
             statement_timeout_ms=settings.statement_timeout_ms,
             read_only=settings.read_only,
+            scan_statement_timeout_ms=settings.scan_statement_timeout_ms,
         )
         single = settings.url is not None
         self.databases = [
@@ -180,7 +181,7 @@ class SqlConnector(Connector):
         """Every (key, record), database by database; ``many`` sources give one pair per record."""
         for db in self.databases:
             async for keys in db.keys(batch_size):
-                by_key, _bad = await db.fetch(keys)
+                by_key, _bad = await db.fetch(keys, scan=True)
                 field = db.mapping.key_field
                 batch = [
                     (str(record[field]) if field else key, record)

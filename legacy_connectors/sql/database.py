@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import text
@@ -26,6 +27,7 @@ from legacy_connectors.sql.engines import (
     build_engine,
     default_chunk,
     parameter_limit,
+    timeout_statements,
 )
 from legacy_connectors.sql.plan import TablePlan, first_invalid
 from legacy_connectors.sql.settings import TableMapping
@@ -71,6 +73,7 @@ class Database:
         self._chunk_size = chunk_size
         self._engine: AsyncEngine | None = None
         self._runner: StatementRunner | None = None
+        self._scan_runner: StatementRunner | None = None
         self.queries = 0
         """Statements issued so far (for benchmarks and tests)."""
 
@@ -104,22 +107,59 @@ class Database:
         return result.all()
 
     async def _fetch_rows(
-        self, conn: AsyncConnection, statement: Any, params: dict[str, Any]
+        self, conn: AsyncConnection, statement: Any, params: dict[str, Any], scan: bool = False
     ) -> list[Any]:
         self.queries += 1
-        if self._runner is None:
-            timeout_ms = self._options.statement_timeout_ms
-            self._runner = StatementRunner(
+        runner = self._scan_runner if scan else self._runner
+        if runner is None:
+            options = self._options
+            timeout_ms = options.scan_statement_timeout_ms if scan else options.statement_timeout_ms
+            runner = StatementRunner(
                 self.engine.dialect, sqlite_timeout_s=timeout_ms / 1000 if timeout_ms else None
             )
-        return await self._runner.fetch(conn, statement, params)
+            if scan:
+                self._scan_runner = runner
+            else:
+                self._runner = runner
+        return await runner.fetch(conn, statement, params)
+
+    @asynccontextmanager
+    async def _connect(self, scan: bool) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection; for a scan, its statements get ``scan_statement_timeout_ms``
+        instead of ``statement_timeout_ms`` until it goes back to the pool."""
+        async with self.engine.connect() as conn:
+            backend = conn.dialect.name
+            options = self._options
+            if not scan or options.scan_statement_timeout_ms == options.statement_timeout_ms:
+                yield conn
+                return
+            await self._set_timeout(conn, options.scan_statement_timeout_ms)
+            try:
+                yield conn
+            finally:
+                if backend != "sqlite":
+                    try:
+                        await self._set_timeout(conn, options.statement_timeout_ms)
+                    except Exception:
+                        await conn.invalidate()
+
+    async def _set_timeout(self, conn: AsyncConnection, timeout_ms: int) -> None:
+        alternatives = timeout_statements(conn.dialect.name, timeout_ms)
+        for number, statement in enumerate(alternatives, start=1):
+            try:
+                await conn.exec_driver_sql(statement)
+                return
+            except Exception:
+                if number == len(alternatives):
+                    raise
 
     def _bind_keys(self, keys: Sequence[str]) -> list[str]:
         width = self.mapping.key.length
         return [key.ljust(width) for key in keys] if width else list(keys)
 
-    async def fetch(self, keys: Sequence[str]) -> Fetched:
-        """Records for already-normalised ``keys`` (duplicates allowed), grouped by key."""
+    async def fetch(self, keys: Sequence[str], *, scan: bool = False) -> Fetched:
+        """Records for already-normalised ``keys`` (duplicates allowed), grouped by key;
+        ``scan``: a page of a whole-source read (statements get the scan's timeout)."""
         unique = list(dict.fromkeys(keys))
         by_key: dict[str, list[Record]] = {}
         errors: dict[str, LegacyError] = {}
@@ -127,12 +167,12 @@ class Database:
             return by_key, errors
         invalid_before = Invalid.created
         try:
-            async with self.engine.connect() as conn:
+            async with self._connect(scan) as conn:
                 rows: list[Any] = []
                 for chunk in _chunks(unique, self.chunk_size):
                     params = {"keys": self._bind_keys(chunk)}
-                    rows.extend(await self._fetch_rows(conn, self.plan.statement, params))
-                children = await self._children(conn, rows)
+                    rows.extend(await self._fetch_rows(conn, self.plan.statement, params, scan))
+                children = await self._children(conn, rows, scan)
         except Exception as exc:
             raise await self._translate(exc) from exc
         wanted = set(unique)
@@ -196,7 +236,7 @@ class Database:
         return bool(found)
 
     async def _children(
-        self, conn: AsyncConnection, rows: Sequence[Any]
+        self, conn: AsyncConnection, rows: Sequence[Any], scan: bool = False
     ) -> dict[str, dict[Any, list[Record]]]:
         collections: dict[str, dict[Any, list[Record]]] = {}
         for child in self.plan.children:
@@ -208,17 +248,18 @@ class Database:
             for chunk in _chunks(parents, self.chunk_size):
                 params = {"parents": list(chunk)}
                 decode = child.fields.record
-                for row in await self._fetch_rows(conn, child.statement, params):
+                for row in await self._fetch_rows(conn, child.statement, params, scan):
                     grouped.setdefault(_plain(row[0]), []).append(decode(row))
             collections[child.name] = grouped
         return collections
 
     async def keys(self, batch_size: int) -> AsyncIterator[list[str]]:
-        """Every distinct stored key, normalised, in batches of at most ``batch_size``."""
+        """Every distinct stored key, normalised, in batches of at most ``batch_size`` (a
+        whole-source read: statements get ``scan_statement_timeout_ms``)."""
         after: Any = None
         while True:
             try:
-                async with self.engine.connect() as conn:
+                async with self._connect(scan=True) as conn:
                     if after is None:
                         statement = self.plan.keys_first.limit(batch_size)
                         params: dict[str, Any] = {}

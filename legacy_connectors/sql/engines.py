@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import URL, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["ASYNC_DRIVERS", "EngineOptions", "async_url", "build_engine", "parameter_limit"]
+__all__ = [
+    "ASYNC_DRIVERS",
+    "EngineOptions",
+    "async_url",
+    "build_engine",
+    "parameter_limit",
+    "timeout_statements",
+]
 
 ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -36,6 +43,7 @@ class EngineOptions:
     connect_timeout_s: float = 5.0
     statement_timeout_ms: int = 5000
     read_only: bool = True
+    scan_statement_timeout_ms: int = 55_000
 
 
 def async_url(url: str | URL, *, read_only: bool = False, create: bool = False) -> URL:
@@ -74,20 +82,27 @@ def default_chunk(backend: str) -> int:
     return min(DEFAULT_CHUNK, parameter_limit(backend) - 16)
 
 
+def timeout_statements(backend: str, timeout_ms: int) -> list[str]:
+    """Alternative statements (the first that runs wins) giving the session's statements
+    ``timeout_ms`` (0: none) on a server engine; empty for SQLite."""
+    if backend == "postgresql":
+        return [f"SET statement_timeout = {int(timeout_ms)}"]
+    if backend == "mysql":
+        return [
+            f"SET SESSION max_statement_time = {timeout_ms / 1000:.3f}",
+            f"SET SESSION max_execution_time = {int(timeout_ms)}",
+        ]
+    return []
+
+
 def _session_statements(backend: str, options: EngineOptions) -> list[list[str]]:
     """Statements run on each new connection; each inner list holds alternatives (first wins)."""
-    seconds = options.statement_timeout_ms / 1000
     if backend == "sqlite":
         return [["PRAGMA query_only = ON"]] if options.read_only else []
     if backend == "mysql":
         statements: list[list[str]] = []
         if options.statement_timeout_ms:
-            statements.append(
-                [
-                    f"SET SESSION max_statement_time = {seconds:.3f}",
-                    f"SET SESSION max_execution_time = {options.statement_timeout_ms}",
-                ]
-            )
+            statements.append(timeout_statements(backend, options.statement_timeout_ms))
         if options.read_only:
             statements.append(["SET SESSION TRANSACTION READ ONLY"])
         return statements

@@ -158,6 +158,11 @@ class SqlSettings(ConnectorSettings):
     statement_timeout_ms: int = Field(default=5000, ge=0)
     """Statement timeout: server-side on PostgreSQL and MariaDB/MySQL; on SQLite a batch read
     still running after it is interrupted. 0 disables it."""
+    scan_statement_timeout_ms: int = Field(default=55_000, ge=0)
+    """Statement timeout of a whole-source read (``scan``, for linkage and statistics): its
+    pages are bounded by the gateway's ``scan_page_timeout_s`` (default 60 s), not by a
+    request's ``statement_timeout_ms``; keep it below that page deadline so the database stops a
+    statement first. 0 disables it."""
     read_only: bool = True
     """Open read-only sessions (SQLite ``query_only``, PostgreSQL and MariaDB read-only)."""
     chunk_size: int | None = Field(default=None, gt=0)

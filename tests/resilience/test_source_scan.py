@@ -75,3 +75,31 @@ async def test_scan_pages_keep_to_the_scan_page_timeout_not_the_call_timeout() -
     source = _source(slower, scan_page_timeout_s=0.1, scan_page_retries=0)
     with pytest.raises(UpstreamTimeoutError):
         await _keys(source)
+
+
+class SlowOpening(MemoryConnector):
+    """The in-memory kind taking ``open_s`` to open (as a large file is indexed on opening)."""
+
+    def __init__(self, open_s: float) -> None:
+        super().__init__("memory", MemorySettings(records=RECORDS))
+        self.open_s = open_s
+        self.opens = 0
+
+    async def open(self) -> None:
+        self.opens += 1
+        await asyncio.sleep(self.open_s)
+        await super().open()
+
+
+async def test_a_scan_may_open_its_source_within_the_page_deadline() -> None:
+    """A source slower to open than ``connect_timeout_s`` is opened by a scan, which waits up to
+    its page deadline; a read by key still gives up after ``connect_timeout_s``."""
+    policy = {"connect_timeout_s": 0.05, "timeout_s": 2.0, "scan_page_timeout_s": 2.0}
+    settings = SourceSettings.model_validate({"kind": "memory", **policy})
+    by_key = Source("memory", SlowOpening(open_s=0.3), settings, Metrics())
+    with pytest.raises((UpstreamTimeoutError, UpstreamUnavailableError)):
+        await by_key.load_many(["K001"])
+    scanning = SlowOpening(open_s=0.3)
+    source = Source("memory", scanning, settings, Metrics())
+    assert await _keys(source) == sorted(RECORDS)
+    assert scanning.opens == 1

@@ -133,3 +133,47 @@ async def test_statement_timeout(
         await source.load_many([held])
     assert caught.value.service == "passports"
     assert caught.value.retryable
+
+
+_SLOW_SCAN_VIEWS = {
+    "sqlite": (
+        'CREATE VIEW "SLOW_SCAN_PSPT" AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL '
+        "SELECT x + 1 FROM c WHERE x < 600000) "
+        'SELECT m.* FROM "PSPT_MSTR" m WHERE (SELECT max(x) FROM c) > 0'
+    ),
+    "postgresql": (
+        'CREATE VIEW "SLOW_SCAN_PSPT" AS SELECT m.* FROM "PSPT_MSTR" m CROSS JOIN pg_sleep(0.5)'
+    ),
+    "mariadb": (
+        "CREATE VIEW SLOW_SCAN_PSPT AS SELECT m.* FROM PSPT_MSTR m "
+        "CROSS JOIN (SELECT SLEEP(0.5) AS z) s"
+    ),
+}
+
+
+async def test_a_scan_has_its_own_statement_timeout(
+    deployment: Deployment, sql_population: Population, connect: Open
+) -> None:
+    """A whole-source read's statements run under scan_statement_timeout_ms, not the
+    request-sized statement_timeout_ms: with every statement slower than the latter, a read by
+    key times out while a scan reads every passport, and the next read by key on the same pool
+    is bounded by statement_timeout_ms again."""
+    url = deployment.urls["passports"]
+    admin = create_async_engine(async_url(url, create=True))
+    try:
+        async with admin.begin() as conn:
+            await conn.execute(text(_SLOW_SCAN_VIEWS[deployment.engine]))
+    finally:
+        await admin.dispose()
+    options = deployment.options(
+        "passports", statement_timeout_ms=100, scan_statement_timeout_ms=120_000, pool_size=1
+    )
+    options["mapping"] = {**options["mapping"], "table": "SLOW_SCAN_PSPT", "children": {}}
+    source = connect("passports", options)
+    numbers = sorted(p.passport.passport_number for p in sql_population.people if p.passport)
+    with pytest.raises(UpstreamTimeoutError):
+        await source.load_many(numbers[:1])
+    scanned = [key async for page in source.scan(1000) for key, _record in page]
+    assert sorted(scanned) == numbers
+    with pytest.raises(UpstreamTimeoutError):
+        await source.load_many(numbers[:1])
