@@ -48,7 +48,7 @@ async def _serve(settings, data_dir: Path, relink: bool) -> None:  # type: ignor
         print("linking citizens across departments ...", flush=True)
         report = await link_from_settings(settings)
         print(report.summary() if hasattr(report, "summary") else report, flush=True)
-    server = build_server(settings)
+    server = build_server(settings, owns_process=True)
     with contextlib.suppress(NotImplementedError, AttributeError):
         asyncio.get_running_loop().add_signal_handler(
             signal.SIGHUP, server.handle_exit, signal.SIGHUP, None

@@ -33,6 +33,6 @@ def run(args: argparse.Namespace) -> int:
     # from) is known to be valid, so that a bad declaration is reported, not raised.
     from govgraph.serve import build_server
 
-    server = build_server(settings, port=args.port, log_level="info")
+    server = build_server(settings, port=args.port, log_level="info", owns_process=True)
     server.run()
     return 0
