@@ -6,9 +6,11 @@ sessions already prepared; the rows are then fetched with the driver's own call 
 asyncpg, aiomysql), and decoded by the plan in one pass. This skips SQLAlchemy's per-row result
 processing, which costs more than the query itself for wide batches.
 
-Inside a gateway request every statement starts with ``/* request_id=<id> */``, added to the
-SQL text at execution time (compiled forms stay shared), so a DBA can find the request in the
-database's own logs.
+Inside a gateway request every statement to a database server starts with
+``/* request_id=<id> */``, added to the SQL text at execution time (compiled forms stay
+shared), so a DBA can find the request in the database's own logs. SQLite has no such log (it
+is a file read in this process), so its statements carry no comment: a text unique to each
+request would be prepared again on every call and fill each connection's statement cache.
 """
 
 from __future__ import annotations
@@ -51,7 +53,10 @@ def _tag_statement(
 
 
 def tag_statements(engine: AsyncEngine) -> None:
-    """Prefix what ``engine`` executes through SQLAlchemy with :func:`request_comment`."""
+    """Prefix what ``engine`` executes through SQLAlchemy with :func:`request_comment` (not on
+    SQLite, which keeps no log of statements)."""
+    if engine.dialect.name == "sqlite":
+        return
     event.listen(engine.sync_engine, "before_cursor_execute", _tag_statement, retval=True)
 
 
@@ -127,7 +132,8 @@ class StatementRunner:
     ) -> list[Row]:
         """Every row of ``statement`` run with ``params`` on ``conn``'s driver connection."""
         sql, values = self.render(statement, params)
-        sql = request_comment() + sql
+        if self.backend != "sqlite":
+            sql = request_comment() + sql
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
         try:

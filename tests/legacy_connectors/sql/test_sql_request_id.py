@@ -1,4 +1,5 @@
-"""The gateway's request id travels to the database as a comment before each SQL statement."""
+"""The gateway's request id travels to a database server as a comment before each SQL
+statement (SQLite, a file with no statement log, gets none)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ def capture(source: SqlConnector) -> list[str] | None:
 
 
 async def test_statements_carry_the_request_id(deployment: Deployment, connect: Open) -> None:
-    """Inside a request each statement starts with its id; outside one nothing is added."""
+    """Inside a request each statement to a database server starts with its id; outside one
+    nothing is added; SQLite's statements stay the same text (so they are prepared once)."""
     source = connect("passports", deployment.options("passports"))
     holders = [p.passport for p in deployment.population.people if p.passport is not None]
     keys = [h.passport_number for h in holders[:5]] + ["000000000"]
@@ -62,7 +64,11 @@ async def test_statements_carry_the_request_id(deployment: Deployment, connect: 
         return
     selects = [s for s in seen if "PSPT" in s.upper()]
     assert selects, seen
-    assert all(s.startswith("/* request_id=req-7f3a9c01.b_2 */ SELECT") for s in selects), selects
+    if source.databases[0].engine.dialect.name == "sqlite":
+        assert all(s.startswith("SELECT") for s in selects), selects
+    else:
+        tag = "/* request_id=req-7f3a9c01.b_2 */ SELECT"
+        assert all(s.startswith(tag) for s in selects), selects
     seen.clear()
     assert await source.load_many(keys) == plain
     assert seen and not any("request_id" in s for s in seen), seen
