@@ -55,6 +55,7 @@ from govgraph.tracing import Tracing
 from govgraph.webapp.app import BASE_PATH, create_webapp
 from govgraph.webapp.persona_page import PersonaPage
 from govgraph.webapp.render import Renderer
+from resolvers import handlers
 from resolvers.context import RequestContext, build_context
 from resolvers.federation import build_federated_schema
 from schema import build_schema
@@ -256,7 +257,8 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
             DocumentCache(
                 settings.gateway.document_cache_size, max_tokens=settings.gateway.max_tokens
             ),
-        )
+        ),
+        handlers=handlers,
     )
     gateway = Gateway(
         settings=settings,

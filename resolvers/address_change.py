@@ -33,7 +33,8 @@ from resolvers.idempotency import (
     raise_refusals,
     run_once,
 )
-from resolvers.ids import decode_id, encode_id
+from resolvers.ids import decode_id
+from schema.writes import address_change_id as global_change_id
 
 __all__ = [
     "address_change",
@@ -198,11 +199,6 @@ async def change_address(
 def change_global_id(change: ChangeRecord) -> str:
     """A change's global id (``AddressChange:citizen:outbox-id``), usable with ``node(id:)``."""
     return global_change_id(change.citizen_id, change.id)
-
-
-def global_change_id(citizen_id: str, outbox_id: str) -> str:
-    """The global id of the change ``outbox_id`` reported by ``citizen_id``."""
-    return encode_id(_TYPE, citizen_id, outbox_id)
 
 
 def _outbox_id(change_id: str, citizen_id: str) -> str | None:

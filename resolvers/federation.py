@@ -22,9 +22,12 @@ from strawberry.federation.types import FieldSet
 from strawberry.types import ExecutionContext, Info
 from strawberry.types.base import get_object_definition
 
+from resolvers import handlers as api
+from resolvers import query as q
 from resolvers.errors import InvalidId
 from schema import schema_arguments
 from schema.citizen import Citizen
+from schema.handlers import Handlers
 
 __all__ = [
     "FEDERATION_VERSION",
@@ -43,8 +46,6 @@ FEDERATION_VERSION: Final = "2.9"
 
 
 async def _citizen_reference(info: Info, representation: dict[str, Any]) -> Citizen:
-    from resolvers import query as q  # imported late: resolvers.query imports the schema
-
     global_id = representation.get("id")
     if not isinstance(global_id, str):
         raise InvalidId("a Citizen representation needs its `id`")
@@ -57,6 +58,9 @@ class FederatedSchema(strawberry.federation.Schema):
     """The gateway's schema with the federation fields; ``Citizen`` references resolve
     through the same checks as ``Query.citizen``. Errors are reported by the server that
     answers the request (strawberry's own logging is off), as for the plain schema."""
+
+    handlers: Handlers | None = None
+    """The work behind the fields (:mod:`schema.handlers`)."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -90,6 +94,8 @@ class FederatedSchema(strawberry.federation.Schema):
 
 def build_federated_schema(
     extensions: Sequence[Callable[[], SchemaExtension]] = (),
+    *,
+    handlers: Handlers = api,
 ) -> FederatedSchema:
     """The gateway's schema as a Federation v2 subgraph (``Citizen @key(fields: "id")``).
 
@@ -102,10 +108,12 @@ def build_federated_schema(
     )
     setattr(Citizen, _DEFINITION, keyed)
     try:
-        return FederatedSchema(
+        schema = FederatedSchema(
             **schema_arguments(),
             federation_version=FEDERATION_VERSION,
             extensions=list(extensions),
         )
     finally:
         setattr(Citizen, _DEFINITION, original)
+    schema.handlers = handlers
+    return schema

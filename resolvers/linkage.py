@@ -21,6 +21,7 @@ from resolvers.authz import check_group, require_caseworker
 from resolvers.connections import decode_cursor, page_args
 from resolvers.context import RequestContext
 from resolvers.errors import ApiError, InvalidId, InvalidInput, NotFound
+from schema.linkage import encode_review_id, mask_key
 
 __all__ = [
     "LEDGER_SOURCE",
@@ -41,8 +42,6 @@ __all__ = [
 LEDGER_SOURCE = "linkage"
 """The source name the access ledger records for reads and changes of a citizen's links."""
 MAX_REVIEW_PAGE = 100
-_SHOWN = 3
-_MASK = "*****"
 
 
 class ReviewAlreadyResolved(ApiError):
@@ -93,19 +92,6 @@ class ReviewPage:
     reviews: list[Any]
     has_previous: bool
     has_next: bool
-
-
-def mask_key(key: str) -> str:
-    """A department key with all but its last three characters hidden (all of a short one);
-    the mask has a fixed length so it does not reveal the key's."""
-    if len(key) <= 2 * _SHOWN:
-        return _MASK
-    return _MASK + key[-_SHOWN:]
-
-
-def encode_review_id(review_id: int) -> str:
-    """The opaque global id of a review."""
-    return base64.urlsafe_b64encode(f"LinkReview:{review_id}".encode()).decode().rstrip("=")
 
 
 def decode_review_id(global_id: str) -> int:

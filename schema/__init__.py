@@ -1,59 +1,24 @@
-"""The GraphQL schema: citizen-centric types; no department's system shows through."""
+"""The GraphQL schema: citizen-centric types; no department's system shows through.
+
+The package itself imports none of its modules: :mod:`schema.root` (the root types and
+:func:`build_schema`) is loaded on first use, so a module of the API layer that only needs
+some of the types (``resolvers.statistics`` defines a root field's type the query type uses)
+can import them before the root types exist.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionContext
-
-from schema.citizen import Citizen
-from schema.declared import declared_object_types
-from schema.linkage import LinkageMutation
-from schema.money import DecimalScalar
-from schema.mutations import Mutation as CitizenMutation
-from schema.query import Query
+if TYPE_CHECKING:
+    from schema.root import GatewaySchema, Mutation, build_schema, schema_arguments
 
 __all__ = ["GatewaySchema", "Mutation", "build_schema", "schema_arguments"]
 
-Mutation = strawberry.type(
-    type("Mutation", (CitizenMutation, LinkageMutation), {}),
-    description="Things a signed-in citizen can do for themselves, and caseworkers' "
-    "decisions on how citizens' records are linked.",
-)
-"""The root mutation type: the citizens' mutations merged with the caseworkers' (as
-``strawberry.tools.merge_types`` does, with a description of the merged type)."""
 
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from schema import root
 
-def schema_arguments() -> dict[str, Any]:
-    """The root types, extra types and scalars of the gateway's schema (plain or federated)."""
-    return {
-        "query": Query,
-        "mutation": Mutation,
-        "types": [
-            Citizen,
-            *declared_object_types(),
-        ],
-        "scalar_overrides": {Decimal: DecimalScalar},
-    }
-
-
-class GatewaySchema(strawberry.Schema):
-    """The gateway's schema: errors are reported by the server that answers the request, which
-    formats each once and logs only unexpected ones (strawberry's own logging is off)."""
-
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        return None
-
-
-def build_schema(
-    extensions: Sequence[Callable[[], SchemaExtension]] = (),
-) -> strawberry.Schema:
-    """Build the gateway's schema (once per app), with the server's request ``extensions``."""
-    return GatewaySchema(**schema_arguments(), extensions=list(extensions))
+        return getattr(root, name)
+    raise AttributeError(f"module 'schema' has no attribute {name!r}")

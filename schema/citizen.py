@@ -11,12 +11,10 @@ from strawberry.types import Info
 from govgraph.departments import CitizenField, all_departments
 from govgraph.departments import Department as Declaration
 from govgraph.globalids import encode_id
-from resolvers import address_change as moves
-from resolvers import declared, linkage, renewals, views
-from resolvers.access import access_log as read_access_log
 from schema.access import AccessRecord
 from schema.common import DEPARTMENT_BY_SOURCE, Address, Department, Node, PageInfo, PersonName
 from schema.declared import field_annotation
+from schema.handlers import handlers
 from schema.linkage import CitizenLink, citizen_links_of
 from schema.views import Document, Entitlement, Obligation, Task
 from schema.writes import Application
@@ -29,7 +27,9 @@ def _declared_field(department: Declaration, field: CitizenField) -> Any:
 
     async def resolve(self: Any, info: Info) -> Any:
         path = info.path.as_list()
-        return await declared.citizen_field(info.context, path, self.citizen_id, department, field)
+        return await handlers(info).citizen_field(
+            info.context, path, self.citizen_id, department, field
+        )
 
     resolve.__annotations__ = {"self": Any, "info": Info, "return": field_annotation(field)}
     resolve.__name__ = field.name
@@ -79,7 +79,7 @@ class Citizen(Node):
         "(`changeAddress`), else the one government holds."
     )
     async def address(self, info: Info) -> Address | None:
-        reported = await moves.reported_address(info.context, self.citizen_id)
+        reported = await handlers(info).reported_address(info.context, self.citizen_id)
         if reported is not None:
             return Address(
                 lines=list(reported["lines"]), town=reported["town"], postcode=reported["postcode"]
@@ -102,32 +102,32 @@ class Citizen(Node):
         "with a stated purpose; recorded in the access ledger)."
     )
     async def links(self, info: Info) -> list[CitizenLink] | None:
-        return citizen_links_of(await linkage.citizen_links(info.context, self.citizen_id))
+        return citizen_links_of(await handlers(info).citizen_links(info.context, self.citizen_id))
 
     @strawberry.field(
         description="Applications the citizen has made (such as passport renewals) and where "
         "each stands, newest first."
     )
     async def applications(self, info: Info) -> list[Application] | None:
-        return await renewals.applications(info.context, self.citizen_id)
+        return await handlers(info).applications(info.context, self.citizen_id)
 
     @strawberry.field(
         description="Everything the citizen owes, to any department, earliest due first."
     )
     async def obligations(self, info: Info) -> list[Obligation]:
-        return await views.obligations(info.context, self.citizen_id, info.path.as_list())
+        return await handlers(info).obligations(info.context, self.citizen_id, info.path.as_list())
 
     @strawberry.field(description="Money the citizen is owed: benefit payments, tax refunds.")
     async def entitlements(self, info: Info) -> list[Entitlement]:
-        return await views.entitlements(info.context, self.citizen_id, info.path.as_list())
+        return await handlers(info).entitlements(info.context, self.citizen_id, info.path.as_list())
 
     @strawberry.field(description="Documents and certificates with expiry dates, soonest first.")
     async def documents(self, info: Info) -> list[Document]:
-        return await views.documents(info.context, self.citizen_id, info.path.as_list())
+        return await handlers(info).documents(info.context, self.citizen_id, info.path.as_list())
 
     @strawberry.field(description="What the citizen should do next, across government.")
     async def tasks(self, info: Info) -> list[Task]:
-        return await views.tasks(info.context, self.citizen_id, info.path.as_list())
+        return await handlers(info).tasks(info.context, self.citizen_id, info.path.as_list())
 
     @strawberry.field(
         description="Who read the citizen's data, when, why and from which departments, "
@@ -142,7 +142,7 @@ class Citizen(Node):
             bool, strawberry.argument(description="Include the citizen's own reads.")
         ] = False,
     ) -> list[AccessRecord]:
-        return await read_access_log(info.context, self.citizen_id, first, include_own)
+        return await handlers(info).access_log(info.context, self.citizen_id, first, include_own)
 
 
 @strawberry.type(description="A citizen in a page of citizens.")

@@ -5,6 +5,8 @@ Department keys are never shown whole: each comes masked to its last three chara
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any, Literal
@@ -13,8 +15,8 @@ import strawberry
 from strawberry.types import Info
 
 from govgraph.globalids import encode_id
-from resolvers import linkage as rl
 from schema.common import Department, Node, PageInfo, department_of
+from schema.handlers import handlers
 
 __all__ = [
     "CitizenLink",
@@ -27,8 +29,26 @@ __all__ = [
     "LinkageMutation",
     "citizen_links_of",
     "department_of",
+    "encode_review_id",
     "link_review_page",
+    "mask_key",
 ]
+
+_SHOWN = 3
+_MASK = "*****"
+
+
+def mask_key(key: str) -> str:
+    """A department key with all but its last three characters hidden (all of a short one);
+    the mask has a fixed length so it does not reveal the key's."""
+    if len(key) <= 2 * _SHOWN:
+        return _MASK
+    return _MASK + key[-_SHOWN:]
+
+
+def encode_review_id(review_id: int) -> str:
+    """The opaque global id of a review."""
+    return base64.urlsafe_b64encode(f"LinkReview:{review_id}".encode()).decode().rstrip("=")
 
 
 def _utc(value: datetime) -> datetime:
@@ -59,7 +79,7 @@ class CitizenLink:
     )
 
 
-def citizen_links_of(links: list[Any]) -> list[CitizenLink]:
+def citizen_links_of(links: Sequence[Any]) -> list[CitizenLink]:
     """The GraphQL view of a citizen's links from the index (departments' sources only)."""
     out = []
     for link in links:
@@ -73,7 +93,7 @@ def citizen_links_of(links: list[Any]) -> list[CitizenLink]:
                 score=link.score,
                 linked_at=_utc(link.linked_at),
                 model_version=link.model_version,
-                masked_key=rl.mask_key(link.key),
+                masked_key=mask_key(link.key),
             )
         )
     return out
@@ -138,11 +158,11 @@ class LinkReview(Node):
     def of(cls, review: Any) -> LinkReview:
         cid = review.candidate_citizen_id
         return cls(
-            id=strawberry.ID(rl.encode_review_id(review.id)),
+            id=strawberry.ID(encode_review_id(review.id)),
             department=department_of(review.source),
-            masked_key=rl.mask_key(review.key),
+            masked_key=mask_key(review.key),
             candidate_department=department_of(review.candidate_source),
-            candidate_masked_key=rl.mask_key(review.candidate_key),
+            candidate_masked_key=mask_key(review.candidate_key),
             candidate_citizen_id=strawberry.ID(encode_id("Citizen", cid)) if cid else None,
             score=review.score,
             reason=review.reason,
@@ -174,10 +194,9 @@ async def link_review_page(
     before: str | None = None,
 ) -> LinkReviewConnection:
     """``Query.linkReview``: one page of the open review queue."""
-    page = await rl.review_page(info.context, first, after, last, before)
+    page = await handlers(info).review_page(info.context, first, after, last, before)
     edges = [
-        LinkReviewEdge(cursor=rl.encode_review_id(r.id), node=LinkReview.of(r))
-        for r in page.reviews
+        LinkReviewEdge(cursor=encode_review_id(r.id), node=LinkReview.of(r)) for r in page.reviews
     ]
     return LinkReviewConnection(
         edges=edges,
@@ -218,7 +237,7 @@ class LinkageMutation:
         choice: Literal["confirm", "reject"] = (
             "confirm" if decision is LinkReviewDecision.CONFIRM else "reject"
         )
-        review, citizen_id = await rl.resolve_review(info.context, str(id), choice)
+        review, citizen_id = await handlers(info).resolve_review(info.context, str(id), choice)
         return LinkReviewResolution(
             review=LinkReview.of(review),
             citizen_id=strawberry.ID(encode_id("Citizen", citizen_id)) if citizen_id else None,

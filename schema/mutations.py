@@ -13,9 +13,8 @@ from govgraph.departments import address_change_command
 from govgraph.globalids import encode_id
 from govgraph.outbox import FailedDelivery as FailedRecord
 from govgraph.outbox.types import AddressChange as ChangeRecord
-from resolvers import address_change as moves
-from resolvers import deliveries, payments, renewals
 from schema.common import Address, Department
+from schema.handlers import handlers
 from schema.writes import (
     AddressChange,
     AddressDelivery,
@@ -25,6 +24,7 @@ from schema.writes import (
     PassportRenewal,
     PassportRenewalInput,
     PenaltyPayment,
+    address_change_id,
 )
 
 __all__ = ["Mutation", "address_change_of", "failed_delivery_of"]
@@ -50,7 +50,7 @@ def address_change_of(change: ChangeRecord) -> AddressChange:
     """The GraphQL view of a recorded change."""
     address = change.address
     return AddressChange(
-        id=strawberry.ID(moves.change_global_id(change)),
+        id=strawberry.ID(address_change_id(change.citizen_id, change.id)),
         address=Address(
             lines=list(address.get("lines", [])),
             town=address.get("town"),
@@ -76,7 +76,7 @@ def failed_delivery_of(found: FailedRecord) -> FailedDelivery:
     d = found.delivery
     return FailedDelivery(
         delivery_id=strawberry.ID(d.id),
-        change_id=strawberry.ID(moves.global_change_id(found.citizen_id, d.change_id)),
+        change_id=strawberry.ID(address_change_id(found.citizen_id, d.change_id)),
         citizen_id=strawberry.ID(encode_id("Citizen", found.citizen_id)),
         department=Department(d.department),
         authority=_authority(d.source, d.payload),
@@ -109,7 +109,7 @@ class Mutation:
         ],
         idempotency_key: Annotated[str, strawberry.argument(description=_KEY_HELP)],
     ) -> PenaltyPayment:
-        result = await payments.pay_penalty_notice(
+        result = await handlers(info).pay_penalty_notice(
             info.context, info.path.as_list(), pcn, amount, idempotency_key
         )
         return PenaltyPayment.of(result)
@@ -126,7 +126,7 @@ class Mutation:
         new_address: Annotated[AddressInput, strawberry.argument(description="The new address.")],
         idempotency_key: Annotated[str, strawberry.argument(description=_KEY_HELP)],
     ) -> AddressChange:
-        change = await moves.change_address(
+        change = await handlers(info).change_address(
             info.context,
             info.path.as_list(),
             list(new_address.lines),
@@ -148,7 +148,9 @@ class Mutation:
             strawberry.ID, strawberry.argument(description="`FailedDelivery.deliveryId`.")
         ],
     ) -> FailedDelivery:
-        return failed_delivery_of(await deliveries.retry(info.context, str(delivery_id)))
+        return failed_delivery_of(
+            await handlers(info).retry_delivery(info.context, str(delivery_id))
+        )
 
     @strawberry.mutation(
         description="Give up a delivery a department refused: that department is not told "
@@ -162,7 +164,9 @@ class Mutation:
             strawberry.ID, strawberry.argument(description="`FailedDelivery.deliveryId`.")
         ],
     ) -> FailedDelivery:
-        return failed_delivery_of(await deliveries.cancel(info.context, str(delivery_id)))
+        return failed_delivery_of(
+            await handlers(info).cancel_delivery(info.context, str(delivery_id))
+        )
 
     @strawberry.mutation(
         description="Apply to renew your passport. Each invalid field is an error whose "
@@ -174,7 +178,7 @@ class Mutation:
         input: Annotated[PassportRenewalInput, strawberry.argument(description="The application.")],
         idempotency_key: Annotated[str, strawberry.argument(description=_KEY_HELP)],
     ) -> PassportRenewal:
-        result = await renewals.apply_for_renewal(
+        result = await handlers(info).apply_for_renewal(
             info.context,
             info.path.as_list(),
             input.passport_number,

@@ -7,14 +7,11 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from resolvers import address_change as moves
-from resolvers import deliveries as failed
-from resolvers import query as q
-from resolvers import services as svc
 from resolvers.statistics import Statistics, resolve_statistics
 from schema.citizen import Citizen, CitizenConnection, CitizenEdge
 from schema.common import Node, PageInfo
 from schema.connections import AFTER_HELP, BEFORE_HELP, FIRST_HELP, LAST_HELP
+from schema.handlers import handlers
 from schema.linkage import LinkReview, LinkReviewConnection, link_review_page
 from schema.mutations import address_change_of, failed_delivery_of
 from schema.services import Service
@@ -31,7 +28,7 @@ class Query:
         "`NOT_FOUND` when the token names a citizen the index does not hold."
     )
     async def me(self, info: Info) -> Citizen | None:
-        return Citizen.of(await q.ensure_me(info.context))
+        return Citizen.of(await handlers(info).ensure_me(info.context))
 
     @strawberry.field(
         description="A citizen by id (caseworkers only, with a stated purpose; every access "
@@ -42,8 +39,9 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The citizen's global id.")],
     ) -> Citizen | None:
-        citizen_id = q.citizen_id_from_global(id)
-        await q.ensure_citizen(info.context, citizen_id)
+        answer = handlers(info)
+        citizen_id = answer.citizen_id_from_global(id)
+        await answer.ensure_citizen(info.context, citizen_id)
         return Citizen.of(citizen_id)
 
     @strawberry.field(
@@ -59,7 +57,9 @@ class Query:
         last: Annotated[int | None, strawberry.argument(description=LAST_HELP)] = None,
         before: Annotated[str | None, strawberry.argument(description=BEFORE_HELP)] = None,
     ) -> CitizenConnection:
-        rows, has_previous, has_next = await q.page(info.context, first, after, last, before)
+        rows, has_previous, has_next = await handlers(info).citizens_page(
+            info.context, first, after, last, before
+        )
         edges = [CitizenEdge(cursor=cursor, node=Citizen.of(cid)) for cid, cursor in rows]
         return CitizenConnection(
             edges=edges,
@@ -74,7 +74,7 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global id from this API.")],
     ) -> Node | None:
-        type_name, citizen_id, found = await q.resolve_node(info.context, id)
+        type_name, citizen_id, found = await handlers(info).resolve_node(info.context, id)
         if type_name == "Citizen":
             return Citizen.of(citizen_id)
         if type_name == "LinkReview":
@@ -88,7 +88,7 @@ class Query:
         "circuit breaker's state and its recent latency (any signed-in caller)."
     )
     async def services(self, info: Info) -> list[Service]:
-        return await svc.services(info.context)
+        return await handlers(info).services(info.context)
 
     @strawberry.field(
         description="A change of address you reported (`changeAddress`), with how its "
@@ -105,7 +105,7 @@ class Query:
             ),
         ],
     ) -> AddressChange:
-        return address_change_of(await moves.address_change(info.context, str(id)))
+        return address_change_of(await handlers(info).address_change(info.context, str(id)))
 
     @strawberry.field(
         description="Deliveries of changes of address that a department refused, in id order, "
@@ -121,7 +121,9 @@ class Query:
             strawberry.argument(description="`deliveryId` of the last one of the previous page."),
         ] = None,
     ) -> list[FailedDelivery]:
-        found = await failed.listed(info.context, first, None if after is None else str(after))
+        found = await handlers(info).failed_deliveries(
+            info.context, first, None if after is None else str(after)
+        )
         return [failed_delivery_of(item) for item in found]
 
     @strawberry.field(

@@ -9,6 +9,7 @@ from typing import Any
 
 import strawberry
 
+from govgraph.globalids import encode_id
 from schema.common import Address, Department, Money, Node
 
 __all__ = [
@@ -22,7 +23,14 @@ __all__ = [
     "PassportRenewal",
     "PassportRenewalInput",
     "PenaltyPayment",
+    "address_change_id",
 ]
+
+
+def address_change_id(citizen_id: str, outbox_id: str) -> str:
+    """The global id of the change of address ``outbox_id`` reported by ``citizen_id``
+    (``AddressChange:citizen:outbox-id``, usable with ``node(id:)``)."""
+    return encode_id("AddressChange", citizen_id, outbox_id)
 
 
 @strawberry.type(description="A payment of a penalty charge notice, as the council took it.")
