@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from govgraph.progress import Progress
     from govgraph.settings import Settings
 
+ENGINES = ("memory", "duckdb", "spark")
+"""``--engine`` choices (``govgraph.linkage.engines.ENGINES``, not imported here to keep the
+command line quick to start)."""
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("link", help="link each person's records across departments")
@@ -58,11 +62,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="with --evaluate: write an HTML quality report (DIR/index.html): match weights per "
         "comparison, scores by truth, the worst misses with their evidence",
     )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="memory",
+        help="where blocking, comparison, scoring and clustering run: memory (in this process, "
+        "the default), duckdb (embedded, spills to disk; pip install -e '.[scale]') or spark "
+        "(pip install -e '.[spark]'); every engine makes the same links",
+    )
     p.set_defaults(func=run)
 
 
 async def link_from_settings(
-    settings: Settings, progress: Progress | None = None, allow_missing: tuple[str, ...] = ()
+    settings: Settings,
+    progress: Progress | None = None,
+    allow_missing: tuple[str, ...] = (),
+    engine: str = "memory",
 ) -> Any:
     """Open every source, run linkage into the index, close everything; return the report.
 
@@ -79,7 +94,9 @@ async def link_from_settings(
     await index.open()
     try:
         await asyncio.gather(*(s.open(s.policy.scan_page_timeout_s) for s in sources.values()))
-        return await link(dict(sources), index, allow_missing=allow_missing, progress=progress)
+        return await link(
+            dict(sources), index, allow_missing=allow_missing, progress=progress, engine=engine
+        )
     finally:
         await asyncio.gather(*(s.aclose() for s in sources.values()))
         await index.aclose()
@@ -127,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     from govgraph import demo
     from govgraph.commands.jobs import Interrupted, exit_code, run_job
     from govgraph.linkage import ScanFailed
+    from govgraph.linkage.engines import UnknownEngine, check_engine
     from govgraph.progress import reporter
     from govgraph.settings import ConfigError, load_settings
 
@@ -135,6 +153,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.report and not args.evaluate:
         print("--report needs --evaluate", file=sys.stderr)
+        return 2
+    try:
+        check_engine(args.engine)
+    except UnknownEngine as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     with ExitStack() as stack:
         if args.data:
@@ -159,7 +182,9 @@ def run(args: argparse.Namespace) -> int:
         say = (lambda _text: None) if args.quiet else print
         started = time.perf_counter()
         try:
-            report = run_job(link_from_settings(settings, progress, tuple(args.allow_missing)))
+            report = run_job(
+                link_from_settings(settings, progress, tuple(args.allow_missing), args.engine)
+            )
             seconds = time.perf_counter() - started
             figures: dict[str, Any] = report.to_json()
             lines = [report.summary()]

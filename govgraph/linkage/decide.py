@@ -16,13 +16,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from govgraph.linkage.candidates import Candidate, Node
 from govgraph.linkage.compare import group_conflict
 from govgraph.linkage.model import FSModel
 
-__all__ = ["GAP_BITS", "P_LINK", "P_REVIEW", "P_UNIQUE", "Edge", "Outcome", "decide"]
+__all__ = [
+    "GAP_BITS",
+    "P_LINK",
+    "P_REVIEW",
+    "P_UNIQUE",
+    "Edge",
+    "Outcome",
+    "classify",
+    "decide",
+    "join",
+    "review_reason",
+]
 
 P_LINK = 0.995
 P_UNIQUE = 0.95
@@ -53,6 +65,8 @@ class Outcome:
     linked_exact: int = 0
     linked_probabilistic: int = 0
     rejected: int = 0
+    candidates: int = 0
+    """How many candidate pairs were decided (the rest of those compared had a conflict)."""
 
 
 class _Clusters:
@@ -122,27 +136,43 @@ def _ambiguous(edges: list[Edge], nodes: list[Node]) -> tuple[set[int], set[int]
     return ambiguous, alone
 
 
-def decide(nodes: list[Node], found: list[Candidate], model: FSModel) -> Outcome:
-    """Decide every candidate and cluster the nodes (``model`` fitted or with its starting
-    parameters, as its ``iterations`` say)."""
-    edges = [_edge(c, model) for c in found]
+def review_reason(e: Edge, nodes: list[Node], ambiguous: bool) -> str:
+    """Why a pair decided before clustering waits for a caseworker."""
+    if ambiguous:
+        return f"another {nodes[e.b].name} candidate scores within {GAP_BITS:g} bits"
+    return f"match probability {e.probability:.3f} is below {P_LINK}"
+
+
+def classify(
+    edges: list[Edge], nodes: list[Node], fitted: bool
+) -> tuple[list[Edge], list[Edge], int]:
+    """The link-level edges, the edges for review (each with its reason) and how many were
+    rejected; ``fitted`` says whether the model was fitted on the population."""
     ambiguous, alone = _ambiguous(edges, nodes)
-    unique_from = P_UNIQUE if model.iterations else P_LINK
-    out = Outcome()
+    unique_from = P_UNIQUE if fitted else P_LINK
     linkable: list[Edge] = []
+    reviews: list[Edge] = []
+    rejected = 0
     for k, e in enumerate(edges):
         if k in ambiguous:
-            e.reason = f"another {nodes[e.b].name} candidate scores within {GAP_BITS:g} bits"
-            out.reviews.append(e)
+            e.reason = review_reason(e, nodes, True)
+            reviews.append(e)
         elif e.probability >= P_LINK or (k in alone and e.probability >= unique_from):
             linkable.append(e)
         elif e.probability >= P_REVIEW:
-            e.reason = f"match probability {e.probability:.3f} is below {P_LINK}"
-            out.reviews.append(e)
+            e.reason = review_reason(e, nodes, False)
+            reviews.append(e)
         else:
-            out.rejected += 1
+            rejected += 1
+    return linkable, reviews, rejected
+
+
+def join(nodes: list[Node], linkable: Iterable[Edge], out: Outcome) -> Outcome:
+    """Join link-level edges into clusters, strongest first (``linkable`` already in the order
+    ``(-weight, a, b)``); an edge that would join two records of one kind or conflicting groups
+    goes to ``out.reviews``. Fills ``out.clusters`` and ``out.links``; returns ``out``."""
     clusters = _Clusters(nodes)
-    for e in sorted(linkable, key=lambda e: (-e.weight, e.a, e.b)):
+    for e in linkable:
         problem = clusters.conflict(e.a, e.b)
         if problem == "already together":
             continue
@@ -158,3 +188,12 @@ def decide(nodes: list[Node], found: list[Candidate], model: FSModel) -> Outcome
             out.linked_exact += 1
     out.clusters = [sorted(m) for m in clusters.members.values()]
     return out
+
+
+def decide(nodes: list[Node], found: list[Candidate], model: FSModel) -> Outcome:
+    """Decide every candidate and cluster the nodes (``model`` fitted or with its starting
+    parameters, as its ``iterations`` say)."""
+    edges = [_edge(c, model) for c in found]
+    linkable, reviews, rejected = classify(edges, nodes, bool(model.iterations))
+    out = Outcome(reviews=reviews, rejected=rejected, candidates=len(found))
+    return join(nodes, sorted(linkable, key=lambda e: (-e.weight, e.a, e.b)), out)

@@ -23,6 +23,7 @@ from typing import Any
 
 from govgraph.departments import all_departments
 from govgraph.index import CitizenIndex
+from govgraph.linkage.words import count
 
 __all__ = ["Evaluation", "PairQuality", "evaluate", "evaluate_groups", "truth_people"]
 
@@ -99,7 +100,7 @@ class Evaluation:
         lines = [
             f"overall precision {o.precision:.5f} recall {o.recall:.5f}; {self.people} people, "
             f"{self.citizens} citizens, {self.split} split, {self.merged} merged, "
-            f"{self.ambiguous} open reviews",
+            f"{count(self.ambiguous, 'open review')}",
             f"{'pair':<22}{'precision':>10}{'recall':>10}{'true':>9}{'linked':>9}{'ambig':>7}",
         ]
         for name, q in self.pairs.items():

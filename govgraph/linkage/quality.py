@@ -23,6 +23,7 @@ from typing import Any
 
 from govgraph.index import ACTIVE, CitizenIndex, CitizenProfile, Review
 from govgraph.linkage.evaluate import Evaluation, truth_people
+from govgraph.linkage.words import count
 
 __all__ = ["LEVEL_NAMES", "write_report"]
 
@@ -171,11 +172,13 @@ async def write_report(
     body = [
         "<h1>Linkage quality</h1>",
         f"<p>Precision <strong>{o.precision:.6f}</strong> ({o.predicted_pairs - o.correct_pairs}"
-        f" wrong of {o.predicted_pairs} linked pairs), recall <strong>{o.recall:.6f}</strong>"
-        f" ({o.true_pairs - o.correct_pairs} of {o.true_pairs} true pairs not linked);"
-        f" {evaluation.people} people, {evaluation.citizens} citizens,"
-        f" {evaluation.split} people split, {evaluation.merged} citizens merging people,"
-        f" {evaluation.ambiguous} open reviews.</p>",
+        f" wrong of {count(o.predicted_pairs, 'linked pair')}), recall"
+        f" <strong>{o.recall:.6f}</strong> ({o.true_pairs - o.correct_pairs} of"
+        f" {count(o.true_pairs, 'true pair')} not linked);"
+        f" {count(evaluation.people, 'person')}, {count(evaluation.citizens, 'citizen')},"
+        f" {count(evaluation.split, 'person')} split,"
+        f" {count(evaluation.merged, 'citizen')} merging people,"
+        f" {count(evaluation.ambiguous, 'open review')}.</p>",
         "<table><caption>By pair of departments</caption><tr><th>pair</th><th>precision</th>"
         "<th>recall</th><th>true pairs</th><th>linked</th><th>open reviews</th></tr>",
     ]
@@ -199,9 +202,9 @@ async def write_report(
         " logarithmic scale.</p>"
     )
     body.append(_histogram(right, wrong))
-    body.append(f"<h2>Worst misses ({len(misses)} people split)</h2>")
+    body.append(f"<h2>Worst misses ({count(len(misses), 'person')} split)</h2>")
     for missed, i in misses[:worst]:
-        body.append(f"<h3>{missed} pairs not linked</h3><ul>")
+        body.append(f"<h3>{count(missed, 'pair')} not linked</h3><ul>")
         for s, k in _keys(people[i]):
             cid = citizen.get((s, k))
             evidence = _profile(profiles.get(cid)) if cid else "not linked"
@@ -210,11 +213,11 @@ async def write_report(
                 body.append(f"<br>open review, score {r.score:.3f}: {_e(r.reason)}")
             body.append("</li>")
         body.append("</ul>")
-    body.append(f"<h2>Wrong merges ({len(merged)} citizens)</h2>")
+    body.append(f"<h2>Wrong merges ({count(len(merged), 'citizen')})</h2>")
     for cid in merged[:worst]:
         owners = Counter(owner.get(sk) for sk in keys_of[cid])
         body.append(
-            f"<h3>citizen {_e(cid)}: {len(owners)} people</h3>"
+            f"<h3>citizen {_e(cid)}: {count(len(owners), 'person')}</h3>"
             f"<p>{_e(_profile(profiles.get(cid)))}</p><ul>"
         )
         for s, k in keys_of[cid]:

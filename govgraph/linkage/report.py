@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from govgraph.linkage.words import count
+
 __all__ = ["LinkReport"]
 
 
@@ -117,7 +119,7 @@ class LinkReport:
         if self.peak_memory_mb:
             per_million = self.memory_mb_per_million
             lines.append(
-                f"peak memory {self.peak_memory_mb:.0f} MB for {self.records} records"
+                f"peak memory {self.peak_memory_mb:.0f} MB for {count(self.records, 'record')}"
                 + ("" if per_million is None else f" ({per_million:.0f} MB per million)")
             )
         return "\n".join(lines)

@@ -8,7 +8,6 @@ import resource
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
@@ -16,10 +15,10 @@ from typing import Protocol, TypeVar
 from govgraph.departments import Department, all_departments
 from govgraph.index import CitizenIndex, CitizenProfile, IndexChanges, Link, Review
 from govgraph.linkage.assign import assign
-from govgraph.linkage.candidates import Node, build_nodes, candidates
+from govgraph.linkage.candidates import Node, build_nodes
 from govgraph.linkage.clusters import build_clusters
-from govgraph.linkage.compare import Pattern, one_edit
-from govgraph.linkage.decide import decide
+from govgraph.linkage.compare import one_edit
+from govgraph.linkage.engines import Engine, UnknownEngine, check_engine, open_engine
 from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
 from govgraph.linkage.report import LinkReport
@@ -28,7 +27,14 @@ from govgraph.progress import Progress, reporter
 from legacy_connectors.base import Record
 from legacy_connectors.errors import LegacyError
 
-__all__ = ["MODEL_VERSION", "LinkInterrupted", "ScanFailed", "Scannable", "link"]
+__all__ = [
+    "MODEL_VERSION",
+    "LinkInterrupted",
+    "ScanFailed",
+    "Scannable",
+    "UnknownEngine",
+    "link",
+]
 
 T = TypeVar("T")
 
@@ -227,14 +233,19 @@ def _plan_without_gc(
     report: LinkReport,
     progress: Progress,
     stop: threading.Event,
+    engine: str,
 ) -> IndexChanges:
     """:func:`_plan` with the cyclic garbage collector paused (it builds millions of small
     objects and no cycles; collection passes would otherwise take a third of the time)."""
     enabled = gc.isenabled()
     gc.disable()
+    computation = open_engine(engine)
     try:
-        return _plan(scanned, existing, profiles, model_version, report, progress, stop)
+        return _plan(
+            scanned, existing, profiles, model_version, report, progress, stop, computation
+        )
     finally:
+        computation.close()
         if enabled:
             gc.enable()
 
@@ -252,25 +263,23 @@ def _plan(
     report: LinkReport,
     progress: Progress,
     stop: threading.Event,
+    engine: Engine,
 ) -> IndexChanges:
     started = time.perf_counter()
     model = FSModel()
     report.phase = "candidates"
     with progress.phase("candidates", unit="pairs") as phase:
         nodes = build_nodes(scanned.identities, scanned.kinds)
-        found, compared = candidates(nodes, model)
+        compared, vectors = engine.candidates(nodes, model)
         phase.advance(compared)
     report.timings["candidates"] = time.perf_counter() - started
     _stop_if(stop)
     report.phase = "scoring"
-    with progress.phase("scoring", total=len(found), unit="pairs") as phase:
-        vectors: Counter[Pattern] = Counter()
-        for candidate in found:
-            vectors[candidate.pattern] += candidate.count
+    with progress.phase("scoring", unit="pairs") as phase:
         if sum(vectors.values()) >= MIN_FIT_PAIRS:
             model.fit(vectors)
-        outcome = decide(nodes, found, model)
-        phase.advance(len(found))
+        outcome = engine.decide(nodes, model)
+        phase.advance(outcome.candidates)
     report.timings["decide"] = time.perf_counter() - started - report.timings["candidates"]
     _stop_if(stop)
     report.phase = "clustering"
@@ -322,7 +331,7 @@ def _plan(
     report.candidate_pairs = compared
     report.linked_exact = outcome.linked_exact
     report.linked_probabilistic = outcome.linked_probabilistic
-    report.rejected = outcome.rejected + compared - len(found)
+    report.rejected = outcome.rejected + compared - outcome.candidates
     report.reviews = len(reviews)
     report.model = model.to_json()
     counts = assignment.counts
@@ -380,6 +389,7 @@ async def link(
     departments: tuple[Department, ...] | None = None,
     allow_missing: Collection[str] = (),
     progress: Progress | None = None,
+    engine: str = "memory",
 ) -> LinkReport:
     """Link every source's records into citizens and write the changes to ``index``.
 
@@ -395,7 +405,13 @@ async def link(
     existing links are kept as they were and it is listed in ``missing``. ``progress`` shows
     each phase (default: none). The CPU-bound work runs in a worker thread; cancelling the
     run stops it at the next phase and writes nothing.
+
+    ``engine`` is where blocking, comparison, scoring and clustering run (one of
+    :data:`~govgraph.linkage.engines.ENGINES`: ``memory`` in this process, ``duckdb``,
+    ``spark``); every engine gives the same links. An unknown engine, or one whose library is
+    not installed, raises :class:`UnknownEngine` before any source is read.
     """
+    check_engine(engine)
     started = time.perf_counter()
     progress = progress if progress is not None else reporter("link", quiet=True)
     report = LinkReport(model_version=model_version)
@@ -418,7 +434,7 @@ async def link(
     stop = threading.Event()
     changes = await _in_thread(
         lambda: _plan_without_gc(
-            scanned, existing, profiles, model_version, report, progress, stop
+            scanned, existing, profiles, model_version, report, progress, stop, engine
         ),
         stop,
     )

@@ -11,7 +11,8 @@ import pytest
 
 from fixtures.population.records import MemoryConnector
 from govgraph.index import CitizenIndex
-from govgraph.linkage import ScanFailed, link
+from govgraph.linkage import LinkReport, ScanFailed
+from govgraph.linkage import link as run_link
 from legacy_connectors.base import Connector, Record
 from legacy_connectors.errors import UpstreamUnavailableError
 from tests.index_stores import STORES, open_index
@@ -113,10 +114,22 @@ def sources(**records: list[tuple[str, Record]]) -> dict[str, Connector]:
     return {name: MemoryConnector(name, rows) for name, rows in records.items()}
 
 
-@pytest.fixture(params=STORES)
+_ENGINE = ["memory"]
+"""The engine the running test links with (set by the ``index`` fixture)."""
+
+
+async def link(*args: Any, **kwargs: Any) -> LinkReport:
+    return await run_link(*args, engine=_ENGINE[0], **kwargs)
+
+
+@pytest.fixture(params=[*STORES, pytest.param("sqlite-duckdb", id="sqlite-duckdb")])
 async def index(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CitizenIndex]:
-    async with open_index(request.param, tmp_path, "linkage") as idx:
+    """The index on every store, linked in process; and on SQLite, linked by DuckDB."""
+    store, _, engine = str(request.param).partition("-")
+    _ENGINE[0] = engine or "memory"
+    async with open_index(store, tmp_path, "linkage") as idx:
         yield idx
+    _ENGINE[0] = "memory"
 
 
 async def citizen(index: CitizenIndex, source: str, key: str) -> str | None:

@@ -13,6 +13,7 @@ from govgraph.cli import main
 from govgraph.index import CitizenIndex
 from govgraph.linkage import evaluate, link
 from govgraph.linkage.quality import LEVEL_NAMES, write_report
+from govgraph.linkage.words import count
 
 
 async def test_report_shows_weights_scores_and_misses(tmp_path: Path) -> None:
@@ -34,9 +35,10 @@ async def test_report_shows_weights_scores_and_misses(tmp_path: Path) -> None:
         assert f'aria-label="match weights for {field}"' in text
     assert 'aria-label="score histogram by truth"' in text
     assert f"{evaluation.overall.recall:.6f}" in text
-    assert f"Worst misses ({evaluation.split} people split)" in text
+    assert f"Worst misses ({count(evaluation.split, 'person')} split)" in text
     if evaluation.split:
-        assert "pairs not linked" in text
+        assert re.search(r"<h3>(1 pair|[0-9]+ pairs) not linked</h3>", text)
+    assert not re.search(r"\b1 (pairs|people|citizens|open reviews)\b", text)
     assert "tax~passports" in text
     assert not re.search(r"""(src|href)=["']?https?:""", text)
     assert "<script" not in text
@@ -45,3 +47,12 @@ async def test_report_shows_weights_scores_and_misses(tmp_path: Path) -> None:
 def test_report_needs_evaluate(tmp_path: Path, capsys: object) -> None:
     """``--report`` without ``--evaluate`` is refused before anything is linked."""
     assert main(["link", "--data", str(tmp_path), "--report", str(tmp_path / "r")]) == 2
+
+
+def test_counts_read_in_the_singular_for_one() -> None:
+    """One pair, one person, one open review; any other count is plural."""
+    assert count(1, "pair") == "1 pair"
+    assert count(0, "pair") == "0 pairs"
+    assert count(2, "open review") == "2 open reviews"
+    assert count(1, "person") == "1 person"
+    assert count(3, "person") == "3 people"
