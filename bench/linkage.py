@@ -1,12 +1,14 @@
 """Linkage benchmark: population generation, linking every source, quality against the truth.
 
-Run: /work/venv/bin/python bench/linkage.py [--people N] [--noise realistic|hard] [--seed S]
-     [--index-url URL] [--smoke]
+Run: python bench/linkage.py [--people N] [--noise realistic|hard] [--seed S]
+     [--index-url URL] [--engine memory|duckdb|spark] [--smoke]
 Generates a population (timed; 10,000 people are also timed on their own), serves every
 source's records from memory in the connectors' record shapes (so the figures are linkage's
 own, without any legacy system's latency), links them into a fresh SQLite citizen index
 (or ``--index-url``), evaluates precision and recall per source pair against the generator's
-truth, re-runs the linker on the unchanged sources (the incremental case), times the index's
+truth, re-runs the linker on the unchanged sources, then again after 1% of each source's records
+changed (every hundredth record by position moves: it takes the postcode and first address line
+of the next such record of its source), times the index's
 batched reads for 100 random citizens (what each gateway request does), and reports peak
 memory (max RSS). Ends with one JSON line.
 """
@@ -25,9 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from fixtures.generate import generate, truth_rows
-from fixtures.population.records import memory_connectors
+from fixtures.population.records import MemoryConnector, memory_connectors, source_records
+from govgraph.departments import all_departments
 from govgraph.index import CitizenIndex
 from govgraph.linkage import evaluate, link
+from legacy_connectors.base import Connector, Record
 
 AS_OF = date(2026, 11, 27)
 
@@ -61,6 +65,51 @@ async def read_latency(index: CitizenIndex, rounds: int = 200) -> dict[str, tupl
     return result
 
 
+def _set(record: Record, path: str, value: Any) -> bool:
+    *head, last = path.split(".")
+    node: Any = record
+    for part in head:
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or last not in node:
+        return False
+    node[last] = value
+    return True
+
+
+def _get(record: Record, path: str) -> Any:
+    node: Any = record
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def changed_connectors(population: Any, every: int = 100) -> tuple[dict[str, Connector], int]:
+    """Connectors where every ``every``-th record of each source that declares a postcode has
+    moved (postcode and address lines of the next moved record of its source); and how many
+    records changed."""
+    records = source_records(population)
+    paths = {
+        d.source_name: d.identity
+        for d in all_departments()
+        if d.identity is not None and d.identity.postcode and "[]" not in d.identity.postcode
+    }
+    changed = 0
+    for name, rows in records.items():
+        identity = paths.get(name)
+        if identity is None or identity.postcode is None:
+            continue
+        movers = [record for _, record in rows[::every]]
+        homes = [
+            (_get(r, identity.postcode), _get(r, identity.address_lines or "")) for r in movers
+        ]
+        for record, (postcode, lines) in zip(movers, homes[1:] + homes[:1], strict=True):
+            moved = _set(record, identity.postcode, postcode)
+            if identity.address_lines and lines is not None:
+                _set(record, identity.address_lines, lines)
+            changed += moved
+    return {n: MemoryConnector(n, rows) for n, rows in records.items()}, changed
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     generate(min(10_000, args.people), args.seed, args.noise, AS_OF)
@@ -78,13 +127,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         index = CitizenIndex(args.index_url or f"sqlite+aiosqlite:///{Path(tmp) / 'index.db'}")
         await index.open()
         try:
-            report = await link(memory_connectors(population), index)
+            report = await link(memory_connectors(population), index, engine=args.engine)
             print(report.summary())
             print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
             evaluation = await evaluate(index, truth)
             print(evaluation.summary())
-            rerun = await link(memory_connectors(population), index)
+            rerun = await link(memory_connectors(population), index, engine=args.engine)
             print(f"re-run on unchanged sources: {rerun.seconds:.1f} s, links {rerun.links}")
+            changed, moved = changed_connectors(population)
+            relink = await link(changed, index, engine=args.engine)
+            print(
+                f"re-run after {moved} of {report.records} records moved: "
+                f"{relink.seconds:.1f} s ({relink.seconds / report.seconds:.0%} of the first "
+                f"run), links {relink.links}; phases "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in relink.timings.items())
+            )
+            after_change = await evaluate(index, truth)
             reads = await read_latency(index)
             print(
                 "index reads of 100 citizens (p50/p99 ms): "
@@ -102,7 +160,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "generate_10k_s": round(gen_10k, 2),
         "generate_s": round(gen_seconds, 2),
         "link_s": round(report.seconds, 2),
+        "engine": args.engine,
+        "link_phases_s": {k: round(v, 2) for k, v in report.timings.items()},
         "relink_s": round(rerun.seconds, 2),
+        "changed_records": moved,
+        "relink_changed_s": round(relink.seconds, 2),
+        "relink_changed_ratio": round(relink.seconds / report.seconds, 3),
+        "relink_changed_phases_s": {k: round(v, 2) for k, v in relink.timings.items()},
+        "precision_after_change": after_change.to_json()["precision"],
+        "recall_after_change": after_change.to_json()["recall"],
         "precision": quality["precision"],
         "recall": quality["recall"],
         "min_pair_precision": min(q["precision"] for q in quality["pairs"].values()),
@@ -123,6 +189,7 @@ def main() -> None:
     parser.add_argument("--noise", choices=("clean", "realistic", "hard"), default="realistic")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--index-url", default=None)
+    parser.add_argument("--engine", choices=("memory", "duckdb", "spark"), default="memory")
     parser.add_argument(
         "--smoke",
         action="store_true",

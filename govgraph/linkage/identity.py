@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,7 +16,7 @@ _SPACES = re.compile(r"\s+")
 
 
 def _name(value: str) -> str:
-    return _NOT_LETTERS.sub("", value.upper())
+    return sys.intern(_NOT_LETTERS.sub("", value.upper()))
 
 
 def parse_date(value: object) -> date | None:
@@ -78,9 +79,10 @@ class Identity:
         self.pc = _SPACES.sub(" ", self.postcode.upper().strip())
         if self.pc and " " not in self.pc and len(self.pc) > 4:
             self.pc = f"{self.pc[:-3]} {self.pc[-3:]}"
-        self.outward = self.pc.split(" ")[0] if self.pc else ""
+        self.pc = sys.intern(self.pc)
+        self.outward = sys.intern(self.pc.split(" ")[0]) if self.pc else ""
         first = self.address_lines[0] if self.address_lines else ""
-        self.line1 = _SPACES.sub(" ", first.upper().replace(",", " ")).strip()
+        self.line1 = sys.intern(_SPACES.sub(" ", first.upper().replace(",", " ")).strip())
         self.sex = self.sex.upper()[:1] if self.sex else ""
 
     @property

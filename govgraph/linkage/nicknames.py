@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 __all__ = ["name_family", "name_forms"]
 
 _FORMAL: dict[str, str] = {
@@ -119,11 +121,18 @@ def _build() -> None:
 _build()
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _alone(name: str) -> frozenset[str]:
+    """One shared set per name without other forms (most names: millions of records share
+    them instead of holding a set each)."""
+    return frozenset((name,))
+
+
 def name_forms(name: str) -> frozenset[str]:
     """The upper-case ``name`` and every formal name it may be short for."""
-    return _FORMS.get(name, frozenset((name,)))
+    return _FORMS.get(name) or _alone(name)
 
 
 def name_family(name: str) -> frozenset[str]:
     """``name``, its formal forms and every other short form of those (``Joey``: Joseph, Joe)."""
-    return _FAMILY.get(name, frozenset((name,)))
+    return _FAMILY.get(name) or _alone(name)

@@ -15,6 +15,8 @@ class LinkReport:
     """Counts and timings of one run of :func:`govgraph.linkage.link`."""
 
     model_version: str
+    engine: str = "memory"
+    """Where blocking, comparison, scoring and clustering ran (``--engine``)."""
     seconds: float = 0.0
     sources: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per source: ``records`` scanned, ``skipped`` (unusable for linkage)."""
@@ -66,6 +68,7 @@ class LinkReport:
         """Every figure as a JSON-ready mapping."""
         return {
             "model_version": self.model_version,
+            "engine": self.engine,
             "seconds": round(self.seconds, 3),
             "sources": self.sources,
             "errors": self.errors,
@@ -95,7 +98,8 @@ class LinkReport:
         """A few readable lines."""
         records = ", ".join(f"{k} {v['records']}" for k, v in self.sources.items())
         lines = [
-            f"linked in {self.seconds:.1f} s (model {self.model_version}); records: {records}",
+            f"linked in {self.seconds:.1f} s (model {self.model_version}, engine {self.engine}); "
+            f"records: {records}",
             f"pairs compared {self.candidate_pairs}: linked {self.linked_exact} exact, "
             f"{self.linked_probabilistic} probabilistic; {self.reviews} for review; "
             f"{self.rejected} rejected",

@@ -414,7 +414,7 @@ async def link(
     check_engine(engine)
     started = time.perf_counter()
     progress = progress if progress is not None else reporter("link", quiet=True)
-    report = LinkReport(model_version=model_version)
+    report = LinkReport(model_version=model_version, engine=engine)
     declared = all_departments() if departments is None else departments
     report.phase = "read"
     scanned = await _scan(connectors, batch_size, report, declared, progress)

@@ -88,13 +88,14 @@ def _licence(number: str) -> tuple[bool, int, int, int, int, str]:
 
 
 _STRING = ("sn", "gn", "mid0", "sex", "pc", "outward", "line1", "lic_sex", "lic_sn5", "sn5")
-_INT = ("y", "mo", "d", "dec", "yr1", "lic_dec", "lic_mon", "lic_day", "lic_yr", "nmids")
+_INT = ("nv", "y", "mo", "d", "dec", "yr1", "lic_dec", "lic_mon", "lic_day", "lic_yr", "nmids")
 _BOOL = ("has_dob", "lic", "lic_ok", "exact")
 _LISTS = ("forms", "fam", "mids")
 
 
 def variant_table(nodes: list[Node]) -> pa.Table:
-    """One row per node variant (``node``, ``kind``, ordinal ``vo``) with its features."""
+    """One row per node variant (``node``, ``kind``, ordinal ``vo`` of ``nv``) with its
+    features."""
     cols: dict[str, list[object]] = {
         k: [] for k in ("node", "kind", "vo", *_STRING, *_INT, *_BOOL, *_LISTS)
     }
@@ -107,6 +108,7 @@ def variant_table(nodes: list[Node]) -> pa.Table:
                 "node": i,
                 "kind": node.kind,
                 "vo": vo,
+                "nv": len(node.variants),
                 "sn": v.sn,
                 "gn": v.gn,
                 "mid0": v.mids[0] if v.mids else "",

@@ -7,8 +7,8 @@ kind) and a weight table per model (each comparison code's weight and probabilit
 Python). A :class:`Dialect` supplies the few functions engines spell differently; a
 :class:`Runner` registers tables, materialises queries and streams rows.
 
-1. ``pairs``: nodes of different kinds sharing a blocking key (year, and day and month
-   unordered), once each.
+1. ``keys``: each node's blocking keys (year, and day and month unordered); node pairs of
+   different kinds sharing one are compared, once each.
 2. ``cand``: every variant pair of every blocked pair compared field by field; per node pair
    the best vector under the starting model (ties: the first variant pair, as in Python), the
    group conflict (a different sex, or different given names no variant of either side
@@ -114,12 +114,22 @@ class Runner(Protocol):
 
 
 _KEYS = """
-SELECT DISTINCT node, kind, y, least(mo, d) AS d1, greatest(mo, d) AS d2 FROM v WHERE has_dob
+SELECT node, kind, nv, y, d1, d2, COUNT(*) OVER (PARTITION BY node) AS nb
+FROM (SELECT DISTINCT node, kind, nv, y, least(mo, d) AS d1, greatest(mo, d) AS d2
+      FROM v WHERE has_dob) blocks
 """
-_PAIRS = """
-SELECT DISTINCT a.node AS lo, b.node AS hi
-FROM keys a JOIN keys b
-  ON a.y = b.y AND a.d1 = b.d1 AND a.d2 = b.d2 AND a.node < b.node AND a.kind <> b.kind
+
+
+def _pairs(where: str) -> str:
+    """Pairs of nodes of different kinds sharing a blocking key, once each, that meet
+    ``where`` (over the two keys ``a`` and ``b``): pairs of nodes with one key each cannot
+    meet twice, so only the others need ``DISTINCT``."""
+    join = """FROM keys a JOIN keys b
+  ON a.y = b.y AND a.d1 = b.d1 AND a.d2 = b.d2 AND a.node < b.node AND a.kind <> b.kind"""
+    return f"""
+SELECT a.node AS lo, b.node AS hi {join} WHERE a.nb = 1 AND b.nb = 1 AND {where}
+UNION ALL
+SELECT DISTINCT a.node AS lo, b.node AS hi {join} WHERE (a.nb > 1 OR b.nb > 1) AND {where}
 """
 
 
@@ -134,8 +144,8 @@ def _licence(lic: str, other: str) -> str:
       WHEN {other}.sn5 = {lic}.lic_sn5 THEN 0 ELSE 1 END"""
 
 
-def _compared(d: Dialect) -> str:
-    """Every variant pair of every blocked pair, with its levels and code."""
+def _levels(d: Dialect, pairs: str) -> str:
+    """Every variant pair of the node pairs ``pairs``, with its levels and code."""
     given = f"""CASE
       WHEN x.gn = y.gn THEN 0
       WHEN {d.overlap("x.forms", "y.forms")} THEN 1
@@ -146,7 +156,11 @@ def _compared(d: Dialect) -> str:
       WHEN (length(x.gn) = 1 OR length(y.gn) = 1) AND substr(x.gn, 1, 1) = substr(y.gn, 1, 1)
         THEN 3
       ELSE 4 END"""
-    levels = f"""
+    return f"""
+SELECT lo, hi, xo, yo, g, sx, ex,
+  ((((((s * 5 + g) * 3 + m) * 3 + dob) * 4 + addr) * 4 + lic) * 2 + sx) AS code,
+  CASE WHEN g <= 2 AND sx = 0 THEN 1 ELSE 0 END AS close
+FROM (
 SELECT p.lo, p.hi, x.vo AS xo, y.vo AS yo,
   CASE WHEN x.sn = y.sn THEN 0 WHEN {d.one_edit("x.sn", "y.sn")} THEN 1 ELSE 2 END AS s,
   {given} AS g,
@@ -166,35 +180,43 @@ SELECT p.lo, p.hi, x.vo AS xo, y.vo AS yo,
   CASE WHEN x.sex <> '' AND y.sex <> '' AND x.sex <> y.sex THEN 1 ELSE 0 END AS sx,
   CASE WHEN x.exact AND y.exact AND x.sn = y.sn AND x.y = y.y AND x.mo = y.mo AND x.d = y.d
             AND x.pc = y.pc THEN 1 ELSE 0 END AS ex
-FROM pairs p JOIN v x ON x.node = p.lo JOIN v y ON y.node = p.hi
+FROM ({pairs}) p JOIN v x ON x.node = p.lo JOIN v y ON y.node = p.hi
+) levels
 """
+
+
+def _compared(d: Dialect, nodes: int) -> str:
+    """The candidates: per node pair, its best vector, conflict and exact rule, pairs with a
+    conflict kept one in ``VETO_SAMPLE``. Pairs of single-variant nodes (most) need no window:
+    their one variant pair is the best, and nothing can bridge a conflict."""
+    sampled = f"(CAST(lo AS BIGINT) * {nodes} + hi) % {VETO_SAMPLE} = 0"
+    single = _levels(d, _pairs("a.nv = 1 AND b.nv = 1"))
+    multi = _levels(d, _pairs("(a.nv > 1 OR b.nv > 1)"))
     return f"""
-WITH levels AS ({levels}),
-coded AS (
-  SELECT lo, hi, xo, yo, g, sx, ex,
-    ((((((s * 5 + g) * 3 + m) * 3 + dob) * 4 + addr) * 4 + lic) * 2 + sx) AS code,
-    CASE WHEN g <= 2 AND sx = 0 THEN 1 ELSE 0 END AS close
-  FROM levels
+WITH single AS (
+  SELECT lo, hi, code, CASE WHEN sx = 1 OR g = 4 THEN 1 ELSE 0 END AS clash, ex
+  FROM ({single}) c
 ),
 ranked AS (
   SELECT c.lo, c.hi, c.g, c.sx, c.ex, c.code,
     SUM(c.close) OVER (PARTITION BY c.lo, c.hi, c.yo) AS close_y,
     SUM(c.close) OVER (PARTITION BY c.lo, c.hi, c.xo) AS close_x,
     ROW_NUMBER() OVER (PARTITION BY c.lo, c.hi ORDER BY w.w DESC, c.xo, c.yo) AS rk
-  FROM coded c JOIN prior_w w ON w.code = c.code
+  FROM ({multi}) c JOIN prior_w w ON w.code = c.code
 ),
-decided AS (
+multi AS (
   SELECT lo, hi,
     MAX(CASE WHEN rk = 1 THEN code END) AS code,
     MAX(CASE WHEN sx = 1 OR (g = 4 AND close_x = 0 AND close_y = 0) THEN 1 ELSE 0 END)
       AS clash,
     MAX(ex) AS ex
   FROM ranked GROUP BY lo, hi
-)
+),
+decided AS (SELECT * FROM single UNION ALL SELECT * FROM multi)
 SELECT lo, hi, code, clash, CASE WHEN clash = 1 THEN 0 ELSE ex END AS ex,
   CASE WHEN clash = 1 THEN {VETO_SAMPLE} ELSE 1 END AS n
 FROM decided
-WHERE clash = 0 OR (CAST(lo AS BIGINT) * {{n}} + hi) % {VETO_SAMPLE} = 0
+WHERE clash = 0 OR {sampled}
 """
 
 
@@ -254,9 +276,8 @@ class RelationalEngine:
         r.table("nodes", node_table(nodes))
         r.table("prior_w", weight_table(model))
         r.create("keys", _KEYS)
-        r.create("pairs", _PAIRS)
-        r.create("cand", _compared(r.dialect).replace("{n}", str(len(nodes))))
-        compared = _one(r, "SELECT COUNT(*) FROM pairs")
+        r.create("cand", _compared(r.dialect, len(nodes)))
+        compared = _one(r, f"SELECT COUNT(*) FROM ({_pairs('TRUE')}) p")
         vectors: Counter[Pattern] = Counter()
         for code, n in r.rows(_VECTORS):
             vectors[decode(int(code))] += int(n)

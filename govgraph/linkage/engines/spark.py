@@ -32,7 +32,7 @@ class SparkRunner:
         self._own = session is None and SparkSession.getActiveSession() is None
         self.spark = session or (
             SparkSession.builder.appName("govgraph-link")
-            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.sql.shuffle.partitions", str(os.cpu_count() or 2))
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")

@@ -377,6 +377,8 @@ async def test_report_serialises(index: CitizenIndex) -> None:
     assert figures["sources"]["tax"] == {"records": 1, "skipped": 0}
     assert figures["ignored_sources"] == ["other"]
     assert "linked in" in report.summary()
+    assert f"engine {_ENGINE[0]}" in report.summary()
+    assert report.to_json()["engine"] == _ENGINE[0]
 
 
 async def test_one_departments_typo_does_not_keep_agreeing_records_apart(

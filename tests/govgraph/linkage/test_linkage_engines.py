@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 from collections.abc import AsyncIterator
 from datetime import date
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.generate import generate
+from fixtures.generate import generate, write_all
 from fixtures.population.records import memory_connectors
+from govgraph.cli import main
 from govgraph.commands.link import ENGINES as CLI_ENGINES
 from govgraph.departments import all_departments
 from govgraph.index import CitizenIndex
@@ -90,6 +92,7 @@ def test_duckdb_links_exactly_as_in_process_on_10000_people(noise: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_spark_links_exactly_as_in_process_on_2000_people() -> None:
     """On 2,000 hard-noise people, local Spark makes the in-process engine's links, clusters
     and reviews with the same fitted model."""
@@ -126,3 +129,18 @@ async def test_an_unknown_engine_is_refused_before_any_source_is_read(tmp_path: 
 def test_the_command_line_offers_every_engine() -> None:
     """``govgraph link --engine`` accepts exactly the engines ``link`` knows."""
     assert CLI_ENGINES == ENGINES
+
+
+def test_link_command_runs_on_duckdb_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``govgraph link --data DIR --engine duckdb --evaluate -q`` links generated stores through
+    the real connectors on DuckDB: its JSON line names the engine and the quality."""
+    pytest.importorskip("duckdb", reason="the DuckDB engine needs pip install -e '.[scale]'")
+    write_all(generate(150, 1, "realistic", date(2026, 11, 27)), tmp_path / "data")
+    argv = ["link", "--data", str(tmp_path / "data"), "--engine", "duckdb", "--evaluate", "-q"]
+    assert main(argv) == 0
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["link"]["engine"] == "duckdb"
+    assert figures["link"]["candidate_pairs"] > 0
+    assert figures["precision"] >= 0.99 and figures["recall"] >= 0.99
