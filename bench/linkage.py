@@ -110,6 +110,13 @@ def changed_connectors(population: Any, every: int = 100) -> tuple[dict[str, Con
     return {n: MemoryConnector(n, rows) for n, rows in records.items()}, changed
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process so far, every thread (DuckDB's too): on a shared machine
+    the fair measure of a run's cost."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     generate(min(10_000, args.people), args.seed, args.noise, AS_OF)
@@ -127,19 +134,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         index = CitizenIndex(args.index_url or f"sqlite+aiosqlite:///{Path(tmp) / 'index.db'}")
         await index.open()
         try:
+            cpu = _cpu_s()
             report = await link(memory_connectors(population), index, engine=args.engine)
+            link_cpu = _cpu_s() - cpu
             print(report.summary())
             print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
             evaluation = await evaluate(index, truth)
             print(evaluation.summary())
+            cpu = _cpu_s()
             rerun = await link(memory_connectors(population), index, engine=args.engine)
+            rerun_cpu = _cpu_s() - cpu
             print(f"re-run on unchanged sources: {rerun.seconds:.1f} s, links {rerun.links}")
             changed, moved = changed_connectors(population)
+            cpu = _cpu_s()
             relink = await link(changed, index, engine=args.engine)
+            relink_cpu = _cpu_s() - cpu
             print(
                 f"re-run after {moved} of {report.records} records moved: "
                 f"{relink.seconds:.1f} s ({relink.seconds / report.seconds:.0%} of the first "
-                f"run), links {relink.links}; phases "
+                f"run; CPU {relink_cpu:.1f} s, {relink_cpu / link_cpu:.0%} of the first run's "
+                f"{link_cpu:.1f} s), links {relink.links}; phases "
                 + ", ".join(f"{k} {v:.1f} s" for k, v in relink.timings.items())
             )
             after_change = await evaluate(index, truth)
@@ -162,10 +176,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "link_s": round(report.seconds, 2),
         "engine": args.engine,
         "link_phases_s": {k: round(v, 2) for k, v in report.timings.items()},
+        "link_cpu_s": round(link_cpu, 2),
         "relink_s": round(rerun.seconds, 2),
+        "relink_cpu_s": round(rerun_cpu, 2),
         "changed_records": moved,
         "relink_changed_s": round(relink.seconds, 2),
         "relink_changed_ratio": round(relink.seconds / report.seconds, 3),
+        "relink_changed_cpu_s": round(relink_cpu, 2),
+        "relink_changed_cpu_ratio": round(relink_cpu / link_cpu, 3),
         "relink_changed_phases_s": {k: round(v, 2) for k, v in relink.timings.items()},
         "precision_after_change": after_change.to_json()["precision"],
         "recall_after_change": after_change.to_json()["recall"],
