@@ -17,7 +17,10 @@ import pyarrow as pa
 
 from govgraph.linkage.engines.relational import Dialect, RelationalEngine
 
-__all__ = ["SparkEngine", "SparkRunner"]
+__all__ = ["DRIVER_MEMORY", "SparkEngine", "SparkRunner"]
+
+DRIVER_MEMORY = "2g"
+"""Heap of a local session's driver (Spark's default 1g runs out on the window steps)."""
 
 
 class SparkRunner:
@@ -32,6 +35,7 @@ class SparkRunner:
         self._own = session is None and SparkSession.getActiveSession() is None
         self.spark = session or (
             SparkSession.builder.appName("govgraph-link")
+            .config("spark.driver.memory", DRIVER_MEMORY)
             .config("spark.sql.shuffle.partitions", str(os.cpu_count() or 2))
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")

@@ -92,7 +92,7 @@ def test_duckdb_links_exactly_as_in_process_on_10000_people(noise: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1800)
 def test_spark_links_exactly_as_in_process_on_2000_people() -> None:
     """On 2,000 hard-noise people, local Spark makes the in-process engine's links, clusters
     and reviews with the same fitted model."""
