@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from legacy_connectors.cli import register_all
+from legacy_connectors.cli import JobProgress, register_all
 
 COMMAND_MODULES = (
     "demo",
@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 class _Host:
     """What the connector kinds' commands may ask of the gateway (see ``CommandHost``)."""
+
+    def progress(self, job: str, *, quiet: bool = False) -> JobProgress:
+        from govgraph.progress import reporter
+
+        return reporter(job, quiet=quiet)
 
     def source_options(self, config: str, kind: str) -> dict[str, dict[str, Any]]:
         from govgraph.settings import load_settings

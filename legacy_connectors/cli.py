@@ -16,10 +16,19 @@ from __future__ import annotations
 
 import importlib
 import sys
+from contextlib import AbstractContextManager
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
-__all__ = ["BUILTIN_COMMANDS", "ENTRY_POINT_GROUP", "CommandHost", "kind_commands", "register_all"]
+__all__ = [
+    "BUILTIN_COMMANDS",
+    "ENTRY_POINT_GROUP",
+    "CommandHost",
+    "JobProgress",
+    "ProgressPhase",
+    "kind_commands",
+    "register_all",
+]
 
 ENTRY_POINT_GROUP = "govgraph.cli"
 
@@ -30,8 +39,39 @@ BUILTIN_COMMANDS: dict[str, str] = {
 }
 
 
+class ProgressPhase(Protocol):
+    """One phase of a long command, advanced by counts."""
+
+    def advance(self, n: int = 1) -> None:
+        """``n`` more items done."""
+        ...
+
+
+class JobProgress(Protocol):
+    """A long command's progress on standard error (a live display on a terminal, periodic
+    lines otherwise, nothing when quiet); standard output is never written."""
+
+    def phase(
+        self, name: str, total: int | None = None, unit: str = "records"
+    ) -> AbstractContextManager[ProgressPhase]:
+        """A phase of the command; it ends (and says so) when the block ends."""
+        ...
+
+    def note(self, message: str) -> None:
+        """A line about the command (not when quiet)."""
+        ...
+
+    def close(self) -> None:
+        """Stop the display."""
+        ...
+
+
 class CommandHost(Protocol):
     """What the gateway's command line offers a kind's commands."""
+
+    def progress(self, job: str, *, quiet: bool = False) -> JobProgress:
+        """The progress display of a long command named ``job``."""
+        ...
 
     def source_options(self, config: str, kind: str) -> dict[str, dict[str, Any]]:
         """The connector options of each source of ``kind`` configured in file ``config``, by

@@ -55,6 +55,12 @@ def register(subparsers: Any) -> None:
     load.add_argument("--data", type=Path, required=True, help="directory with manifest.json")
     load.add_argument("--source", required=True, help="source name, e.g. passports or parking")
     load.add_argument("--url", required=True, help="SQLAlchemy database URL")
+    load.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress and no summary: print only the final JSON line",
+    )
     load.set_defaults(func=_load)
 
 
@@ -135,10 +141,14 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from fixtures.generate import load_population
+    import json
 
+    from fixtures.generate import load_chunks
+    from govgraph.progress import reporter
+
+    started = time.perf_counter()
     try:
-        population = load_population(args.data)
+        population, people, chunks = load_chunks(args.data)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -149,6 +159,18 @@ def _load(args: argparse.Namespace) -> int:
             raise
         print("error: fixtures.sqldb is not available", file=sys.stderr)
         return 2
-    asyncio.run(load_source(args.source, population, args.url))
-    print(f"loaded {args.source} from {args.data}")
+    progress = reporter("load", quiet=args.quiet)
+    try:
+        with progress, progress.phase(f"load {args.source}", total=people, unit="people") as phase:
+            rows = asyncio.run(
+                load_source(args.source, population, args.url, chunks, phase.advance)
+            )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - started
+    if not args.quiet:
+        print(f"loaded {args.source} from {args.data}")
+    figures = {"source": args.source, "people": people, "rows": rows, "seconds": round(seconds, 2)}
+    print(json.dumps(figures))
     return 0

@@ -8,7 +8,9 @@ then in each ``--copybook-dir``.
 one flat row per record (see :mod:`legacy_connectors.flatfile.files.export`), and each failing
 record's error to stderr with its record number; the exit code is 1 when any record failed or
 the file is truncated, 2 for a bad copybook or option, 141 (quietly) when the reader closes the
-pipe (``| head -1``). ``layout`` prints every field's offset, length and type.
+pipe (``| head -1``). Progress (framing, then records decoded of the total, with rate and time
+left) goes to stderr through the gateway's display, nothing with ``--quiet``. ``layout`` prints
+every field's offset, length and type.
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ import mmap
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from legacy_connectors.cli import CommandHost
+from legacy_connectors.cli import CommandHost, JobProgress, ProgressPhase
 
 if TYPE_CHECKING:
     from legacy_connectors.flatfile.copybook.model import Field
     from legacy_connectors.flatfile.files.framing import Buffer
+    from legacy_connectors.flatfile.files.reader import RecordBlock
     from legacy_connectors.flatfile.schema import CorruptPolicy, FileSchema
 
 DATE_FORMAT_NAMES = "YYMMDD, CYYMMDD, YYYYMMDD, YYDDD, CYYDDD"
@@ -127,7 +132,13 @@ def register(sub: Any, host: CommandHost) -> None:
     dec.add_argument(
         "--output", type=Path, help="file to write (default stdout; required for parquet)"
     )
-    dec.set_defaults(func=run_decode)
+    dec.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress on standard error (only errors)",
+    )
+    dec.set_defaults(func=run_decode, host=host)
 
     lay = actions.add_parser("layout", help="print each field's offset, length and type")
     lay.add_argument("--copybook", required=True, type=Path)
@@ -191,14 +202,18 @@ def run_decode(args: argparse.Namespace) -> int:
     except (LegacyError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    host: CommandHost | None = getattr(args, "host", None)
+    progress = host.progress("flatfile", quiet=args.quiet) if host is not None else None
     try:
-        return _decode_all(args, schema, data)
+        return _decode_all(args, schema, data, progress)
     except BrokenPipeError:
         return _closed_pipe()
     except LegacyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
+        if progress is not None:
+            progress.close()
         if isinstance(data, mmap.mmap):
             data.close()
 
@@ -214,20 +229,39 @@ def _closed_pipe() -> int:
     return 128 + signal.SIGPIPE
 
 
-def _decode_all(args: argparse.Namespace, schema: FileSchema, data: Buffer) -> int:
+def _decode_all(
+    args: argparse.Namespace, schema: FileSchema, data: Buffer, progress: JobProgress | None
+) -> int:
     from legacy_connectors.flatfile.files.export import export
-    from legacy_connectors.flatfile.files.reader import DecodedRecord, FileReader
+    from legacy_connectors.flatfile.files.reader import BLOCK_RECORDS, DecodedRecord, FileReader
 
-    reader = FileReader(
-        data,
-        schema,
-        recfm=args.recfm,
-        lrecl=args.lrecl,
-        endian=args.rdw_endian,
-        rdw_includes_header=args.rdw_includes_header,
-        bdw_includes_header=args.bdw_includes_header,
-        name=args.file.name,
-    )
+    class Watched(FileReader):
+        """The reader, advancing the decode phase as each block of records is written."""
+
+        phase: ProgressPhase | None = None
+
+        def blocks(
+            self, policy: CorruptPolicy = "fail_record", size: int = BLOCK_RECORDS
+        ) -> Iterator[RecordBlock]:
+            for block in super().blocks(policy, size):
+                yield block
+                if self.phase is not None:
+                    self.phase.advance(len(block.numbers))
+
+    name = args.file.name
+    with _phase(progress, f"frame {name}", None) as phase:
+        reader = Watched(
+            data,
+            schema,
+            recfm=args.recfm,
+            lrecl=args.lrecl,
+            endian=args.rdw_endian,
+            rdw_includes_header=args.rdw_includes_header,
+            bdw_includes_header=args.bdw_includes_header,
+            name=name,
+        )
+        if phase is not None:
+            phase.advance(len(reader.spans.offsets))
     failed = 0
     policy: CorruptPolicy = "null_fields" if args.keep_corrupt else "fail_record"
 
@@ -244,14 +278,16 @@ def _decode_all(args: argparse.Namespace, schema: FileSchema, data: Buffer) -> i
             file=sys.stderr,
         )
 
-    if args.output is not None:
-        mode = "w" if args.format == "jsonl" else "wb"
-        with open(args.output, mode, encoding="utf-8" if mode == "w" else None) as out:
+    with _phase(progress, f"decode {name}", len(reader.spans.offsets)) as phase:
+        reader.phase = phase
+        if args.output is not None:
+            mode = "w" if args.format == "jsonl" else "wb"
+            with open(args.output, mode, encoding="utf-8" if mode == "w" else None) as out:
+                export(reader, out, args.format, policy, report)
+        else:
+            out = sys.stdout if args.format == "jsonl" else sys.stdout.buffer
             export(reader, out, args.format, policy, report)
-    else:
-        out = sys.stdout if args.format == "jsonl" else sys.stdout.buffer
-        export(reader, out, args.format, policy, report)
-        out.flush()
+            out.flush()
     for damage in reader.spans.damaged:
         failed += 1
         print(
@@ -268,6 +304,17 @@ def _decode_all(args: argparse.Namespace, schema: FileSchema, data: Buffer) -> i
         print(f"{failed} record(s) failed", file=sys.stderr)
         return 1
     return 0
+
+
+@contextmanager
+def _phase(
+    progress: JobProgress | None, name: str, total: int | None
+) -> Iterator[ProgressPhase | None]:
+    if progress is None:
+        yield None
+        return
+    with progress.phase(name, total=total, unit="records") as phase:
+        yield phase
 
 
 def _describe(node: Field) -> str:
