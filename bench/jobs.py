@@ -1,12 +1,14 @@
 """Long jobs benchmark: ``fixtures generate`` and ``link`` at volume, as an operator runs them.
 
-Run: python bench/jobs.py [--people N] [--seed S] [--noise LEVEL] [--data DIR] [--smoke]
+Run: python bench/jobs.py [--people N] [--seed S] [--noise LEVEL] [--data DIR] [--no-link]
+                          [--smoke]
 
 Runs the real commands as subprocesses (``govgraph fixtures generate --quiet``, then
 ``govgraph link --data DIR --quiet``) and prints one JSON line: generation seconds and peak
 memory, link seconds, each link phase's seconds, records read per source, and link's peak
 memory (total and per million records). ``--data DIR`` links an already generated folder
-instead of generating one. ``--smoke``: 300 people in a temporary folder.
+instead of generating one; ``--no-link`` only generates. ``--smoke``: 300 people in a temporary
+folder.
 """
 
 from __future__ import annotations
@@ -42,10 +44,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--noise", default="realistic")
     parser.add_argument("--data", type=Path, help="link this generated folder (no generation)")
+    parser.add_argument("--no-link", action="store_true", help="generate only (not with --data)")
     parser.add_argument("--smoke", action="store_true", help="300 people, temporary folder")
     args = parser.parse_args()
     if args.smoke:
         args.people = 300
+    if args.no_link and args.data is not None:
+        parser.error("--no-link generates only; it cannot be used with --data")
     out: dict[str, Any] = {"bench": "jobs", "load_before": _load()}
     with tempfile.TemporaryDirectory(prefix="gg-jobs-") as tmp:
         data = args.data
@@ -63,6 +68,10 @@ def main() -> None:
                 generate_s=generated["seconds"],
                 generate_peak_mb=generated["peak_memory_mb"],
             )
+        if args.no_link:
+            out["load_after"] = _load()
+            print(json.dumps(out))
+            return
         linked = _json_line([*GOVGRAPH, "link", "--data", str(data), "-q"])
     out.update(
         link_s=linked["seconds"],
