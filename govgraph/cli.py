@@ -56,7 +56,7 @@ class _Host:
     def progress(self, job: str, *, quiet: bool = False) -> JobProgress:
         from govgraph.progress import reporter
 
-        return reporter(job, quiet=quiet)
+        return reporter(job, quiet=quiet, periodic_only=True)
 
     def source_options(self, config: str, kind: str) -> dict[str, dict[str, Any]]:
         from govgraph.settings import load_settings

@@ -60,6 +60,7 @@ class Phase:
         self._progress = progress
         self._task: Any = None
         self._last_line = self.started
+        self._lines = 0
 
     def advance(self, n: int = 1) -> None:
         """``n`` more items done."""
@@ -90,9 +91,14 @@ class Phase:
 class Progress:
     """The progress display of one command (see the module's docstring for the modes)."""
 
-    def __init__(self, job: str, mode: Mode, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, job: str, mode: Mode, stream: TextIO | None = None, periodic_only: bool = False
+    ) -> None:
         self.job = job
         self.mode = mode
+        self.periodic_only = periodic_only
+        """Plain mode: no line when a phase starts; its end only after a periodic line, and not
+        when an exception ended it (for pipeline tools whose short runs stay silent)."""
         self.stream = stream if stream is not None else sys.stderr
         self.interval = _interval()
         self._lock = threading.Lock()
@@ -142,9 +148,9 @@ class Progress:
             yield p
         except BaseException:
             self.stopped = p.name
+            self._ended(p, failed=True)
             raise
-        finally:
-            self._ended(p)
+        self._ended(p)
 
     def note(self, message: str) -> None:
         """A line about the job (not in quiet mode)."""
@@ -178,7 +184,7 @@ class Progress:
         self.current = p.name
         if self._live is not None:
             p._task = self._live.add_task(p.name, total=p.total, rate="")
-        elif self.mode == "plain":
+        elif self.mode == "plain" and not self.periodic_only:
             total = f" ({_count(p.total)} {p.unit})" if p.total else ""
             self._write(f"{self.job}: {p.name} started{total}")
 
@@ -191,13 +197,14 @@ class Progress:
             now = time.monotonic()
             if now - p._last_line >= self.interval:
                 p._last_line = now
+                p._lines += 1
                 self._write(f"{self.job}: {p.line()}")
 
     def _retotalled(self, p: Phase) -> None:
         if self._live is not None:
             self._live.update(p._task, total=p.total)
 
-    def _ended(self, p: Phase) -> None:
+    def _ended(self, p: Phase, failed: bool = False) -> None:
         seconds = time.monotonic() - p.started
         self.current = ""
         self.finished.append(p.name)
@@ -205,15 +212,19 @@ class Progress:
             total = p.total if p.total else max(p.done, 1)
             self._live.update(p._task, total=total, completed=total if not p.total else p.done)
             self._live.stop_task(p._task)
-        elif self.mode == "plain":
+        elif self.mode == "plain" and not (self.periodic_only and (failed or not p._lines)):
             count = f" {_count(p.done)} {p.unit}" if p.done else ""
             self._write(f"{self.job}: {p.name} done:{count} in {_duration(seconds)}")
 
 
-def reporter(job: str, *, quiet: bool = False, stream: TextIO | None = None) -> Progress:
-    """The display for ``job``: nothing when ``quiet``, live on a terminal, lines otherwise."""
+def reporter(
+    job: str, *, quiet: bool = False, stream: TextIO | None = None, periodic_only: bool = False
+) -> Progress:
+    """The display for ``job``: nothing when ``quiet``, live on a terminal, lines otherwise
+    (only the periodic ones with ``periodic_only``: see :class:`Progress`)."""
     out = stream if stream is not None else sys.stderr
     if quiet:
         return Progress(job, "quiet", out)
     isatty = getattr(out, "isatty", None)
-    return Progress(job, "terminal" if isatty is not None and isatty() else "plain", out)
+    mode: Mode = "terminal" if isatty is not None and isatty() else "plain"
+    return Progress(job, mode, out, periodic_only=periodic_only)

@@ -48,8 +48,9 @@ class ProgressPhase(Protocol):
 
 
 class JobProgress(Protocol):
-    """A long command's progress on standard error (a live display on a terminal, periodic
-    lines otherwise, nothing when quiet); standard output is never written."""
+    """A long command's progress on standard error (a live display on a terminal; otherwise a
+    line every few seconds while a phase runs, so a short run prints nothing; nothing when
+    quiet); standard output is never written."""
 
     def phase(
         self, name: str, total: int | None = None, unit: str = "records"
