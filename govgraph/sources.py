@@ -421,6 +421,54 @@ class Source:
                 if close is not None:
                     await close()
 
+    @property
+    def pages_by_position(self) -> bool:
+        """Whether the connector reads any page of a scan by its position (the paged-read
+        capability): :meth:`read_pages` then reads pages concurrently."""
+        return self.connector.pages_by_position
+
+    async def read_pages(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
+        """Every (key, record) the source holds, in pages in scan order, like :meth:`scan`.
+
+        When the connector reads pages by position (:attr:`pages_by_position`), up to half of
+        ``max_concurrency`` pages are asked for at once (the other half of the bulkhead stays
+        free for requests), each one call under the breaker and the bulkhead with
+        ``scan_page_timeout_s`` as its deadline (a failed page is retried as a read), until a
+        page says none follow; otherwise this is :meth:`scan`.
+        """
+        if not self.connector.pages_by_position:
+            async for page in self.scan(batch_size):
+                yield page
+            return
+        window = max(1, self.policy.max_concurrency // 2)
+        pending: deque[asyncio.Task[tuple[list[tuple[str, Record]], bool]]] = deque()
+        start = 0
+
+        def ask(at: int) -> asyncio.Task[tuple[list[tuple[str, Record]], bool]]:
+            return asyncio.create_task(
+                self.call(
+                    "scan",
+                    lambda: self.connector.read_page(at, batch_size),
+                    request_bound=False,
+                    timeout_s=self.policy.scan_page_timeout_s,
+                )
+            )
+
+        try:
+            more = True
+            while more:
+                while len(pending) < window:
+                    pending.append(ask(start))
+                    start += batch_size
+                page, more = await pending.popleft()
+                if page:
+                    yield page
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
     async def submit(
         self,
         command: str,

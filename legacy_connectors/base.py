@@ -181,6 +181,18 @@ class Connector(abc.ABC):
         raise NotImplementedError(f"connector kind {self.kind!r} cannot scan")
         yield []  # pragma: no cover - makes this an async generator
 
+    @property
+    def pages_by_position(self) -> bool:
+        """Whether any page of a scan can be asked for by its position (``read_page``), so that
+        pages can be read concurrently. Optional capability: ``False`` unless a kind says so."""
+        return False
+
+    async def read_page(self, start: int, size: int) -> tuple[list[tuple[str, Record]], bool]:
+        """The scan's page of up to ``size`` records from position ``start`` (0 for the first),
+        and whether more follow. Only when :attr:`pages_by_position` is true; pages asked for
+        together come back as ``scan`` would give them, in the same order."""
+        raise NotImplementedError(f"connector kind {self.kind!r} cannot read a page by position")
+
     async def aggregate(
         self,
         *,

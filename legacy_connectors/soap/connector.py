@@ -385,6 +385,38 @@ class SoapConnector(Connector):
 
     # -- other capabilities -----------------------------------------------------------------
 
+    @property
+    def pages_by_position(self) -> bool:
+        """Whether the scan's page token is a record position (``scan_token_is_position``)."""
+        s = self.settings
+        return bool(
+            s.scan_token_is_position
+            and self._scan is not None
+            and s.scan_page_token_path
+            and s.scan_page_size_path
+        )
+
+    async def read_page(self, start: int, size: int) -> tuple[list[tuple[str, Record]], bool]:
+        """One page of the scan operation from record position ``start``, and whether more
+        follow (the response carries a next page token)."""
+        s = self.settings
+        size_path, token_path = s.scan_page_size_path, s.scan_page_token_path
+        if not (s.scan_token_is_position and self._scan is not None and size_path and token_path):
+            raise NotImplementedError(
+                f"source {self.name!r} cannot read a page by position: set scan_operation, "
+                "scan_page_size_path, scan_page_token_path and scan_token_is_position"
+            )
+        if start < 0 or size < 1:
+            raise ValueError(f"read_page: expected start >= 0 and size >= 1, got {start}, {size}")
+        values: dict[str, Any] = {size_path: size}
+        if start:
+            values[token_path] = str(start)
+        content = await self.call(self._scan, None, values)
+        records = self._records(content, s.scan_result_path or s.batch_result_path or s.result_path)
+        page = [(str(get_path(r, s.result_key_path)), r) for r in records]
+        token = get_path(content, s.scan_next_token_path) if s.scan_next_token_path else None
+        return page, token is not None and bool(records)
+
     async def scan(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
         """Page through the scan operation, yielding (key, record) pairs per page."""
         s = self.settings

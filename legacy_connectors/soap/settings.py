@@ -56,6 +56,10 @@ class SoapSettings(ConnectorSettings):
     """Where the page token goes in the scan request (omitted on the first page)."""
     scan_next_token_path: str | None = None
     """Where the next page's token is in the scan response (absent on the last page)."""
+    scan_token_is_position: bool = False
+    """The page token is the position of the page's first record (``0`` for the first page),
+    as a decimal number: any page can then be asked for without the one before it, and pages
+    are read concurrently (within the source's bulkhead) by a paged read."""
     health_operation: str | None = None
     """Operation ``/readyz`` calls to check the service: a real, valid, cheap call that the
     service does not count as a fault. When omitted, the scan operation is asked for one record
