@@ -1,20 +1,27 @@
 """Compile a record layout once into one Python function that decodes a whole record.
 
 The generated function reads every field at a precomputed offset (shifted only after an
-``OCCURS DEPENDING ON`` array), decodes text from one code-page translation of the record, and
-calls a per-field converter for numbers. A field that fails to decode is reported through a
-callback with its path and offset; what happens then is the caller's corrupt-data policy.
+``OCCURS DEPENDING ON`` array) and decodes text from one code-page translation of the record.
+Numbers are decoded by per-field converters (``convert.py``), the reference; for a record at
+least as long as the layout, the common numeric storages (trailing-sign zoned, packed, binary)
+and ``YYYYMMDD``/``CYYMMDD`` dates are decoded inline instead, and any value the inline code does
+not take at once (blanks, odd signs, bad digits) goes to the converter, so both give the same
+result. A field that fails to decode is reported through a callback with its path and offset;
+what happens then is the caller's corrupt-data policy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from legacy_connectors.flatfile.codec.codepages import code_page
 from legacy_connectors.flatfile.codec.conditions import condition_matcher
 from legacy_connectors.flatfile.codec.convert import is_text, raw_field_decoder
 from legacy_connectors.flatfile.codec.dates import date_converter
+from legacy_connectors.flatfile.codec.inline import digit_table, inline_number, latin1_table
 from legacy_connectors.flatfile.codec.options import DecodeOptions
 from legacy_connectors.flatfile.copybook.model import Field
 from legacy_connectors.flatfile.errors import FieldDecodeError
@@ -32,12 +39,22 @@ class _Gen:
         self.options = options
         self.checked = checked
         self.lines: list[str] = []
-        self.env: dict[str, Any] = {"FE": FieldDecodeError}
+        self.env: dict[str, Any] = {
+            "FE": FieldDecodeError,
+            "D": Decimal,
+            "DT": date,
+            "FB": int.from_bytes,
+        }
         self.counter = 0
         self.uses_text = False
+        self.uses_zoned = False
         self.odo_objects: set[str] = set()
         self.skip: set[int] = set()
         self.active: set[int] = set()
+        self.latin1 = None if checked else latin1_table(code_page(options.encoding))
+        """The code page as Latin-1 (see ``latin1_table``), if it is one, for the fast path."""
+        self.fixed = False
+        """True when ``b0`` stays 0 (no ``OCCURS DEPENDING ON``): offsets are constants."""
 
     def var(self, prefix: str) -> str:
         self.counter += 1
@@ -63,6 +80,13 @@ def _pos(base: str, offset: int) -> str:
     return f"{base} + {offset}" if offset else base
 
 
+def _at(g: _Gen, base: str, offset: int) -> str:
+    """The position of a field: a constant when the base never moves."""
+    if g.fixed and base == "b0":
+        return str(offset)
+    return _pos(base, offset)
+
+
 def _report(g: _Gen, ind: int, node: Field, path_expr: str, pos: str, reason: str) -> None:
     if node.in_redefines and id(node) not in g.active:
         g.emit(ind, "pass")
@@ -80,18 +104,21 @@ def _elementary(
     path: list[str],
     target: str,
 ) -> None:
-    pos = _pos(base, node.offset)
+    pos = _at(g, base, node.offset)
     path_expr = _path_expr(path, idx)
-    if is_text(node) and g.options.date_format(node.name) is None:
+    fmt = g.options.date_format(node.name)
+    if not pos.isdigit():
+        g.emit(ind, f"p = {pos}")
+        pos = "p"
+    if is_text(node) and fmt is None:
         g.uses_text = True
         size = node.size
         nulls = g.const("N", "\x00" * size)
-        g.emit(ind, f"p = {pos}")
-        g.emit(ind, f"v = t[p:p + {size}]")
+        g.emit(ind, f"v = t[{pos}:{pos} + {size}]")
         if g.checked:
             g.emit(ind, f"if len(v) != {size}:")
             g.emit(ind + 1, "v = None")
-            _report(g, ind + 1, node, path_expr, "p", repr(_TRUNCATED))
+            _report(g, ind + 1, node, path_expr, pos, repr(_TRUNCATED))
             g.emit(ind, f"elif v == {nulls}:")
         else:
             g.emit(ind, f"if v == {nulls}:")
@@ -102,13 +129,28 @@ def _elementary(
             g.emit(ind, "else:")
             g.emit(ind + 1, f"v = v.{method}()")
     else:
-        conv = g.const("c", raw_field_decoder(node, g.options))
-        fmt = g.options.date_format(node.name)
-        call = f"{conv}(rec, {pos})"
+        call = f"{g.const('c', raw_field_decoder(node, g.options))}(rec, {pos})"
         if fmt is not None:
             call = f"{g.const('d', date_converter(fmt))}({call})"
+        fast = None
+        if not g.checked:
+            fast = inline_number(node, g.options, fmt, g.const, text=g.latin1 is not None)
         g.emit(ind, "try:")
-        g.emit(ind + 1, f"v = {call}")
+        if fast is None:
+            g.emit(ind + 1, f"v = {call}")
+        else:
+            test, body, zoned = fast
+            g.uses_zoned = g.uses_zoned or zoned
+            g.uses_text = g.uses_text or (zoned and g.latin1 is not None)
+            if test is None:
+                for line in body:
+                    g.emit(ind + 1, line.format(p=pos))
+            else:
+                g.emit(ind + 1, f"if {test.format(p=pos)}:")
+                for line in body:
+                    g.emit(ind + 2, line.format(p=pos))
+                g.emit(ind + 1, "else:")
+                g.emit(ind + 2, f"v = {call}")
         g.emit(ind, "except FE as e:")
         g.emit(ind + 1, "v = None")
         _report(g, ind + 1, node, path_expr, pos, "e.reason")
@@ -224,17 +266,19 @@ class RecordDecoder:
         source: str,
         fn: Callable[[bytes, BadField], dict[str, Any]],
         branch: Field | None = None,
+        reference: Callable[[bytes, BadField], dict[str, Any]] | None = None,
     ) -> None:
         self.root = root
         self.options = options
         self.source = source
         self.branch = branch
         """The REDEFINES branch this layout decodes alone, if it is one."""
-        self._fn = fn
-
-    def decode(self, record: bytes, bad: BadField) -> dict[str, Any]:
-        """Decode one record; ``bad`` is called for each field that fails."""
-        return self._fn(record, bad)
+        self.decode: Callable[[bytes, BadField], dict[str, Any]] = fn
+        """``decode(record, bad)``: decode one record; ``bad`` is called for each field that
+        fails."""
+        self.reference = reference or fn
+        """The same, through the per-field converters alone (no inline decoding): what the
+        fast path must equal, and what decodes records shorter than the layout."""
 
 
 def branch_scope(branch: Field) -> tuple[set[int], set[int]]:
@@ -270,6 +314,7 @@ def _generate(
     if branch is not None and branch is not root:
         _select_branch(g, branch)
     g.odo_objects = {n.depending_on for n in root.walk() if n.depending_on}
+    g.fixed = not g.odo_objects
     g.emit(1, "b0 = 0")
     g.emit(1, "r = {}")
     if root.children:
@@ -281,9 +326,20 @@ def _generate(
     if not checked:
         head.append(f"    if len(rec) < {root.offset + root.total_size}:")
         head.append("        return CHECKED(rec, bad)")
-    if g.uses_text:
-        g.env["CODEC"] = code_page(options.encoding).codec
-        head.append("    t = rec.decode(CODEC, 'replace')")
+    cp = code_page(options.encoding)
+    latin1 = g.latin1
+    if latin1 is not None and (g.uses_text or g.uses_zoned):
+        g.env["TL"] = latin1
+        head.append("    z = rec.translate(TL)")
+        if g.uses_text:
+            head.append("    t = z.decode('latin-1')")
+    else:
+        if g.uses_text:
+            g.env["CODEC"] = cp.codec
+            head.append("    t = rec.decode(CODEC, 'replace')")
+        if g.uses_zoned:
+            g.env["ZT"] = digit_table(cp)
+            head.append("    z = rec.translate(ZT)")
     for name in sorted(g.odo_objects):
         head.append(f"    o_{_ident(name)} = None")
     source = "\n".join(head + g.lines) + "\n"
@@ -299,10 +355,11 @@ def compile_decoder(
     """Generate and compile the decoding function for ``root``'s layout.
 
     Two functions are generated: one for records at least as long as the layout, with no
-    per-field length checks, and one that checks every field against the record's end.
+    per-field length checks and inline decoding of common numbers, and the reference, which
+    checks every field against the record's end and calls each field's converter.
     With ``branch`` (a group under ``root`` that is, or sits in, a REDEFINES alternative),
     the other alternatives are left out and ``branch``'s fields count as corrupt when bad.
     """
     _, checked = _generate(root, options, branch, True, {})
     source, fast = _generate(root, options, branch, False, {"CHECKED": checked})
-    return RecordDecoder(root, options, source, fast, branch)
+    return RecordDecoder(root, options, source, fast, branch, checked)

@@ -25,6 +25,7 @@ __all__ = [
     "scaled",
     "unscaled",
     "zoned_decoder",
+    "zoned_tables",
 ]
 
 Decoder = Callable[[bytes, int], Any]
@@ -50,7 +51,7 @@ def unscaled(value: Any, scale: int, what: str) -> int:
 
 
 @cache
-def _zoned_tables(cp: CodePage) -> tuple[bytes, bytes, tuple[tuple[int, int] | None, ...]]:
+def zoned_tables(cp: CodePage) -> tuple[bytes, bytes, tuple[tuple[int, int] | None, ...]]:
     """(body digit bytes, translation to ASCII digits, (sign, digit) for an overpunched byte)."""
     to_ascii = bytearray(b"x" * 256)
     for d, byte in enumerate(cp.digits):
@@ -82,7 +83,7 @@ def zoned_decoder(
     decimal: bool,
 ) -> Decoder:
     """Decoder for a DISPLAY numeric field of ``size`` bytes."""
-    _digits, to_ascii, overpunch = _zoned_tables(cp)
+    _digits, to_ascii, overpunch = zoned_tables(cp)
     nulls = bytes(size)
     spaces = bytes([cp.space]) * size
 
