@@ -75,6 +75,55 @@ def _digits_value(digits: Rows) -> tuple[Ints, Mask]:
     return value, ok
 
 
+_BYTES_LOW = np.uint64(0x0F0F0F0F0F0F0F0F)
+_BYTES_HIGH = np.uint64(0xF0F0F0F0F0F0F0F0)
+_BYTES_SIX = np.uint64(0x0606060606060606)
+_PAIRS = np.uint64(0x00FF00FF00FF00FF)
+_QUADS = np.uint64(0x0000FFFF0000FFFF)
+_HALF = np.uint64(0xFFFFFFFF)
+_SWAR_DIGITS = 16
+
+
+def _zone(cp: CodePage) -> int | None:
+    """The high nibble every digit byte of the code page shares (``0xF`` in EBCDIC, ``0x3`` in
+    ASCII) when each digit's low nibble is its value; None otherwise."""
+    zone = cp.digits[0] >> 4
+    return zone if cp.digits == bytes((zone << 4) | d for d in range(10)) else None
+
+
+def _swar_value(body: Rows, zone: int) -> tuple[Ints, Mask]:
+    """The integer that each row of up to 16 digit bytes spells, eight bytes at a time as one
+    unsigned 64-bit word (SWAR: pairs, then quads, then halves combined in three multiply-adds),
+    and ``ok`` where every byte is a digit of the code page."""
+    n, k = body.shape
+    width = 8 if k <= 8 else 16
+    padded = np.empty((n, width), dtype=np.uint8)
+    padded[:, : width - k] = zone << 4
+    padded[:, width - k :] = body
+    words = padded.view("<u8")
+    high = np.uint64(zone * 0x1111111111111111 & 0xF0F0F0F0F0F0F0F0)
+    value = np.zeros(n, dtype=np.uint64)
+    ok = np.ones(n, dtype=np.bool_)
+    for c in range(width // 8):
+        x = words[:, c]
+        ok &= (x & _BYTES_HIGH) == high
+        v = x & _BYTES_LOW
+        ok &= ((v + _BYTES_SIX) & _BYTES_HIGH) == 0
+        v = (v * np.uint64(10) + (v >> np.uint64(8))) & _PAIRS
+        v = (v * np.uint64(100) + (v >> np.uint64(16))) & _QUADS
+        v = (v * np.uint64(10000) + (v >> np.uint64(32))) & _HALF
+        value = value * np.uint64(10**8) + v if c else v
+    return value.astype(np.int64), ok
+
+
+def _body_value(body: Rows, cp: CodePage) -> tuple[Ints, Mask]:
+    zone = _zone(cp)
+    if zone is not None and 0 < body.shape[1] <= _SWAR_DIGITS:
+        return _swar_value(body, zone)
+    digit = _zoned_luts(cp)[0]
+    return _digits_value(digit[body.T])
+
+
 def zoned_column(
     rows: Rows,
     offset: int,
@@ -87,18 +136,18 @@ def zoned_column(
 ) -> tuple[Ints, Mask]:
     """Unscaled values of a zoned decimal field; ``ok`` only where every byte is a clean digit
     and the sign is one the record-by-record decoder takes at once."""
-    digit, sign_of, punched = _zoned_luts(cp)
+    _digit, sign_of, punched = _zoned_luts(cp)
     field = rows[:, offset : offset + size]
     if separate:
         sign_byte = field[:, 0] if leading else field[:, -1]
         body = field[:, 1:] if leading else field[:, :-1]
-        value, ok = _digits_value(digit[body.T])
+        value, ok = _body_value(body, cp)
         negative = sign_byte == cp.minus
         ok &= negative | (sign_byte == cp.plus)
         return np.where(negative, -value, value), ok
     sign_byte = field[:, 0] if leading else field[:, -1]
     body = field[:, 1:] if leading else field[:, :-1]
-    value, ok = _digits_value(digit[body.T])
+    value, ok = _body_value(body, cp)
     sign = sign_of[sign_byte]
     last = punched[sign_byte].astype(np.int64)
     ok &= sign != 0
@@ -165,12 +214,17 @@ def text_column(
     """(text as a numpy unicode array, LOW-VALUES rows, ok): trimmed as ``str.strip`` would
     (numpy's string functions strip the same whitespace as Python's); rows with a NUL character
     (which numpy and Arrow do not keep) are not ok."""
-    field = rows[:, offset : offset + size]
+    field = np.ascontiguousarray(rows[:, offset : offset + size])
     points, nul = _text_luts(cp)
-    codes = points[field]
-    zero_count = np.count_nonzero(field == nul if nul >= 0 else codes == 0, axis=1)
-    nulls: Mask = zero_count == size
-    ok: Mask = zero_count == 0
+    codes = np.take(points, field)
+    zero = field == nul if nul >= 0 else codes == 0
+    n = field.shape[0]
+    if zero.any():
+        zero_count = np.count_nonzero(zero, axis=1)
+        nulls: Mask = zero_count == size
+        ok: Mask = zero_count == 0
+    else:
+        nulls, ok = np.zeros(n, dtype=np.bool_), np.ones(n, dtype=np.bool_)
     text = codes.view(f"<U{size}").reshape(-1)
     if trim in _STRIP:
         text = _STRIP[trim](text)
