@@ -7,7 +7,15 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    PackageLoader,
+    PrefixLoader,
+    Undefined,
+    select_autoescape,
+)
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -55,6 +63,26 @@ def _humanise(value: Any) -> str:
     return str(value or "").replace("_", " ").capitalize()
 
 
+class _Memo:
+    """``{% call memo(*key) %}...{% endcall %}``: the block's output, rendered the first time
+    a key is seen and kept (for parts of the page that are the same for every request, such as
+    the header and footer). Keys come from templates, so there are a few of them."""
+
+    _LIMIT = 64
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[Any, ...], Markup] = {}
+
+    def __call__(self, *key: Any, caller: Any) -> Markup:
+        wanted = tuple(None if isinstance(k, Undefined) else k for k in key)
+        found = self._kept.get(wanted)
+        if found is None:
+            found = Markup(caller())
+            if len(self._kept) < self._LIMIT:
+                self._kept[wanted] = found
+        return found
+
+
 class Renderer:
     """Renders the app's pages; every page gets the CSRF token and a CSP nonce."""
 
@@ -70,6 +98,7 @@ class Renderer:
             autoescape=select_autoescape(("html",)),
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,
         )
         self.env.filters["long_date"] = long_date
         self.env.filters["pounds"] = pounds
@@ -77,6 +106,7 @@ class Renderer:
         self.env.filters["humanise"] = _humanise
         self.env.globals["base"] = base_path
         self.env.globals["asset_path"] = f"{base_path}/assets"
+        self.env.globals["memo"] = _Memo()
 
     def text(self, template: str, context: dict[str, Any]) -> str:
         return self.env.get_template(template).render(context)
