@@ -63,6 +63,26 @@ def _humanise(value: Any) -> str:
     return str(value or "").replace("_", " ").capitalize()
 
 
+_COMPONENTS = {
+    "govukBackLink": "back-link",
+    "govukButton": "button",
+    "govukCheckboxes": "checkboxes",
+    "govukErrorSummary": "error-summary",
+    "govukInput": "input",
+    "govukInsetText": "inset-text",
+    "govukNotificationBanner": "notification-banner",
+    "govukPanel": "panel",
+    "govukRadios": "radios",
+    "govukSummaryList": "summary-list",
+    "govukTable": "table",
+    "govukTag": "tag",
+    "govukWarningText": "warning-text",
+    "govukFieldset": "fieldset",
+}
+"""GOV.UK Frontend macros any page may call (name: component folder), loaded once as
+globals rather than imported by the layout on every render."""
+
+
 class _Memo:
     """``{% call memo(*key) %}...{% endcall %}``: the block's output, rendered the first time
     a key is seen and kept (for parts of the page that are the same for every request, such as
@@ -107,6 +127,9 @@ class Renderer:
         self.env.globals["base"] = base_path
         self.env.globals["asset_path"] = f"{base_path}/assets"
         self.env.globals["memo"] = _Memo()
+        for name, folder in _COMPONENTS.items():
+            macros = self.env.get_template(f"govuk_frontend_jinja/components/{folder}/macro.html")
+            self.env.globals[name] = getattr(macros.module, name)
 
     def text(self, template: str, context: dict[str, Any]) -> str:
         return self.env.get_template(template).render(context)
