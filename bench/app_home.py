@@ -2,8 +2,10 @@
 
 Signs in through the app (OpenID Connect code flow with the demo persona page), then times
 ``GET /app/`` and ``POST /graphql`` with the app's own ``Home`` operation and the same persona's
-token, alternating, on loopback. Prints one JSON line: medians, p95s and their ratio (the
-target is a home page within 1.2x of its API call).
+token, alternating, on loopback; then the gateway process's CPU time per request of each, over
+blocks of requests of one kind in turn. Prints one JSON line: medians, p95s and their ratio
+(the target is a home page within 1.2x of its API call), and the CPU-time ratio, which other
+load on a shared machine distorts less than wall-clock times.
 
     python bench/app_home.py [--people 1000] [--rounds 200] [--smoke]
 """
@@ -25,6 +27,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import data_dir, percentile, stack
+from bench.throughput import cpu_seconds
 from govgraph.index import CitizenIndex
 from govgraph.personas import find_personas
 from govgraph.webapp.queries import HOME
@@ -78,6 +81,17 @@ def main() -> None:
                     a = api.post("/graphql", json={"query": HOME}, headers=api_headers)
                     api_ms.append((time.perf_counter() - t0) * 1000)
                     assert a.status_code == 200 and a.json()["data"]["me"]
+                page_cpu = api_cpu = 0.0
+                block = max(1, args.rounds // 4)
+                for _ in range(4):
+                    c0 = cpu_seconds(s.pid)
+                    for _ in range(block):
+                        browser.get(f"{s.base_url}/app/")
+                    c1 = cpu_seconds(s.pid)
+                    for _ in range(block):
+                        api.post("/graphql", json={"query": HOME}, headers=api_headers)
+                    page_cpu += c1 - c0
+                    api_cpu += cpu_seconds(s.pid) - c1
     page_p50 = statistics.median(page_ms)
     api_p50 = statistics.median(api_ms)
     print(
@@ -92,6 +106,9 @@ def main() -> None:
                 "api_call_p50_ms": round(api_p50, 2),
                 "api_call_p95_ms": round(percentile(api_ms, 95), 2),
                 "ratio_p50": round(page_p50 / api_p50, 3),
+                "home_page_cpu_ms": round(page_cpu / (4 * block) * 1000, 2),
+                "api_call_cpu_ms": round(api_cpu / (4 * block) * 1000, 2),
+                "ratio_cpu": round(page_cpu / api_cpu, 3) if api_cpu else None,
                 "load_average": round(os.getloadavg()[0], 2),
             }
         )
