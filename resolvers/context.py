@@ -53,6 +53,10 @@ class CitizenDirectory(Protocol):
 
     async def profiles(self, citizen_ids: Sequence[str]) -> Mapping[str, Any]: ...
 
+    async def held_with_links(
+        self, citizen_ids: Sequence[str]
+    ) -> Mapping[str, tuple[Any, Sequence[Any]]]: ...
+
     async def citizen_window(
         self,
         *,
@@ -97,14 +101,26 @@ class RequestContext:
     _loaders: dict[str, DataLoader[str, Any]] = field(default_factory=dict)
 
     @cached_property
+    def citizens(self) -> DataLoader[str, tuple[Any, Sequence[Any]] | None]:
+        """Each citizen's profile and active links, ``None`` when the index does not hold
+        them: one index read per batch of citizens serves :attr:`links`, :attr:`profiles`
+        and :meth:`held` alike."""
+        return DataLoader(self._load_citizens)
+
+    @cached_property
     def links(self) -> DataLoader[str, dict[str, list[str]]]:
-        """Each citizen's keys by source (one index read per batch of citizens)."""
+        """Each citizen's keys by source (from :attr:`citizens`)."""
         return DataLoader(self._load_links)
 
     @cached_property
     def profiles(self) -> DataLoader[str, Any]:
-        """Each citizen's display identity (one index read per batch of citizens)."""
+        """Each citizen's display identity, noted as a read of the index (from
+        :attr:`citizens`)."""
         return DataLoader(self._load_profiles)
+
+    async def held(self, citizen_id: str) -> bool:
+        """Whether the index holds the citizen (a check, not a read of their profile)."""
+        return await self.citizens.load(citizen_id) is not None
 
     def loader(self, source: str) -> DataLoader[str, Any] | None:
         """The request's loader for ``source``, or ``None`` if the source is not configured."""
@@ -130,21 +146,28 @@ class RequestContext:
         """Report an error beside data that is still returned (a partial result)."""
         self.extra_errors.append(error)
 
+    async def _load_citizens(
+        self, citizen_ids: list[str]
+    ) -> list[tuple[Any, Sequence[Any]] | None]:
+        found = await self.index.held_with_links(citizen_ids)
+        return [found.get(cid) for cid in citizen_ids]
+
     async def _load_links(self, citizen_ids: list[str]) -> list[dict[str, list[str]]]:
-        found = await self.index.links_for(citizen_ids)
         out = []
-        for cid in citizen_ids:
+        for held in await self.citizens.load_many(citizen_ids):
             by_source: dict[str, list[str]] = {}
-            for link in found.get(cid, ()):
+            for link in held[1] if held is not None else ():
                 by_source.setdefault(link.source, []).append(link.key)
             out.append(by_source)
         return out
 
     async def _load_profiles(self, citizen_ids: list[str]) -> list[Any]:
-        found = await self.index.profiles(citizen_ids)
-        for cid in found:
-            self.note_access(cid, "index")
-        return [found.get(cid) for cid in citizen_ids]
+        out = []
+        for cid, held in zip(citizen_ids, await self.citizens.load_many(citizen_ids), strict=True):
+            if held is not None:
+                self.note_access(cid, "index")
+            out.append(held[0] if held is not None else None)
+        return out
 
 
 def build_context(

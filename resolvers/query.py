@@ -43,12 +43,12 @@ def resolve_me(ctx: RequestContext) -> str:
 async def ensure_me(ctx: RequestContext) -> str:
     """The signed-in citizen's id, once the index is known to hold them (``NOT_FOUND`` if not).
 
-    Asks the index directly rather than through the request's profile loader, so that the
-    check itself is not recorded as a read of the citizen's profile: a citizen who is not held
+    The check is not recorded as a read of the citizen's profile (the same index read brings
+    their links, which the fields under ``me`` use next): a citizen who is not held
     leaves nothing in the access ledger, and one who is gets an entry only for what is read.
     """
     citizen_id = resolve_me(ctx)
-    if citizen_id not in await ctx.index.profiles([citizen_id]):
+    if not await ctx.held(citizen_id):
         raise NotFound("the signed-in citizen is not in the citizen index")
     return citizen_id
 

@@ -141,12 +141,17 @@ def _address(value: Any) -> Address:
     )
 
 
-def _value(spec: str, value: Any, citizen_id: str) -> Any:
-    name, many, _, _ = _parse(spec)
+_FIELD_TYPES: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    name: tuple((f.name, *_parse(f.type)[:2]) for f in spec.fields) for name, spec in _SPECS.items()
+}
+"""Each declared record type's fields as (name, type name, list), parsed once."""
+
+
+def _value(name: str, many: bool, value: Any, citizen_id: str) -> Any:
     if value is None:
         return None
     if many:
-        return [_value(name, v, citizen_id) for v in value]
+        return [_value(name, False, v, citizen_id) for v in value]
     if name == "money":
         return _money(value)
     if name == "address":
@@ -161,7 +166,10 @@ def _value(spec: str, value: Any, citizen_id: str) -> Any:
 def instance(type_name: str, values: Mapping[str, Any], citizen_id: str) -> Any:
     """An object of the declared record type ``type_name`` from plain mapped values."""
     spec = _SPECS[type_name]
-    kwargs = {f.name: _value(f.type, values.get(f.name), citizen_id) for f in spec.fields}
+    kwargs = {
+        field: _value(name, many, values.get(field), citizen_id)
+        for field, name, many in _FIELD_TYPES[type_name]
+    }
     if spec.node_key is not None:
         local = str(values.get(spec.node_key) or "")
         kwargs["id"] = strawberry.ID(encode_id(type_name, citizen_id, local))

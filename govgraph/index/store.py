@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    and_,
     bindparam,
     create_engine,
     func,
@@ -112,6 +113,24 @@ _LINKS_FOR = (
     select(*_LINK_COLUMNS)
     .where(links.c.citizen_id.in_(_IDS), links.c.status == ACTIVE)
     .order_by(links.c.citizen_id, links.c.source, links.c.key)
+)
+_HELD_WITH_LINKS = (
+    select(
+        citizens,
+        links.c.source,
+        links.c.key,
+        links.c.method,
+        links.c.score,
+        links.c.linked_at,
+        links.c.model_version,
+    )
+    .select_from(
+        citizens.outerjoin(
+            links, and_(links.c.citizen_id == citizens.c.citizen_id, links.c.status == ACTIVE)
+        )
+    )
+    .where(citizens.c.citizen_id.in_(_IDS))
+    .order_by(citizens.c.citizen_id, links.c.source, links.c.key)
 )
 _CITIZENS_FOR = select(links.c.key, links.c.citizen_id).where(
     links.c.source == bindparam("source"),
@@ -242,6 +261,32 @@ class CitizenIndex:
         for row in await self._read_in(_LINKS_FOR, {}, "ids", list(result)):
             result[row.citizen_id].append(_link(row))
         return result
+
+    async def held_with_links(
+        self, citizen_ids: Sequence[str]
+    ) -> dict[str, tuple[CitizenProfile, list[Link]]]:
+        """The profile and active links of each citizen the index holds (unknown ids are
+        absent), in one query: a request's first read of a citizen needs both."""
+        if not citizen_ids:
+            return {}
+        found: dict[str, tuple[CitizenProfile, list[Link]]] = {}
+        for row in await self._read_in(_HELD_WITH_LINKS, {}, "ids", list(set(citizen_ids))):
+            held = found.get(row.citizen_id)
+            if held is None:
+                held = found[row.citizen_id] = (_profile(row), [])
+            if row.source is not None:
+                held[1].append(
+                    Link(
+                        citizen_id=row.citizen_id,
+                        source=row.source,
+                        key=row.key,
+                        method=row.method,
+                        score=row.score,
+                        linked_at=as_utc(row.linked_at) or datetime.now(UTC),
+                        model_version=row.model_version,
+                    )
+                )
+        return found
 
     async def citizens_for(self, source: str, keys: Sequence[str]) -> dict[str, str]:
         """The citizen each ``source`` key is actively linked to (unlinked keys absent)."""

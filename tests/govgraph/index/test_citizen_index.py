@@ -123,6 +123,28 @@ async def test_links_for_and_citizens_for(index: CitizenIndex) -> None:
     assert await index.citizens_for("tax", ["AB123456A", "ZZ"]) == {"AB123456A": ids[0]}
 
 
+async def test_held_with_links_reads_profile_and_links_together(index: CitizenIndex) -> None:
+    """One read gives each held citizen's profile and active links (the same as ``profiles``
+    and ``links_for`` give); a citizen without links has none; unknown ids are absent."""
+    ids = await _seed(index)
+    await index.apply(IndexChanges(withdrawals=[(ids[1], "tax", "CE654321B")]))
+    asked = [ids[0], ids[1], ids[4], "cz_unknown"]
+    got = await index.held_with_links(asked)
+    assert set(got) == {ids[0], ids[1], ids[4]}
+    profiles, links = await index.profiles(asked), await index.links_for(asked)
+    for cid in got:
+        profile, held = got[cid]
+        assert profile == profiles[cid]
+        assert held == links[cid]
+    assert got[ids[1]][1] == [] and got[ids[4]][1] == []
+    assert [(x.source, x.key) for x in got[ids[0]][1]] == [
+        ("parking", "AB12 CDE"),
+        ("parking", "XY65 ZZZ"),
+        ("tax", "AB123456A"),
+    ]
+    assert await index.held_with_links([]) == {}
+
+
 async def test_withdrawn_links_disappear_and_can_return(index: CitizenIndex) -> None:
     """A withdrawn link stops being read, a dormant citizen stops being paged, both can return."""
     ids = await _seed(index)
