@@ -17,10 +17,15 @@ import pyarrow as pa
 
 from govgraph.linkage.engines.relational import Dialect, RelationalEngine
 
-__all__ = ["DRIVER_MEMORY", "SparkEngine", "SparkRunner"]
+__all__ = ["DRIVER_MEMORY", "SHUFFLE_PARTITIONS", "SparkEngine", "SparkRunner"]
 
-DRIVER_MEMORY = "2g"
-"""Heap of a local session's driver (Spark's default 1g runs out on the window steps)."""
+DRIVER_MEMORY = "4g"
+"""Heap of a local session's driver (Spark's default 1g runs out on the window steps; 2g ran
+out of execution memory now and then, with every intermediate view cached beside the steps)."""
+
+SHUFFLE_PARTITIONS = 16
+"""Partitions after a shuffle: small enough per task that one task's hash aggregate and window
+sort fit beside the cached views."""
 
 
 class SparkRunner:
@@ -32,11 +37,12 @@ class SparkRunner:
         from pyspark.sql import SparkSession
 
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        partitions = max(SHUFFLE_PARTITIONS, os.cpu_count() or 2)
         self._own = session is None and SparkSession.getActiveSession() is None
         self.spark = session or (
             SparkSession.builder.appName("govgraph-link")
             .config("spark.driver.memory", DRIVER_MEMORY)
-            .config("spark.sql.shuffle.partitions", str(os.cpu_count() or 2))
+            .config("spark.sql.shuffle.partitions", str(partitions))
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
