@@ -6,14 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import pty
-import re
-import select
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +17,9 @@ import httpx
 import pytest
 
 from fixtures.generate import generate, write_all
+from tests.terminal import in_terminal, screen_lines
 
 LINK = (sys.executable, "-m", "govgraph.cli", "link")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]")
 PHASES = ("read tax", "read benefits", "read passports", "candidates", "scoring", "clustering")
 
 
@@ -46,42 +42,6 @@ def populations(tmp_path_factory: pytest.TempPathFactory) -> Populations:
 
 def _env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "1", **extra}
-
-
-def _in_terminal(argv: list[str], timeout_s: float = 300) -> tuple[int, str]:
-    """Run ``argv`` with stdin, stdout and stderr on a pseudo-terminal; its exit status and
-    everything it showed."""
-    master, slave = pty.openpty()
-    env = _env(COLUMNS="140", LINES="40", TERM="xterm-256color")
-    env.pop("NO_COLOR", None)
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env)
-    os.close(slave)
-    shown = bytearray()
-    deadline = time.monotonic() + timeout_s
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-    return proc.wait(timeout=30), shown.decode("utf-8", "replace")
-
-
-def _lines(shown: str) -> list[str]:
-    text = ANSI.sub("", shown).replace("\r\n", "\n")
-    return [line.split("\r")[-1].rstrip() for line in text.split("\n") if line.strip()]
 
 
 async def _links(index_file: Path) -> list[tuple[str, str, str]]:
@@ -111,8 +71,8 @@ def test_link_on_a_terminal_shows_its_phases_then_the_summary_then_the_json_line
 ) -> None:
     """On a terminal, ``link`` shows each phase with its count, then the summary, and the last
     line is the JSON of the run; with ``--quiet`` the JSON line is all it prints."""
-    rc, shown = _in_terminal([*LINK, "--data", str(populations.a)])
-    lines = _lines(shown)
+    rc, shown = in_terminal([*LINK, "--data", str(populations.a)])
+    lines = screen_lines(shown)
     assert rc == 0, shown[-3000:]
     for phase in PHASES:
         assert any(phase in line for line in lines), (phase, lines)
@@ -122,10 +82,10 @@ def test_link_on_a_terminal_shows_its_phases_then_the_summary_then_the_json_line
     assert figures["sources"]["tax"]["records"] > 100
     assert figures["peak_memory_mb"] > 0
 
-    rc, shown = _in_terminal([*LINK, "--data", str(populations.a), "--quiet"])
+    rc, shown = in_terminal([*LINK, "--data", str(populations.a), "--quiet"])
     assert rc == 0, shown[-3000:]
     assert "\x1b" not in shown
-    (only,) = _lines(shown)
+    (only,) = screen_lines(shown)
     assert json.loads(only)["sources"]["passports"]["records"] > 50
 
 
