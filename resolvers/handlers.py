@@ -16,6 +16,11 @@ from resolvers.query import citizen_id_from_global, ensure_citizen, ensure_me, r
 from resolvers.query import page as citizens_page
 from resolvers.renewals import applications, apply_for_renewal
 from resolvers.services import services
+from resolvers.statistics import budget as privacy_budget
+from resolvers.statistics import build as build_table
+from resolvers.statistics import catalogue as statistics_catalogue
+from resolvers.statistics import open_statistics
+from resolvers.statistics import table as statistics_table
 from resolvers.views import documents, entitlements, obligations, tasks
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "address_change",
     "applications",
     "apply_for_renewal",
+    "build_table",
     "cancel_delivery",
     "change_address",
     "citizen_field",
@@ -35,12 +41,16 @@ __all__ = [
     "entitlements",
     "failed_deliveries",
     "obligations",
+    "open_statistics",
     "pay_penalty_notice",
+    "privacy_budget",
     "reported_address",
     "resolve_node",
     "resolve_review",
     "retry_delivery",
     "review_page",
     "services",
+    "statistics_catalogue",
+    "statistics_table",
     "tasks",
 ]

@@ -1,9 +1,8 @@
 """The GraphQL schema: citizen-centric types; no department's system shows through.
 
 The package itself imports none of its modules: :mod:`schema.root` (the root types and
-:func:`build_schema`) is loaded on first use, so a module of the API layer that only needs
-some of the types (``resolvers.statistics`` defines a root field's type the query type uses)
-can import them before the root types exist.
+:func:`build_schema`) is loaded on first use, so a module that only needs some of the types
+imports them without building the root types.
 """
 
 from __future__ import annotations

@@ -21,8 +21,11 @@ if TYPE_CHECKING:
     from govgraph.departments import CitizenField, Department
     from govgraph.outbox import FailedDelivery as FailedRecord
     from govgraph.outbox.types import AddressChange as ChangeRecord
+    from govgraph.statistics import PublishedTable, StatisticsFilter
+    from govgraph.statistics.requests import TableRequest
     from schema.access import AccessRecord
     from schema.services import Service
+    from schema.statistics import StatisticsVariable
     from schema.views import Document, Entitlement, Obligation, Task
     from schema.writes import Application
 
@@ -68,6 +71,27 @@ class Handlers(Protocol):
         last: int | None = None,
         before: str | None = None,
     ) -> Any: ...
+
+    # Query.statistics
+    def open_statistics(
+        self,
+        ctx: Any,
+        from_month: str | None,
+        to_month: str | None,
+        postcode_areas: list[str] | None,
+    ) -> tuple[int, StatisticsFilter]: ...
+
+    async def statistics_table(
+        self, ctx: Any, name: str, flt: StatisticsFilter
+    ) -> PublishedTable: ...
+
+    async def build_table(
+        self, ctx: Any, request: TableRequest, purpose: str
+    ) -> dict[str, Any]: ...
+
+    async def privacy_budget(self, ctx: Any) -> tuple[float, float, float]: ...
+
+    def statistics_catalogue(self, ctx: Any) -> list[StatisticsVariable]: ...
 
     # Citizen
     async def citizen_field(

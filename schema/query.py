@@ -7,7 +7,6 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from resolvers.statistics import Statistics, resolve_statistics
 from schema.citizen import Citizen, CitizenConnection, CitizenEdge
 from schema.common import Node, PageInfo
 from schema.connections import AFTER_HELP, BEFORE_HELP, FIRST_HELP, LAST_HELP
@@ -15,6 +14,7 @@ from schema.handlers import handlers
 from schema.linkage import LinkReview, LinkReviewConnection, link_review_page
 from schema.mutations import address_change_of, failed_delivery_of
 from schema.services import Service
+from schema.statistics import Statistics, resolve_statistics
 from schema.writes import AddressChange, FailedDelivery
 
 __all__ = ["Query"]

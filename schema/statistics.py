@@ -1,24 +1,29 @@
 """Statistics for analysts: the types of tables, cells, requests and budgets.
 
 Table-builder answers carry differential-privacy noise; named tables' cells may be withheld
-(``suppressed``). ``Query.statistics`` and its fields are resolved in ``resolvers/statistics.py``;
-the methods are described in ``docs/analysts.md``.
+(``suppressed``). ``Query.statistics`` and its fields are answered by the schema's handlers
+(``resolvers/statistics.py``); the methods are described in ``docs/analysts.md``.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
 
 from govgraph.statistics import PublishedCell, PublishedTable
+from govgraph.statistics import StatisticsFilter as AppliedFilter
 from govgraph.statistics.requests import ConditionRequest, TableRequest
+from schema.handlers import handlers
 
 __all__ = [
     "AmountCell",
     "BuiltTable",
     "CountCell",
     "PrivacyBudget",
+    "Statistics",
     "StatisticsCell",
     "StatisticsFilter",
     "StatisticsTable",
@@ -26,7 +31,13 @@ __all__ = [
     "TableCell",
     "TableCondition",
     "TableRequestInput",
+    "resolve_statistics",
 ]
+
+DEPRECATED = (
+    "Use `table`: a named table withholds small cells, which does not survive differencing "
+    "of filtered answers (see docs/analysts.md)."
+)
 
 
 @strawberry.type(description="A count that is withheld when it could point at a person.")
@@ -291,3 +302,126 @@ class StatisticsVariable:
     values: list[str] = strawberry.field(
         description="Its categories (dimensions by value) or the values it takes (conditions)."
     )
+
+
+async def _table(info: Info, name: str, flt: AppliedFilter) -> StatisticsTable:
+    return StatisticsTable.of(await handlers(info).statistics_table(info.context, name, flt))
+
+
+@strawberry.type(
+    description="Counts and sums across departments: tables built to a request under "
+    "differential privacy (`table`), and the departments' named tables, whose cells describing "
+    "fewer people than `threshold` are suppressed."
+)
+class Statistics:
+    threshold: int = strawberry.field(
+        description="Smallest number of people a published cell may describe."
+    )
+    applied: strawberry.Private[AppliedFilter]
+
+    @strawberry.field(description="First month included, if the filter gave one.")
+    def from_month(self) -> str | None:
+        return self.applied.from_month
+
+    @strawberry.field(description="Last month included, if the filter gave one.")
+    def to_month(self) -> str | None:
+        return self.applied.to_month
+
+    @strawberry.field(description="Postcode areas included; empty for all areas.")
+    def postcode_areas(self) -> list[str]:
+        return list(self.applied.postcode_areas)
+
+    @strawberry.field(
+        description="A table built to the request under differential privacy, charged to your "
+        "privacy budget unless already published today. The request and purpose (never the "
+        "answer) are written to the access ledger."
+    )
+    async def table(
+        self,
+        info: Info,
+        request: Annotated[
+            TableRequestInput, strawberry.argument(description="The table to build.")
+        ],
+        purpose: Annotated[
+            str, strawberry.argument(description="Why the table is needed (for the ledger).")
+        ],
+    ) -> BuiltTable:
+        return BuiltTable.of(
+            await handlers(info).build_table(info.context, request.request(), purpose)
+        )
+
+    @strawberry.field(description="Your privacy budget: what is spent and what is left.")
+    async def budget(self, info: Info) -> PrivacyBudget:
+        return PrivacyBudget.of(await handlers(info).privacy_budget(info.context))
+
+    @strawberry.field(
+        description="Every dimension, condition and measure a table request may name, from "
+        "the departments' declarations."
+    )
+    def catalogue(self, info: Info) -> list[StatisticsVariable]:
+        return handlers(info).statistics_catalogue(info.context)
+
+    @strawberry.field(
+        description="Benefit claims by benefit and claim status: claimants, claims and the sum "
+        "of award amounts. Dated by the claim's start month; placed by the claimant's postcode.",
+        deprecation_reason=DEPRECATED,
+    )
+    async def benefit_claims(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "benefit_claims", self.applied)
+
+    @strawberry.field(
+        description="Penalty charge notices by council and contravention (rows) and month of "
+        "issue (columns): vehicles, notices and the sum of charges. Placed by the keeper's "
+        "postcode.",
+        deprecation_reason=DEPRECATED,
+    )
+    async def penalty_notices(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "penalty_notices", self.applied)
+
+    @strawberry.field(
+        description="Passports by month of expiry: holders. Placed by the holder's postcode.",
+        deprecation_reason=DEPRECATED,
+    )
+    async def passport_expiries(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "passport_expiries", self.applied)
+
+    @strawberry.field(
+        description="Taxpayers by band of tax owed: taxpayers and the sum owed. Placed by the "
+        "taxpayer's postcode; the month range does not apply.",
+        deprecation_reason=DEPRECATED,
+    )
+    async def tax_balances(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "tax_balances", self.applied)
+
+    @strawberry.field(
+        description="People with an unpaid penalty notice (open or charge certificate, issued "
+        "in the month range) who also have an active benefit claim, by the postcode area of "
+        "their claim. Joined across departments through the citizen index.",
+        deprecation_reason=DEPRECATED,
+    )
+    async def unpaid_penalty_and_active_benefit(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "unpaid_penalty_and_active_benefit", self.applied)
+
+    @strawberry.field(
+        description="People whose passport expires in the month range (default: this month "
+        "and the next five) and who keep a vehicle whose tax or MOT also runs out in it, by the "
+        "postcode area of the passport holder. Joined through the citizen index.",
+        deprecation_reason=DEPRECATED,
+    )
+    async def passport_and_vehicle_renewals(self, info: Info) -> StatisticsTable | None:
+        return await _table(info, "passport_and_vehicle_renewals", self.applied)
+
+
+def resolve_statistics(
+    info: Info,
+    filter: Annotated[
+        StatisticsFilter | None,
+        strawberry.argument(description="Months and postcode areas to restrict to."),
+    ] = None,
+) -> Statistics:
+    """The caller and the filter are checked here; the tables are computed when selected."""
+    given = filter or StatisticsFilter()
+    threshold, applied = handlers(info).open_statistics(
+        info.context, given.from_month, given.to_month, given.postcode_areas
+    )
+    return Statistics(threshold=threshold, applied=applied)
