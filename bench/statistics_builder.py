@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import tempfile
 import time
@@ -37,6 +38,26 @@ query Table {
   }
 }
 """
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tax_service_pid() -> int | None:
+    """The simulated tax service this process started (a child running ``fixtures.tax``)."""
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[1] != me:
+                continue
+            if b"fixtures.tax" in (stat.parent / "cmdline").read_bytes():
+                return int(stat.parent.name)
+        except (OSError, IndexError):
+            continue
+    return None
 
 
 def calls(base: str) -> float:
@@ -68,10 +89,15 @@ def main() -> None:
     fresh = Path(tempfile.mkdtemp(prefix="govgraph-bench-ledger-")) / "ledger.sqlite"
     with stack(data, gateway_options={"ledger_url": f"sqlite+aiosqlite:///{fresh}"}) as s:
         headers = s.headers("analyst")
+        tax = tax_service_pid()
         before = calls(s.base_url)
+        cpu = [cpu_seconds(s.pid), cpu_seconds(tax) if tax else 0.0]
         first_s, table = ask(s.base_url, headers)
+        cpu_first = [cpu_seconds(s.pid) - cpu[0], cpu_seconds(tax) - cpu[1] if tax else None]
         middle = calls(s.base_url)
+        cpu_before_cached = cpu_seconds(s.pid)
         cached_s, again = ask(s.base_url, headers)
+        cpu_cached = cpu_seconds(s.pid) - cpu_before_cached
         after = calls(s.base_url)
     assert table["charged"] > 0, "the first answer was not computed"
     assert again["cells"] == table["cells"] and again["charged"] == 0
@@ -85,7 +111,10 @@ def main() -> None:
                 "population_total": table["total"],
                 "margin95": table["margin95"],
                 "first_s": round(first_s, 2),
+                "first_gateway_cpu_s": round(cpu_first[0], 2),
+                "first_tax_service_cpu_s": None if cpu_first[1] is None else round(cpu_first[1], 2),
                 "cached_ms": round(cached_s * 1000, 1),
+                "cached_gateway_cpu_ms": round(cpu_cached * 1000, 1),
                 "upstream_calls_first": int(middle - before),
                 "upstream_calls_cached": int(after - middle),
                 "first_vs_target_5s": round(first_s / 5, 3),

@@ -427,14 +427,18 @@ class Source:
         capability): :meth:`read_pages` then reads pages concurrently."""
         return self.connector.pages_by_position
 
-    async def read_pages(self, batch_size: int = 1000) -> AsyncIterator[list[tuple[str, Record]]]:
+    async def read_pages(
+        self, batch_size: int = 1000, fields: Sequence[str] | None = None
+    ) -> AsyncIterator[list[tuple[str, Record]]]:
         """Every (key, record) the source holds, in pages in scan order, like :meth:`scan`.
 
         When the connector reads pages by position (:attr:`pages_by_position`), up to half of
         ``max_concurrency`` pages are asked for at once (the other half of the bulkhead stays
         free for requests), each one call under the breaker and the bulkhead with
         ``scan_page_timeout_s`` as its deadline (a failed page is retried as a read), until a
-        page says none follow; otherwise this is :meth:`scan`.
+        page says none follow; otherwise this is :meth:`scan`. ``fields`` (dotted paths into a
+        record) are all the caller reads of each record: a page read by position then holds
+        only those (see the connector's ``read_page``); a scan gives whole records.
         """
         if not self.connector.pages_by_position:
             async for page in self.scan(batch_size):
@@ -448,7 +452,11 @@ class Source:
             return asyncio.create_task(
                 self.call(
                     "scan",
-                    lambda: self.connector.read_page(at, batch_size),
+                    lambda: (
+                        self.connector.read_page(at, batch_size)
+                        if fields is None
+                        else self.connector.read_page(at, batch_size, fields)
+                    ),
                     request_bound=False,
                     timeout_s=self.policy.scan_page_timeout_s,
                 )

@@ -187,10 +187,14 @@ class Connector(abc.ABC):
         pages can be read concurrently. Optional capability: ``False`` unless a kind says so."""
         return False
 
-    async def read_page(self, start: int, size: int) -> tuple[list[tuple[str, Record]], bool]:
+    async def read_page(
+        self, start: int, size: int, fields: Sequence[str] | None = None
+    ) -> tuple[list[tuple[str, Record]], bool]:
         """The scan's page of up to ``size`` records from position ``start`` (0 for the first),
         and whether more follow. Only when :attr:`pages_by_position` is true; pages asked for
-        together come back as ``scan`` would give them, in the same order."""
+        together come back as ``scan`` would give them, in the same order. With ``fields``
+        (dotted paths into a record), a kind may leave every other value out of each record
+        (a caller reads only those; the key is always there)."""
         raise NotImplementedError(f"connector kind {self.kind!r} cannot read a page by position")
 
     async def aggregate(

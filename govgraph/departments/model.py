@@ -313,6 +313,10 @@ class StatisticsSpec:
     """For sources read in one full pass (a batch file, a service that cannot aggregate):
     from one raw record to its readable fields. ``None``: the source selects keys itself
     (``distinct_keys`` and ``aggregate`` in its own query language)."""
+    reads: tuple[str, ...] = ()
+    """The raw record fields (dotted paths) ``read`` looks at, when it looks at no others: a
+    source read in pages by position then sends only these (the rest is never decoded).
+    Empty: ``read`` gets whole records."""
     collection: str | None = None
     """The source's collection holding these records, when it has several."""
     key_field: str = ""

@@ -44,8 +44,11 @@ def amount(value: Any) -> Decimal:
 
 
 def whole_pounds(value: Any) -> int:
-    """An amount rounded to whole pounds (zero when absent or unreadable)."""
-    return int(amount(value).quantize(Decimal("1")))
+    """An amount rounded to whole pounds, half to even (zero when absent or unreadable)."""
+    if type(value) is int:
+        return value
+    number = amount(value)
+    return round(number) if number.is_finite() else 0
 
 
 def listed(value: Any) -> list[Any]:

@@ -150,7 +150,8 @@ class TableBuilder:
         version = (facts.get("file"), facts.get("generation"), facts.get("record_count"))
         settings = self.service.settings
         batch = settings.tax_page_size if source.kind == "soap" else settings.scan_batch
-        return await scan.rows(lambda: source.read_pages(batch), version)
+        fields = spec.reads or None
+        return await scan.rows(lambda: source.read_pages(batch, fields), version)
 
     async def _keys(self, part: Part, request: TableRequest) -> dict[str, Facts]:
         """Each key of the department with a record meeting the part's conditions."""

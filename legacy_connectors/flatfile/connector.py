@@ -324,8 +324,8 @@ class FlatFileConnector(Connector):
             decoder = self._columnar.get(layout)
             if decoder is None:
                 decoder = self._columnar[layout] = ColumnarDecoder(self.schema.decoders[layout])
-            block = decoder.decode([records[i] for i in members], self.cfg.corrupt_policy)
-            for i, outcome in zip(members, block.records(), strict=True):
+            outcomes = decoder.records([records[i] for i in members], self.cfg.corrupt_policy)
+            for i, outcome in zip(members, outcomes, strict=True):
                 number = int(index.numbers[positions[i]])
                 if isinstance(outcome, RecordDecodeError):
                     gen.bad_records.add(number)

@@ -17,7 +17,15 @@ from zeep.loader import parse_xml
 from zeep.wsse.username import UsernameToken
 
 from legacy_connectors.soap.credentials import Credentials
-from legacy_connectors.soap.decode import Decoder, compile_element, needs_strict
+from legacy_connectors.soap.decode import (
+    Decoder,
+    Unprojectable,
+    compile_element,
+    compile_projection,
+    keep_tree,
+    needs_strict,
+    project,
+)
 from legacy_connectors.soap.faults import SoapFault, find_fault, read_fault
 from legacy_connectors.soap.values import merge_path, to_plain
 from legacy_connectors.soap.wsdl import LoadedPort
@@ -79,6 +87,7 @@ class OperationCodec:
         self.rpc = type(operation.output).__name__ == "RpcMessage"
         self._template = self._compile_template() if fast and key_path else None
         self._decoder: Decoder | None = self._compile_decoder() if fast else None
+        self._projections: dict[tuple[str, ...], Any] = {}
 
     @property
     def fast_request(self) -> bool:
@@ -161,8 +170,14 @@ class OperationCodec:
             header.extend(etree.fromstring(f"<x>{extra_header}</x>", _PARSER))
         return etree.tostring(envelope, encoding="utf-8", xml_declaration=True), dict(headers)
 
-    def reply(self, body: bytes) -> dict[str, Any]:
-        """The reply wrapper's content as plain dicts; raises ``SoapFault`` for a fault."""
+    def reply(self, body: bytes, keep: Sequence[str] | None = None) -> dict[str, Any]:
+        """The reply wrapper's content as plain dicts; raises ``SoapFault`` for a fault.
+
+        With ``keep`` (dotted paths into the content), only those values are read: the same
+        as the full content with every other key left out, built without decoding the rest
+        (exactly like the full decode whenever the reply holds anything unusual)."""
+        if keep is not None:
+            return self._reply_kept(body, tuple(sorted(set(keep))))
         if self._decoder is not None:
             root = etree.fromstring(body, _PARSER)
             wrapper = self._wrapper(root)
@@ -180,6 +195,37 @@ class OperationCodec:
                 return {}
             result = self.operation.output._deserialize_body(body_el)["body"]
             value = to_plain(result)
+        return value if isinstance(value, dict) else {}
+
+    def projection(self, keep: Sequence[str]) -> Any:
+        """The compiled reader of the reply's values at the dotted paths ``keep`` (``None`` when
+        only a full decode reads them); a ``LookupError`` names a path the reply's type does not
+        declare."""
+        key = tuple(sorted(set(keep)))
+        if key not in self._projections:
+            element = getattr(self.operation.output, "body", None)
+            self._projections[key] = (
+                compile_projection(element, self.schema, keep_tree(key))
+                if element is not None and self._decoder is not None
+                else None
+            )
+        return self._projections[key]
+
+    def _reply_kept(self, body: bytes, keep: tuple[str, ...]) -> dict[str, Any]:
+        tree = keep_tree(keep)
+        if self._decoder is not None and not needs_strict(body):
+            projection = self.projection(keep)
+            if projection is not None:
+                root = etree.fromstring(body, _PARSER)
+                wrapper = self._wrapper(root)
+                if wrapper is None:
+                    return {}
+                try:
+                    value = projection(wrapper)
+                except Unprojectable:
+                    value = project(self._decoder(wrapper, False), tree)
+                return value if isinstance(value, dict) else {}
+        value = project(self.reply(body), tree)
         return value if isinstance(value, dict) else {}
 
     def _check_wrapper(self, wrapper: etree._Element) -> None:

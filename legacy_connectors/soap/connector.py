@@ -69,9 +69,11 @@ def _probe(codec: OperationCodec, setting: str, key_path: str, many: bool, servi
         )
 
 
-def _reply_without_gc(codec: OperationCodec, body: bytes) -> dict[str, Any]:
+def _reply_without_gc(
+    codec: OperationCodec, body: bytes, keep: Sequence[str] | None = None
+) -> dict[str, Any]:
     with gc_paused():
-        return codec.reply(body)
+        return codec.reply(body, keep)
 
 
 class SoapConnector(Connector):
@@ -211,19 +213,24 @@ class SoapConnector(Connector):
             parts.append(hooked)
         return "".join(parts) or None
 
-    async def _parse(self, codec: OperationCodec, body: bytes) -> dict[str, Any]:
+    async def _parse(
+        self, codec: OperationCodec, body: bytes, keep: Sequence[str] | None = None
+    ) -> dict[str, Any]:
         if len(body) > self.settings.parse_in_thread_bytes and self._executor is not None:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, _reply_without_gc, codec, body)
-        return codec.reply(body)
+            return await loop.run_in_executor(self._executor, _reply_without_gc, codec, body, keep)
+        return codec.reply(body, keep)
 
     async def call(
         self,
         codec: OperationCodec,
         keys: Sequence[str] | None,
         values: dict[str, Any] | None = None,
+        *,
+        keep: Sequence[str] | None = None,
     ) -> dict[str, Any]:
-        """Make one SOAP call and return the reply wrapper's content as plain dicts."""
+        """Make one SOAP call and return the reply wrapper's content as plain dicts (only the
+        dotted paths of ``keep``, when given: see :meth:`OperationCodec.reply`)."""
         http, limit = self._ready()
         extra = self._extra_headers()
         try:
@@ -238,7 +245,7 @@ class SoapConnector(Connector):
             self.calls += 1
             reply = await http.post(self._endpoint, body, headers, codec.name)
         try:
-            content = await self._parse(codec, reply.body)
+            content = await self._parse(codec, reply.body, keep)
         except SoapFault as fault:
             raise classify_fault(
                 fault.info,
@@ -396,9 +403,12 @@ class SoapConnector(Connector):
             and s.scan_page_size_path
         )
 
-    async def read_page(self, start: int, size: int) -> tuple[list[tuple[str, Record]], bool]:
+    async def read_page(
+        self, start: int, size: int, fields: Sequence[str] | None = None
+    ) -> tuple[list[tuple[str, Record]], bool]:
         """One page of the scan operation from record position ``start``, and whether more
-        follow (the response carries a next page token)."""
+        follow (the response carries a next page token). With ``fields`` (dotted paths into a
+        record), each record holds only those (and its key); the rest is not decoded."""
         s = self.settings
         size_path, token_path = s.scan_page_size_path, s.scan_page_token_path
         if not (s.scan_token_is_position and self._scan is not None and size_path and token_path):
@@ -411,8 +421,23 @@ class SoapConnector(Connector):
         values: dict[str, Any] = {size_path: size}
         if start:
             values[token_path] = str(start)
-        content = await self.call(self._scan, None, values)
-        records = self._records(content, s.scan_result_path or s.batch_result_path or s.result_path)
+        result_path = s.scan_result_path or s.batch_result_path or s.result_path
+        keep = None
+        if fields is not None:
+            prefix = f"{result_path}." if result_path else ""
+            keep = [prefix + f for f in (*fields, s.result_key_path) if f]
+            if s.scan_next_token_path:
+                keep.append(s.scan_next_token_path)
+            try:
+                self._scan.projection(keep)
+            except LookupError as exc:
+                raise ConfigurationError(
+                    f"{self.name}: cannot read fields {list(fields)} of {self._scan.name}'s "
+                    f"records: {exc.args[0]}",
+                    service=self.name,
+                ) from None
+        content = await self.call(self._scan, None, values, keep=keep)
+        records = self._records(content, result_path)
         page = [(str(get_path(r, s.result_key_path)), r) for r in records]
         token = get_path(content, s.scan_next_token_path) if s.scan_next_token_path else None
         return page, token is not None and bool(records)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -32,7 +32,17 @@ from zeep.xsd.types.simple import AnySimpleType
 
 from legacy_connectors.soap.values import to_plain
 
-__all__ = ["XSI_MARKER", "Decoder", "compile_element", "needs_strict"]
+__all__ = [
+    "XSI_MARKER",
+    "Decoder",
+    "Keep",
+    "Unprojectable",
+    "compile_element",
+    "compile_projection",
+    "keep_tree",
+    "needs_strict",
+    "project",
+]
 
 Decoder = Callable[[etree._Element, bool], Any]
 """Turns one element into its plain Python value (see :func:`compile_element`)."""
@@ -321,4 +331,118 @@ def _generate(
     lines.append(f"    return {{{record}}}")
     exec(compile("\n".join(lines), "<soap-decoder>", "exec"), namespace)
     decode: _Simple = namespace["decode"]
+    return decode
+
+
+class Unprojectable(Exception):
+    """A reply a projection cannot read exactly (an element it does not expect, or one with
+    attributes): the caller decodes it in full and projects the result (:func:`project`)."""
+
+
+Keep = Mapping[str, "Keep | None"]
+"""What a projection keeps of a complex value: each child's name, with what it keeps of that
+child (``None``: all of it)."""
+
+
+def keep_tree(paths: Iterable[str]) -> dict[str, Any]:
+    """The :data:`Keep` tree of dotted ``paths`` (a path that is a prefix of another keeps all
+    of its value)."""
+    tree: dict[str, Any] = {}
+    for path in sorted(set(paths), key=lambda p: p.count(".")):
+        node: dict[str, Any] | None = tree
+        parts = path.split(".")
+        for part in parts[:-1]:
+            assert node is not None
+            if part in node and node[part] is None:
+                node = None
+                break
+            node = node.setdefault(part, {})
+        if node is not None:
+            node[parts[-1]] = None
+    return tree
+
+
+def project(value: Any, keep: Keep | None) -> Any:
+    """``value`` (as a full decode gives it) with only what ``keep`` keeps: a list item by
+    item, ``None`` as is, a dict with each kept key it has."""
+    if keep is None or value is None:
+        return value
+    if isinstance(value, list):
+        return [project(item, keep) for item in value]
+    if not isinstance(value, Mapping):
+        return value
+    return {name: project(value[name], sub) for name, sub in keep.items() if name in value}
+
+
+def compile_projection(element: Element, schema: Any, keep: Keep) -> _Simple | None:
+    """A decoder of ``element``'s content that builds only what ``keep`` keeps (other children
+    are skipped, not decoded): it gives what :func:`project` gives of the full decode, or
+    raises :class:`Unprojectable`. ``None`` when ``keep`` goes below a simple value or the
+    type is one only zeep reads; a ``LookupError`` when ``keep`` names a child the type does
+    not declare."""
+    if not isinstance(element.type, ComplexType):
+        return None
+    return _compile_projection(element.type, schema, keep)
+
+
+def _compile_projection(xsd_type: ComplexType, schema: Any, keep: Keep) -> _Simple | None:
+    items = _plain_elements(xsd_type)
+    if items is None:
+        return None
+    declared = {child.qname.text: (name, child) for name, child in items}
+    by_name = {name: child for name, child in items}
+    kept: dict[str, tuple[str, bool, int, Any]] = {}
+    for name, sub in keep.items():
+        child = by_name.get(name)
+        if child is None:
+            raise LookupError(f"{xsd_type.name or 'the reply'} has no element {name!r}")
+        many = child.max_occurs != 1
+        if isinstance(child.type, ComplexType):
+            if sub is None:
+                pair = _compile_complex(child.type, schema, frozenset())
+                if pair is None:
+                    return None
+                reader: Any = pair[0]
+            else:
+                reader = _compile_projection(child.type, schema, sub)
+                if reader is None:
+                    return None
+            kept[child.qname.text] = (name, many, _NESTED, reader)
+        elif sub is None and _simple_type_ok(child.type):
+            convert = _converter(child.type)
+            kept[child.qname.text] = (name, many, _CONVERT if convert else _TEXT, convert)
+        else:
+            return None
+    order = [spec[0] for spec in kept.values()]
+    lists = [spec[0] for spec in kept.values() if spec[1]]
+
+    def decode(el: etree._Element) -> Any:
+        out: dict[str, Any] = dict.fromkeys(order)
+        for name in lists:
+            out[name] = []
+        for child in el:
+            tag: Any = child.tag
+            spec = kept.get(tag)
+            if spec is None:
+                if tag in declared:
+                    continue
+                raise Unprojectable(f"element {tag!r} in {xsd_type.name or 'a record'}")
+            if child.attrib:
+                raise Unprojectable(f"attributes on {tag!r}")
+            name, many, kind, reader = spec
+            if kind == _NESTED:
+                value = reader(child) if len(child) else None
+            else:
+                value = child.text
+                if kind == _CONVERT and value is not None:
+                    try:
+                        value = reader(value)
+                    except _CONVERSION_ERRORS:
+                        value = None
+            if many:
+                out[name].append(value)
+            else:
+                out[name] = value
+        return out
+
     return decode

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -41,25 +42,24 @@ _BANDS = ((0, "NONE"), (500, "UP_TO_500"), (2000, "500_TO_2000"), (10000, "2000_
 _BAND_NAMES = (*(name for _, name in _BANDS), "OVER_10000")
 
 
-def _band(owed: int) -> str:
-    for upper, name in _BANDS:
-        if owed <= upper:
-            return name
-    return _BAND_NAMES[-1]
+_BAND_UPPERS = tuple(upper for upper, _ in _BANDS)
+"""A balance of ``owed`` whole pounds is in the first band whose upper bound it does not
+exceed: ``_BAND_NAMES[bisect_left(_BAND_UPPERS, owed)]``."""
 
 
 def _statistics_fields(record: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The readable statistics fields of one taxpayer record."""
-    account = record.get("Account") or {}
-    address = record.get("Address") or {}
-    balance = amount(account.get("Balance") if isinstance(account, Mapping) else None)
+    """The readable statistics fields of one taxpayer record (reads ``Account.Balance`` and
+    ``Address.PostCode`` only: the statistics pass asks the service for no more)."""
+    account = record.get("Account")
+    address = record.get("Address")
+    balance = amount(account.get("Balance") if isinstance(account, dict | Mapping) else None)
     owed = max(0, whole_pounds(balance))
     return {
         "balance": balance,
         "balance_owed": owed,
         "owes": "YES" if owed > 0 else "NO",
-        "tax_band": _band(owed),
-        "postcode": address.get("PostCode") if isinstance(address, Mapping) else None,
+        "tax_band": _BAND_NAMES[bisect_left(_BAND_UPPERS, owed)],
+        "postcode": address.get("PostCode") if isinstance(address, dict | Mapping) else None,
     }
 
 
@@ -154,6 +154,7 @@ DEPARTMENT = Department(
         dimensions=("tax_band", "postcode_area"),
         measures=("balance_owed",),
         read=_statistics_fields,
+        reads=("Account.Balance", "Address.PostCode"),
         breakdowns=(
             StatisticsDimension(
                 "tax_band", "Band of the tax owed.", "tax_band", values=tuple(_BAND_NAMES)

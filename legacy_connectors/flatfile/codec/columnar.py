@@ -183,6 +183,15 @@ class ColumnarDecoder:
         outcomes = {i: self._reference(r, policy) for i, r in enumerate(items)}
         return self._from_records(outcomes, len(items))
 
+    def records(self, records: Sequence[bytes], policy: Policy) -> list[Outcome]:
+        """The records (or errors) of a block, as ``decode(records, policy).records()`` gives
+        them, without the columns when they would only be read back from records decoded one
+        by one (a layout that is not columnar, or records shorter than the layout)."""
+        items = [bytes(r) for r in records]
+        if self.columnar and items and all(len(r) >= self.size for r in items):
+            return self.decode(items, policy).records()
+        return [self._reference(r, policy) for r in items]
+
     def _reference(self, record: bytes, policy: Policy) -> Outcome:
         from legacy_connectors.flatfile.schema import decode_with_policy
 

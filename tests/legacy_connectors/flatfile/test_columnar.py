@@ -158,6 +158,8 @@ def test_columnar_equals_record_by_record(
         block = columnar.decode(records, policy)  # type: ignore[arg-type]
         for got, record in zip(block.records(), records, strict=True):
             _same(got, _outcome(decoder, record, policy))
+        for got, record in zip(columnar.records(records, policy), records, strict=True):  # type: ignore[arg-type]
+            _same(got, _outcome(decoder, record, policy))
         if not full:
             continue
         rows = np.frombuffer(b"".join(full), dtype=np.uint8).reshape(len(full), -1)

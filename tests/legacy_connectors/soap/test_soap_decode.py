@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from legacy_connectors.soap.decode import compile_element, needs_strict
+from legacy_connectors.soap.decode import (
+    Unprojectable,
+    compile_element,
+    compile_projection,
+    keep_tree,
+    needs_strict,
+    project,
+)
 from legacy_connectors.soap.values import to_plain
 from legacy_connectors.soap.wsdl import load_client, resolve_port
 
@@ -107,3 +114,80 @@ def test_comments_are_skipped(response_element: tuple[Any, Any]) -> None:
 def test_strict_only_when_xsi_attributes_are_used(body: bytes, strict: bool) -> None:
     """A declared but unused XML Schema instance namespace does not force strict decoding."""
     assert needs_strict(body) is strict
+
+
+CLAIM = (
+    "<r:Claims><r:Claim><r:Id>7</r:Id><r:Type>UC</r:Type><r:Amount>1.50</r:Amount>"
+    "<r:Opened>2024-01-02T03:04:05Z</r:Opened><r:Payments><r:Payment><r:PaidOn>2024-02-01"
+    "</r:PaidOn><r:Amount>9.99</r:Amount></r:Payment></r:Payments></r:Claim>"
+    "<r:Claim><r:Id>8</r:Id><r:Type>PIP</r:Type><r:Amount>2</r:Amount>"
+    "<r:Opened>2024-01-02T03:04:05Z</r:Opened></r:Claim></r:Claims>"
+)
+KEPT = [
+    "Results.Result.Nino",
+    "Results.Result.Claims.Claim.Amount",
+    "Results.Result.Claims.Claim.Payments",
+]
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        _reply(RESULT.format(rec=REC, claims="")),
+        _reply(RESULT.format(rec=REC, claims="<r:Claims/>")),
+        _reply(RESULT.format(rec=REC, claims=CLAIM) + RESULT.format(rec=REC, claims="")),
+        _reply(RESULT.format(rec=REC, claims=CLAIM + "<r:Note>n</r:Note>")),
+        _reply(""),
+    ],
+    ids=["plain", "empty-complex", "nested-lists", "unkept-sibling", "no-results"],
+)
+def test_a_projection_is_the_full_decode_cut_down(
+    response_element: tuple[Any, Any], xml: str
+) -> None:
+    """Reading only some paths gives the full decode with every other key left out: lists
+    item by item, absent and empty values as None, a kept complex value whole."""
+    element, schema = response_element
+    full = compile_element(element, schema)
+    kept = compile_projection(element, schema, keep_tree(KEPT))
+    assert full is not None and kept is not None
+    el = etree.fromstring(xml)
+    expected = project(full(el, False), keep_tree(KEPT))
+    assert repr(kept(el)) == repr(expected)
+    if "Nino" in xml:
+        (first, *_) = expected["Results"]["Result"]
+        assert set(first) == {"Nino", "Claims"}
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        f'<r:Claims><r:Claim xmlns:xsi="{XSI}"><r:Id>7</r:Id><r:Type>UC</r:Type>'
+        "<r:Amount xsi:nil='true'/><r:Opened>2024-01-02T03:04:05Z</r:Opened></r:Claim></r:Claims>",
+        "<!-- audit --><r:Note>n</r:Note>",
+    ],
+    ids=["attributes", "comment"],
+)
+def test_a_projection_hands_unusual_replies_back(
+    response_element: tuple[Any, Any], claims: str
+) -> None:
+    """A kept element with attributes, or anything the type does not declare (a comment, here),
+    is not guessed at: the projection says so and the caller decodes the reply in full."""
+    element, schema = response_element
+    kept = compile_projection(element, schema, keep_tree(KEPT))
+    assert kept is not None
+    with pytest.raises(Unprojectable):
+        kept(etree.fromstring(_reply(RESULT.format(rec=REC, claims=claims))))
+
+
+def test_a_projection_of_an_undeclared_element_is_refused(
+    response_element: tuple[Any, Any],
+) -> None:
+    """Keeping a name the type does not declare is an error naming it, not a silent None."""
+    element, schema = response_element
+    with pytest.raises(LookupError, match="'Nickname'"):
+        compile_projection(element, schema, keep_tree(["Results.Result.Nickname"]))
+
+
+def test_a_path_kept_whole_covers_its_longer_paths() -> None:
+    """``a`` kept whole makes ``a.b`` redundant, whatever the order they come in."""
+    assert keep_tree(["a.b", "a", "c.d", "c.e"]) == {"a": None, "c": {"d": None, "e": None}}

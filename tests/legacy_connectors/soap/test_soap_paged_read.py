@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from govgraph.resilience.policy import SourceSettings
 from govgraph.sources import Source
 from govgraph.telemetry import Metrics
 from legacy_connectors.base import Record
-from legacy_connectors.errors import LegacyError
+from legacy_connectors.errors import ConfigurationError, LegacyError
 from legacy_connectors.soap import SoapConnector
 
 
@@ -32,12 +32,14 @@ class CountingSoap(SoapConnector):
         self.most_in_flight = 0
         self.starts: list[int] = []
 
-    async def read_page(self, start: int, size: int) -> tuple[list[tuple[str, Record]], bool]:
+    async def read_page(
+        self, start: int, size: int, fields: Sequence[str] | None = None
+    ) -> tuple[list[tuple[str, Record]], bool]:
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         self.starts.append(start)
         try:
-            return await super().read_page(start, size)
+            return await super().read_page(start, size, fields)
         finally:
             self.in_flight -= 1
 
@@ -116,3 +118,38 @@ async def test_a_failing_page_stops_the_read_with_its_typed_error(
             pass
     await asyncio.sleep(0)
     assert counting.in_flight == 0
+
+
+def _cut(record: Record) -> Record:
+    """A whole taxpayer record with only its key, balance and postcode."""
+    account, address = record["Account"], record["Address"]
+    return {
+        "Nino": record["Nino"],
+        "Account": None if account is None else {"Balance": account["Balance"]},
+        "Address": None if address is None else {"PostCode": address["PostCode"]},
+    }
+
+
+async def test_a_page_of_chosen_fields_is_the_whole_page_cut_down(
+    tax: TaxService, counting: CountingSoap
+) -> None:
+    """Asked for some fields, each record of a page holds exactly those (and its key), with the
+    values the whole record has; read concurrently by a Source, every taxpayer once, in order."""
+    fields = ["Account.Balance", "Address.PostCode"]
+    whole = [page async for page in counting.scan(batch_size=40)]
+    got, more = await counting.read_page(40, 40, fields)
+    assert more and [(k, r) for k, r in got] == [(k, _cut(r)) for k, r in whole[1]]
+    assert any(r["Account"] and r["Account"]["Balance"] != 0 for _, r in got)
+    pages = [page async for page in _source(counting, max_concurrency=6).read_pages(40, fields)]
+    assert [(k, r) for page in pages for k, r in page] == [
+        (k, _cut(r)) for page in whole for k, r in page
+    ]
+
+
+async def test_a_field_the_records_lack_is_a_configuration_error(
+    counting: CountingSoap,
+) -> None:
+    """A misspelt field is refused before any call, naming it, not read as missing values."""
+    with pytest.raises(ConfigurationError, match="'Balanse'"):
+        await counting.read_page(0, 10, ["Account.Balanse"])
+    assert counting.starts == [0] and counting.calls == 0
