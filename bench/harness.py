@@ -74,7 +74,11 @@ def _link(settings: Settings) -> None:
 
 @contextlib.contextmanager
 def stack(
-    data: Path, *, latency_ms: float = 0.0, gateway_options: dict[str, Any] | None = None
+    data: Path,
+    *,
+    latency_ms: float = 0.0,
+    gateway_options: dict[str, Any] | None = None,
+    statistics_options: dict[str, Any] | None = None,
 ) -> Iterator[Stack]:
     """Start the simulated tax service and a gateway process over ``data``."""
     idp = demo.identity_provider(data)
@@ -82,6 +86,7 @@ def stack(
         port = free_port()
         mapping = demo.config_mapping(data, tax_url, port=port, latency_ms=latency_ms)
         mapping["gateway"].update(gateway_options or {})
+        mapping["statistics"].update(statistics_options or {})
         config = data / f"bench-{port}.toml"
         demo.write_config(config, mapping)
         settings = load_settings(config)

@@ -1,11 +1,15 @@
 """Table builder: a three-dimension cross-department table over a generated population, first
-answer and asked again.
+answer (cold, and after the gateway warmed up at start) and asked again.
 
 Starts the simulated tax service and a gateway process over a generated population (cached in
 the system's temp folder between runs, as ``statistics_query.py``), then asks as an analyst for
 people with an active benefit claim who owe tax, by region, age band and tax band (benefits
 file, tax service and citizen index joined). The first answer reads the departments; asking
 the same table again returns the answer published today (no upstream call, no budget spent).
+A second gateway, with ``warm_at_start``, runs every statistics pass in the background when it
+starts: the bench waits until they are done (the ``govgraph_statistics_passes`` metric) and
+then asks the same table first (on its own fresh answer store). Gateway and tax service CPU
+seconds are read from /proc.
 
 Run: python bench/statistics_builder.py [--people N] [--smoke]
 """
@@ -66,6 +70,15 @@ def calls(base: str) -> float:
     return sum(float(v) for v in found)
 
 
+def passes(base: str) -> dict[str, float]:
+    """Completed statistics passes by department (the gateway's metric)."""
+    text = httpx.get(f"{base}/metrics").text
+    found = re.findall(
+        r'^govgraph_statistics_passes_total\{department="(\w+)"\} (\S+)$', text, re.M
+    )
+    return {dept: float(n) for dept, n in found}
+
+
 def ask(base: str, headers: dict[str, str]) -> tuple[float, dict[str, object]]:
     started = time.perf_counter()
     response = httpx.post(f"{base}/graphql", json={"query": QUERY}, headers=headers, timeout=900)
@@ -73,6 +86,34 @@ def ask(base: str, headers: dict[str, str]) -> tuple[float, dict[str, object]]:
     body = response.json()
     assert response.status_code == 200 and "errors" not in body, response.text[:800]
     return elapsed, body["data"]["statistics"]["table"]
+
+
+def warmed_up(data: Path) -> dict[str, float]:
+    """A gateway that warms up at start (``warm_at_start``): how long until every pass is done
+    (from ready), then its first answer (on a fresh answer store)."""
+    fresh = Path(tempfile.mkdtemp(prefix="govgraph-bench-ledger-")) / "ledger.sqlite"
+    with stack(
+        data,
+        gateway_options={"ledger_url": f"sqlite+aiosqlite:///{fresh}"},
+        statistics_options={"warm_at_start": True},
+    ) as s:
+        started, cpu = time.perf_counter(), cpu_seconds(s.pid)
+        while set(passes(s.base_url)) < {"tax", "benefits"}:
+            time.sleep(0.05)
+        warm_s, warm_cpu = time.perf_counter() - started, cpu_seconds(s.pid) - cpu
+        headers = s.headers("analyst")
+        before, cpu = calls(s.base_url), cpu_seconds(s.pid)
+        first_s, table = ask(s.base_url, headers)
+        cpu_first = cpu_seconds(s.pid) - cpu
+        after = calls(s.base_url)
+    assert table["charged"] > 0, "the first answer was not computed"
+    return {
+        "warm_up_s": round(warm_s, 2),
+        "warm_up_gateway_cpu_s": round(warm_cpu, 2),
+        "first_s": round(first_s, 2),
+        "first_gateway_cpu_s": round(cpu_first, 2),
+        "upstream_calls_first": int(after - before),
+    }
 
 
 def main() -> None:
@@ -87,6 +128,7 @@ def main() -> None:
     # A fresh ledger and answer store, so that the first answer is computed (an answer
     # published today by an earlier run would otherwise be served from the store).
     fresh = Path(tempfile.mkdtemp(prefix="govgraph-bench-ledger-")) / "ledger.sqlite"
+    warm = warmed_up(data)
     with stack(data, gateway_options={"ledger_url": f"sqlite+aiosqlite:///{fresh}"}) as s:
         headers = s.headers("analyst")
         tax = tax_service_pid()
@@ -110,14 +152,22 @@ def main() -> None:
                 "cells": len(cells),
                 "population_total": table["total"],
                 "margin95": table["margin95"],
-                "first_s": round(first_s, 2),
-                "first_gateway_cpu_s": round(cpu_first[0], 2),
-                "first_tax_service_cpu_s": None if cpu_first[1] is None else round(cpu_first[1], 2),
+                "first_cold_s": round(first_s, 2),
+                "first_cold_gateway_cpu_s": round(cpu_first[0], 2),
+                "first_cold_tax_service_cpu_s": None
+                if cpu_first[1] is None
+                else round(cpu_first[1], 2),
                 "cached_ms": round(cached_s * 1000, 1),
                 "cached_gateway_cpu_ms": round(cpu_cached * 1000, 1),
+                "warm_up_s": warm["warm_up_s"],
+                "warm_up_gateway_cpu_s": warm["warm_up_gateway_cpu_s"],
+                "first_after_warm_up_s": warm["first_s"],
+                "first_after_warm_up_gateway_cpu_s": warm["first_gateway_cpu_s"],
+                "upstream_calls_first_after_warm_up": warm["upstream_calls_first"],
                 "upstream_calls_first": int(middle - before),
                 "upstream_calls_cached": int(after - middle),
-                "first_vs_target_5s": round(first_s / 5, 3),
+                "first_cold_vs_target_5s": round(first_s / 5, 3),
+                "first_after_warm_up_vs_target_5s": round(warm["first_s"] / 5, 3),
                 "cached_vs_target_100ms": round(cached_s * 1000 / 100, 3),
             }
         )

@@ -320,6 +320,8 @@ def create_app(settings: Settings, *, jwks_path: Path | None = None) -> Starlett
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await gateway.open()
+        if gateway.statistics is not None and settings.statistics.warm_at_start:
+            gateway.statistics.start_warming()
         try:
             yield
         finally:

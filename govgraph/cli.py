@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "connectors",
     "schema",
     "ledger",
+    "statistics",
     "new_connector",
 )
 

@@ -113,6 +113,13 @@ class Metrics:
             ["source"],
             registry=r,
         )
+        self.statistics_passes = Counter(
+            "govgraph_statistics_passes",
+            "Full statistics passes completed over each department read in full passes (a "
+            "warm-up's, a table's, a refresh's).",
+            ["department"],
+            registry=r,
+        )
 
     def record_health_facts(self, source: str, facts: Mapping[str, Any]) -> None:
         """Export the counts a source's health check reports (``bad_records``,

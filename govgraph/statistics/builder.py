@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -133,7 +133,9 @@ class TableBuilder:
         text = str(value if value is not None else "")
         return text if text in dim.values else OTHER
 
-    async def _rows(self, d: Department) -> list[Row]:
+    async def _rows(
+        self, d: Department, on_records: Callable[[int], None] | None = None
+    ) -> list[Row]:
         spec = d.statistics
         read = spec.read
         assert read is not None
@@ -145,13 +147,14 @@ class TableBuilder:
                 self.service.settings.tax_ttl_s,
                 refresh_ahead=self.service.settings.tax_refresh_ahead,
                 on_page=lambda: self.service.count(d.source_name),
+                on_pass=lambda: self.service.passed(d.id),
             )
         facts = (await source.health()).facts
         version = (facts.get("file"), facts.get("generation"), facts.get("record_count"))
         settings = self.service.settings
         batch = settings.tax_page_size if source.kind == "soap" else settings.scan_batch
         fields = spec.reads or None
-        return await scan.rows(lambda: source.read_pages(batch, fields), version)
+        return await scan.rows(lambda: source.read_pages(batch, fields), version, on_records)
 
     async def _keys(self, part: Part, request: TableRequest) -> dict[str, Facts]:
         """Each key of the department with a record meeting the part's conditions."""

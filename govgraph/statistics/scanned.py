@@ -36,8 +36,10 @@ class ScanCache(Generic[Row]):
         *,
         refresh_ahead: bool = False,
         on_page: Callable[[], None] | None = None,
+        on_pass: Callable[[], None] | None = None,
     ) -> None:
         self._to_row = to_row
+        self._on_pass = on_pass
         self._ttl_s = ttl_s
         self._refresh_ahead = refresh_ahead
         self._on_page = on_page
@@ -56,8 +58,14 @@ class ScanCache(Generic[Row]):
             return False
         return self._ttl_s is None or time.monotonic() - self._taken < self._ttl_s
 
-    async def rows(self, scan: Scan, version: object = None) -> list[Row]:
-        """The cached rows, or a new pass over ``scan()`` when stale."""
+    async def rows(
+        self,
+        scan: Scan,
+        version: object = None,
+        on_records: Callable[[int], None] | None = None,
+    ) -> list[Row]:
+        """The cached rows, or a new pass over ``scan()`` when stale (``on_records`` is told
+        how many records each page of a pass made here brought)."""
         if self._fresh(version) and self._rows is not None:
             return self._rows
         if self._refresh_ahead and self._rows is not None and version == self._version:
@@ -67,17 +75,23 @@ class ScanCache(Generic[Row]):
         async with self._lock:
             if self._fresh(version) and self._rows is not None:
                 return self._rows
-            return await self._pass(scan, version)
+            return await self._pass(scan, version, on_records)
 
-    async def _pass(self, scan: Scan, version: object) -> list[Row]:
+    async def _pass(
+        self, scan: Scan, version: object, on_records: Callable[[int], None] | None = None
+    ) -> list[Row]:
         rows: list[Row] = []
         async for page in scan():
             self.pages += 1
             if self._on_page is not None:
                 self._on_page()
             rows.extend(self._to_row(key, record) for key, record in page)
+            if on_records is not None:
+                on_records(len(page))
         self._rows, self._version, self._taken = rows, version, time.monotonic()
         self.passes += 1
+        if self._on_pass is not None:
+            self._on_pass()
         return rows
 
     async def _refresh(self, scan: Scan, version: object) -> None:

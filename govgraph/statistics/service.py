@@ -12,11 +12,14 @@ index. Only published values leave it: named tables through
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govgraph.departments import Department, all_departments
 from govgraph.sources import Source
@@ -29,14 +32,44 @@ from govgraph.statistics.saved import saved_table
 from govgraph.statistics.settings import StatisticsSettings
 from govgraph.statistics.tables import Table
 
-__all__ = ["StatisticsService", "UnknownTable"]
+if TYPE_CHECKING:
+    from govgraph.progress import Progress
+
+__all__ = ["StatisticsService", "UnknownTable", "WarmUp"]
 
 MAX_CACHED = 512
 """Most (table, filter) results kept at once."""
 
 
+log = logging.getLogger("govgraph.statistics")
+
+
 class UnknownTable(LookupError):
     """No table has this name."""
+
+
+@dataclass(frozen=True, slots=True)
+class WarmUp:
+    """What warming up one department's statistics pass did."""
+
+    department: str
+    records: int
+    """Records its pass holds."""
+    pages: int
+    """Pages (upstream calls) read for it now (0: a pass was already kept)."""
+    seconds: float
+    error: str | None = None
+    """Why it could not be read (its typed error), if it could not."""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "records": self.records,
+            "pages": self.pages,
+            "seconds": round(self.seconds, 2),
+        }
+        if self.error is not None:
+            out["error"] = self.error
+        return out
 
 
 class StatisticsService:
@@ -79,6 +112,7 @@ class StatisticsService:
         self._exact: dict[tuple[str, Any], tuple[float, Table]] = {}
         self._locks: dict[tuple[str, Any], asyncio.Lock] = {}
         self._published: dict[tuple[str, Any], tuple[Table, Table | None, PublishedTable]] = {}
+        self._warming: asyncio.Task[None] | None = None
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -86,9 +120,70 @@ class StatisticsService:
         return tuple(sorted(self.catalogue.saved))
 
     async def aclose(self) -> None:
-        """Stop background passes (call when the gateway shuts down)."""
+        """Stop the warm-up and background passes (call when the gateway shuts down)."""
+        warming, self._warming = self._warming, None
+        if warming is not None and not warming.done():
+            warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warming
         await self.builder.aclose()
         await self.budgets.aclose()
+
+    def passed(self, department: str) -> None:
+        """Record a completed full pass over ``department``'s source."""
+        if self.metrics is not None:
+            self.metrics.statistics_passes.labels(department=department).inc()
+
+    async def warm(self, progress: Progress | None = None) -> dict[str, WarmUp]:
+        """Run every department's statistics pass now, all at once, so that no analyst's first
+        table waits for one: each department read in full passes (a batch file, a paged
+        service) is read through and kept as a table's pass would be (until a new file
+        generation, or ``tax_ttl_s``); a department whose source aggregates itself has no pass
+        (each table is one ``GROUP BY`` there). A department that cannot be read is reported
+        with its error; the others are warmed all the same. ``progress`` shows one phase per
+        department, counting records."""
+        from govgraph.progress import reporter
+
+        shown = progress if progress is not None else reporter("statistics warm-up", quiet=True)
+        read = [d for d in self.catalogue.departments.values() if d.statistics.read is not None]
+
+        async def one(d: Department) -> WarmUp:
+            pages = self.passes(d.id)[1]
+            started = time.monotonic()
+            try:
+                with shown.phase(f"{d.id} pass") as phase:
+                    rows = await self.builder._rows(d, phase.advance)
+            except Exception as exc:
+                why = f"{type(exc).__name__}: {exc}"
+                return WarmUp(d.id, 0, 0, time.monotonic() - started, why)
+            taken = time.monotonic() - started
+            return WarmUp(d.id, len(rows), self.passes(d.id)[1] - pages, taken)
+
+        done = await asyncio.gather(*(one(d) for d in read))
+        return {w.department: w for w in done}
+
+    def start_warming(self) -> None:
+        """Warm up (:meth:`warm`) in the background: requests are served meanwhile (a table
+        that needs a pass still running waits for that pass, never starts a second one), and
+        each department's outcome is logged. Stopped by :meth:`aclose`."""
+        if self._warming is None or self._warming.done():
+            self._warming = asyncio.create_task(self._warm_and_log())
+
+    async def _warm_and_log(self) -> None:
+        log.info("statistics warm-up: started")
+        started = time.monotonic()
+        for w in (await self.warm()).values():
+            if w.error is None:
+                log.info(
+                    "statistics warm-up: %s pass done: %d records, %d pages in %.1f s",
+                    w.department,
+                    w.records,
+                    w.pages,
+                    w.seconds,
+                )
+            else:
+                log.warning("statistics warm-up: %s could not be read: %s", w.department, w.error)
+        log.info("statistics warm-up: done in %.1f s", time.monotonic() - started)
 
     def count(self, source: str, calls: int = 1) -> None:
         """Record ``calls`` upstream calls made to ``source`` (a source's own calls are also

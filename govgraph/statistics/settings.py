@@ -40,6 +40,10 @@ class StatisticsSettings(BaseModel):
     tax_refresh_ahead: bool = True
     """Once ``tax_ttl_s`` has passed, keep serving the previous scan while a new one runs in
     the background (only the very first scan is waited for)."""
+    warm_at_start: bool = False
+    """Run every department's statistics pass in the background as soon as the gateway has
+    started (it serves requests meanwhile), so that the first analyst's table does not wait
+    for one; ``govgraph statistics warm`` runs the same passes from the command line."""
     scan_batch: int = Field(default=2000, ge=1, le=10000)
     """Records asked for per batch when a batch file is read through."""
     tax_page_size: int = Field(default=1000, ge=1, le=10000)
