@@ -65,6 +65,7 @@ def build_server(
         server_header=False,
         lifespan="on",
         timeout_graceful_shutdown=15,
+        timeout_keep_alive=settings.gateway.keep_alive_s,
         loop="auto",
     )
     return GatewayServer(config, owns_process=owns_process)

@@ -74,6 +74,10 @@ class GatewaySettings(_Model):
     """SQLAlchemy async URL of the citizen index store."""
     request_timeout_s: float = Field(default=10.0, gt=0)
     """Deadline for a whole GraphQL request; every upstream call respects it."""
+    keep_alive_s: int = Field(default=75, ge=1, le=3600)
+    """How long an idle client connection is kept open. Longer than the idle timeout of the
+    clients and load balancers in front (HTTP clients commonly 5 s, load balancers 60 s), so
+    that the gateway never closes a connection a client is about to reuse."""
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     """Largest accepted request body."""
     document_cache_size: int = Field(default=1000, ge=0)
