@@ -2,9 +2,10 @@
 
 Reads are on every request's hot path: each batched read is one indexed Core query, rows are
 turned into small dataclasses without ORM objects. On SQLite, small batched reads (a request's
-citizens) run on the calling thread through a read-only connection: an indexed look-up costs
-less than the thread hops aiosqlite makes for it (cursor, execute, fetch, reset), and in WAL
-mode a reader never waits for the writer. Larger reads and every write go through aiosqlite.
+citizens) run on the calling thread through a read-only connection, the statement compiled
+once (:mod:`govgraph.index.inline`): an indexed look-up costs less than the thread hops
+aiosqlite makes for it (cursor, execute, fetch, reset), and in WAL mode a reader never waits
+for the writer. Larger reads and every write go through aiosqlite.
 Writes come from the linker in one transaction per run (:meth:`CitizenIndex.apply`), or from a
 caseworker one link at a time.
 """
@@ -25,10 +26,11 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Engine, Row
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from govgraph.index.inline import InlineBusy, InlineError, InlineReader
 from govgraph.index.reviews import (
     REVIEW_CONFIRMED,
     REVIEW_REJECTED,
@@ -139,7 +141,7 @@ _CITIZENS_FOR = select(links.c.key, links.c.citizen_id).where(
 )
 
 
-def _inline_reader(engine: AsyncEngine) -> Engine | None:
+def _inline_reader(engine: AsyncEngine) -> InlineReader | None:
     """A synchronous, read-only engine on the same SQLite file (``None`` for other databases
     and in-memory SQLite, where a second engine would not see the same data). It never waits
     for a lock (``timeout`` 0): a busy database sends the read to the pooled path instead of
@@ -156,7 +158,7 @@ def _inline_reader(engine: AsyncEngine) -> Engine | None:
         connect_args={"timeout": 0},
     )
     on_sqlite_connect(reader, "query_only=ON", "cache_size=-16384")
-    return reader
+    return InlineReader(reader)
 
 
 class CitizenIndex:
@@ -171,7 +173,7 @@ class CitizenIndex:
         self.url = url
         self.schema = schema
         self._engine: AsyncEngine | None = None
-        self._inline: Engine | None = None
+        self._inline: InlineReader | None = None
 
     async def open(self) -> None:
         """Connect and create the tables if they do not exist."""
@@ -198,7 +200,8 @@ class CitizenIndex:
     async def aclose(self) -> None:
         """Close every connection. Safe to call more than once."""
         if self._inline is not None:
-            self._inline.dispose()
+            self._inline.close()
+            self._inline.engine.dispose()
             self._inline = None
         if self._engine is not None:
             await self._engine.dispose()
@@ -218,11 +221,10 @@ class CitizenIndex:
         inline = self._inline
         if inline is not None and len(values) <= _INLINE_READ_MAX:
             try:
-                with inline.connect() as conn:
-                    return list(conn.execute(stmt, {**params, name: values}).all())
-            except OperationalError:
+                return inline.read(stmt, {**params, name: values})
+            except InlineBusy:
                 pass  # busy (never waited for on this thread) or unreadable: the pooled path
-            except (SQLAlchemyError, OSError) as exc:
+            except (InlineError, SQLAlchemyError, OSError) as exc:
                 message = f"citizen index: read failed ({type(exc).__name__})"
                 raise CitizenIndexError(message) from exc
         rows: list[Row[Any]] = []

@@ -214,3 +214,34 @@ async def test_batches_larger_than_the_parameter_limit(index: CitizenIndex) -> N
     got = await index.keys_for(many, "tax")
     assert len(got) == 40_001 and got[ids[0]] == ["AB123456A"]
     assert list(await index.profiles(many)) == [ids[0]]
+
+
+async def test_small_and_large_batches_read_the_same_values(index: CitizenIndex) -> None:
+    """A request's few citizens (read on the calling thread on SQLite) and a batch past the
+    inline limit (read through the pool) give equal profiles and links, types included: dates
+    of birth as dates, timestamps as aware UTC datetimes."""
+    ids = await _seed(index)
+    filler = [f"cz_missing{i}" for i in range(500)]
+    small = await index.held_with_links([ids[0], ids[2]])
+    large = await index.held_with_links([ids[0], ids[2], *filler])
+    assert small == large and set(small) == {ids[0], ids[2]}
+    profile, held = small[ids[0]]
+    assert profile.date_of_birth == date(1980, 2, 3)
+    assert profile.created_at is not None and profile.created_at.tzinfo is not None
+    assert held[0].linked_at == NOW and isinstance(held[0].score, float)
+    assert await index.profiles([ids[1]]) == await index.profiles([ids[1], *filler])
+    assert await index.links_for([ids[0]]) == {
+        ids[0]: (await index.links_for([ids[0], *filler]))[ids[0]]
+    }
+
+
+async def test_a_later_read_sees_links_written_since_the_last(index: CitizenIndex) -> None:
+    """Reads hold no snapshot between requests: a link written after a read is in the next."""
+    ids = await _seed(index)
+    assert (await index.held_with_links([ids[3]]))[ids[3]][1] == []
+    await index.apply(IndexChanges(new_links=[_link(ids[3], "benefits", "BN-9")]))
+    assert [(x.source, x.key) for x in (await index.held_with_links([ids[3]]))[ids[3]][1]] == [
+        ("benefits", "BN-9")
+    ]
+    await index.apply(IndexChanges(withdrawals=[(ids[3], "benefits", "BN-9")]))
+    assert (await index.held_with_links([ids[3]]))[ids[3]][1] == []
