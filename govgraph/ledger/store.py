@@ -6,12 +6,20 @@ rather than one per request. The chain's head row is updated in the same transac
 it still holds the head this writer read, so several gateway processes may share one store;
 on PostgreSQL each append transaction first locks the head row (``SELECT ... FOR UPDATE``), so
 the replicas' appends queue on it rather than conflict and retry.
+
+On a SQLite file the entries are hashed on the event loop and the transaction (conditional
+head update, inserts, commit) runs whole on the ledger's own writer thread through the
+``sqlite3`` module, which lets go of the interpreter while SQLite works: one thread round trip
+per transaction instead of one per statement through the async driver. Either way the
+transaction has committed when :meth:`AccessLedger.append` returns.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +43,7 @@ from govgraph.storedb import create_tables, on_sqlite_connect
 __all__ = ["AccessLedger", "LedgerError", "VerifyReport"]
 
 _RETRIES = 8
+_BUSY_TIMEOUT_S = 10.0
 _VERIFY_BATCH = 5000
 
 
@@ -80,12 +89,106 @@ def _add_form_column(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE {entries.name} ADD COLUMN form INTEGER NOT NULL DEFAULT 1"))
 
 
+def _chained(
+    batch: Sequence[AccessEntry], seq: int, prev: str
+) -> tuple[list[dict[str, Any]], int, str]:
+    """The rows of ``batch`` chained on after entry ``seq`` (hash ``prev``), and the new head."""
+    rows = []
+    for entry in batch:
+        seq += 1
+        digest = entry_hash(seq, entry, prev)
+        rows.append(
+            {
+                "seq": seq,
+                "at": entry.at,
+                "request_id": entry.request_id,
+                "actor": entry.actor,
+                "role": entry.role,
+                "purpose": entry.purpose,
+                "citizen_id": entry.citizen_id,
+                "sources": canonical_list(entry.sources),
+                "field_groups": canonical_list(entry.field_groups),
+                "prev_hash": prev,
+                "hash": digest,
+                "form": CURRENT_FORM,
+            }
+        )
+        prev = digest
+    return rows, seq, prev
+
+
+_COLUMNS = [c.name for c in entries.columns]
+_INSERT = (
+    f"INSERT INTO {entries.name} ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _COLUMNS)})"
+)
+_MOVE_HEAD = f"UPDATE {head.name} SET seq = ?, hash = ? WHERE id = 1 AND seq = ?"
+_READ_HEAD = f"SELECT seq, hash FROM {head.name} WHERE id = 1"
+
+
+class _SqliteWriter:
+    """The ledger's one writing connection to a SQLite file, used only on its own thread."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer")
+        self._conn: sqlite3.Connection | None = None
+
+    @classmethod
+    def of(cls, engine: AsyncEngine) -> _SqliteWriter | None:
+        """A writer for ``engine``'s SQLite file; ``None`` for other databases, in-memory SQLite
+        and URLs with options, which keep the async path."""
+        url = engine.url
+        if url.get_backend_name() != "sqlite" or url.query:
+            return None
+        if url.database in (None, "", ":memory:") or url.database.startswith("file:"):
+            return None
+        return cls(url.database)
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            self._conn = conn
+        return self._conn
+
+    def read_head(self) -> tuple[int, str]:
+        row = self._connection().execute(_READ_HEAD).fetchone()
+        if row is None:
+            raise sqlite3.OperationalError("the ledger's head row is missing")
+        return int(row[0]), str(row[1])
+
+    def append(self, first_seq: int, seq: int, digest: str, rows: list[dict[str, Any]]) -> None:
+        """Move the head from ``first_seq`` to ``seq``/``digest`` and insert ``rows``, in one
+        committed transaction; :class:`_Conflict` if another writer moved the head first."""
+        conn = self._connection()
+        conn.execute("BEGIN")
+        try:
+            if conn.execute(_MOVE_HEAD, (seq, digest, first_seq)).rowcount != 1:
+                raise _Conflict
+            conn.executemany(_INSERT, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.thread.shutdown(wait=True)
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
 class AccessLedger:
     """The access ledger in a SQLAlchemy async store (SQLite or PostgreSQL)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: AsyncEngine | None = None
+        self._writer: _SqliteWriter | None = None
         self._lock = asyncio.Lock()
         self._pending: list[tuple[list[AccessEntry], asyncio.Future[None]]] = []
         self._head: tuple[int, str] | None = None
@@ -96,7 +199,7 @@ class AccessLedger:
     async def open(self) -> None:
         """Connect and create the tables if they do not exist."""
         engine = create_async_engine(self.url)
-        on_sqlite_connect(engine, "busy_timeout=10000")
+        on_sqlite_connect(engine, f"busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
         try:
             async with engine.begin() as conn:
                 await create_tables(conn, metadata)
@@ -109,9 +212,13 @@ class AccessLedger:
             await engine.dispose()
             raise LedgerError(f"access ledger: could not open ({type(exc).__name__})") from exc
         self._engine = engine
+        self._writer = _SqliteWriter.of(engine)
 
     async def aclose(self) -> None:
         """Close every connection. Safe to call more than once."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
@@ -154,20 +261,38 @@ class AccessLedger:
         last: Exception | None = None
         for attempt in range(_RETRIES):
             try:
-                async with self.engine.begin() as conn:
-                    await self._append(conn, batch)
+                if self._writer is not None:
+                    await self._append_on_thread(self._writer, batch)
+                else:
+                    async with self.engine.begin() as conn:
+                        await self._append(conn, batch)
                 self.transactions += 1
                 return
-            except (_Conflict, IntegrityError, OperationalError) as exc:
+            except (
+                _Conflict,
+                IntegrityError,
+                OperationalError,
+                sqlite3.IntegrityError,
+                sqlite3.OperationalError,
+            ) as exc:
                 self._head = None
                 last = exc
-            except (SQLAlchemyError, OSError) as exc:
+            except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
                 self._head = None
                 raise LedgerError(f"access ledger: append failed ({type(exc).__name__})") from exc
             await asyncio.sleep(0.005 * (attempt + 1))
         raise LedgerError(
             f"access ledger: append failed ({type(last).__name__}) after {_RETRIES} attempts"
         ) from last
+
+    async def _append_on_thread(self, writer: _SqliteWriter, batch: list[AccessEntry]) -> None:
+        loop = asyncio.get_running_loop()
+        if self._head is None:
+            self._head = await loop.run_in_executor(writer.thread, writer.read_head)
+        first_seq, prev = self._head
+        rows, seq, digest = _chained(batch, first_seq, prev)
+        await loop.run_in_executor(writer.thread, writer.append, first_seq, seq, digest, rows)
+        self._head = (seq, digest)
 
     async def _append(self, conn: AsyncConnection, batch: list[AccessEntry]) -> None:
         shared = conn.dialect.name == "postgresql"
@@ -180,29 +305,8 @@ class AccessLedger:
                 query = query.with_for_update()
             row = (await conn.execute(query)).one()
             self._head = (int(row.seq), str(row.hash))
-        seq, prev = self._head
-        first_seq = seq
-        rows = []
-        for entry in batch:
-            seq += 1
-            digest = entry_hash(seq, entry, prev)
-            rows.append(
-                {
-                    "seq": seq,
-                    "at": entry.at,
-                    "request_id": entry.request_id,
-                    "actor": entry.actor,
-                    "role": entry.role,
-                    "purpose": entry.purpose,
-                    "citizen_id": entry.citizen_id,
-                    "sources": canonical_list(entry.sources),
-                    "field_groups": canonical_list(entry.field_groups),
-                    "prev_hash": prev,
-                    "hash": digest,
-                    "form": CURRENT_FORM,
-                }
-            )
-            prev = digest
+        first_seq, prev = self._head
+        rows, seq, prev = _chained(batch, first_seq, prev)
         moved = await conn.execute(
             update(head).where(head.c.id == 1, head.c.seq == first_seq).values(seq=seq, hash=prev)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -170,6 +171,33 @@ async def test_concurrent_appends_are_group_committed(tmp_path: Path) -> None:
         assert len(await ledger.for_citizen("cz_b", limit=500)) == 60
     finally:
         await ledger.aclose()
+
+
+async def test_an_append_is_committed_when_it_returns(tmp_path: Path) -> None:
+    """Once ``append`` returns, the entry and the moved head are in the database file: another
+    connection (here the sqlite3 module, outside the ledger) reads them; an in-memory ledger,
+    which keeps the async path, chains the same way."""
+    ledger, _ = await _ledger(tmp_path, 0)
+    try:
+        for i in range(3):
+            await ledger.append([_entry(i)])
+            with sqlite3.connect(tmp_path / "ledger.sqlite") as other:
+                seq, digest = other.execute(
+                    "SELECT seq, hash FROM gg_access_ledger_head"
+                ).fetchone()
+                stored = other.execute(
+                    "SELECT request_id, hash FROM gg_access_ledger ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
+            assert seq == i + 1 and stored == (f"req-{i:04d}", digest)
+    finally:
+        await ledger.aclose()
+    memory = AccessLedger("sqlite+aiosqlite:///:memory:")
+    await memory.open()
+    try:
+        await asyncio.gather(*(memory.append([_entry(i)]) for i in range(10)))
+        assert (await memory.verify()).ok and (await memory.head())[0] == 10
+    finally:
+        await memory.aclose()
 
 
 async def test_two_writers_on_one_store_keep_one_chain(tmp_path: Path) -> None:
