@@ -228,9 +228,11 @@ class SoapConnector(Connector):
         values: dict[str, Any] | None = None,
         *,
         keep: Sequence[str] | None = None,
+        idempotent: bool = False,
     ) -> dict[str, Any]:
         """Make one SOAP call and return the reply wrapper's content as plain dicts (only the
-        dotted paths of ``keep``, when given: see :meth:`OperationCodec.reply`)."""
+        dotted paths of ``keep``, when given: see :meth:`OperationCodec.reply`; ``idempotent``:
+        a read, sent again if the server drops a reused connection)."""
         http, limit = self._ready()
         extra = self._extra_headers()
         try:
@@ -243,7 +245,9 @@ class SoapConnector(Connector):
             ) from exc
         async with limit:
             self.calls += 1
-            reply = await http.post(self._endpoint, body, headers, codec.name)
+            reply = await http.post(
+                self._endpoint, body, headers, codec.name, idempotent=idempotent
+            )
         try:
             content = await self._parse(codec, reply.body, keep)
         except SoapFault as fault:
@@ -290,7 +294,7 @@ class SoapConnector(Connector):
     async def _single_lookup(self, key: str) -> Result:
         assert self._single is not None
         try:
-            content = await self.call(self._single, [key])
+            content = await self.call(self._single, [key], idempotent=True)
         except RecordNotFoundError:
             return None
         record = get_path(content, self.settings.result_path)
@@ -309,7 +313,7 @@ class SoapConnector(Connector):
         assert self._batch is not None
         s = self.settings
         try:
-            content = await self.call(self._batch, keys)
+            content = await self.call(self._batch, keys, idempotent=True)
         except InvalidInputError as exc:
             if len(keys) == 1:
                 return {keys[0]: exc}
@@ -436,7 +440,7 @@ class SoapConnector(Connector):
                     f"records: {exc.args[0]}",
                     service=self.name,
                 ) from None
-        content = await self.call(self._scan, None, values, keep=keep)
+        content = await self.call(self._scan, None, values, keep=keep, idempotent=True)
         records = self._records(content, result_path)
         page = [(str(get_path(r, s.result_key_path)), r) for r in records]
         token = get_path(content, s.scan_next_token_path) if s.scan_next_token_path else None
@@ -454,7 +458,7 @@ class SoapConnector(Connector):
                 values[s.scan_page_size_path] = batch_size
             if token is not None and s.scan_page_token_path:
                 values[s.scan_page_token_path] = token
-            content = await self.call(self._scan, None, values)
+            content = await self.call(self._scan, None, values, idempotent=True)
             records = self._records(
                 content, s.scan_result_path or s.batch_result_path or s.result_path
             )

@@ -17,7 +17,13 @@ from legacy_connectors.errors import (
     UpstreamUnavailableError,
 )
 
-__all__ = ["HttpReply", "SoapHttpClient"]
+__all__ = ["KEEPALIVE_S", "HttpReply", "SoapHttpClient"]
+
+KEEPALIVE_S = 4.0
+"""How long an idle pooled connection is kept for reuse: below the 5 s that uvicorn (the
+simulated tax service) and many other servers keep one open, so the client stops reusing a
+connection before the server may close it (aiohttp's default, 15 s, let a long scan reuse
+connections the server was closing: "server disconnected")."""
 
 
 @dataclass(slots=True)
@@ -45,7 +51,9 @@ class SoapHttpClient:
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self.limit, limit_per_host=self.limit)
+            connector = aiohttp.TCPConnector(
+                limit=self.limit, limit_per_host=self.limit, keepalive_timeout=KEEPALIVE_S
+            )
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=aiohttp.ClientTimeout(total=self.timeout_s),
@@ -80,18 +88,32 @@ class SoapHttpClient:
             ) from exc
 
     async def post(
-        self, url: str, body: bytes, headers: Mapping[str, str], operation: str
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        operation: str,
+        *,
+        idempotent: bool = False,
     ) -> HttpReply:
-        """POST ``body`` and read the whole answer."""
+        """POST ``body`` and read the whole answer. An ``idempotent`` call (a read) whose
+        connection the server closes before answering is sent once more, on a new connection:
+        a pooled connection the server has just closed as idle fails that way."""
         session = self._open()
         with self._translate(url, operation):
-            async with session.post(url, data=body, headers=dict(headers)) as response:
-                payload = await response.read()
-                return HttpReply(
-                    response.status,
-                    {k.lower(): v for k, v in response.headers.items()},
-                    payload,
-                )
+            for attempt in (1, 2):
+                try:
+                    async with session.post(url, data=body, headers=dict(headers)) as response:
+                        payload = await response.read()
+                        return HttpReply(
+                            response.status,
+                            {k.lower(): v for k, v in response.headers.items()},
+                            payload,
+                        )
+                except aiohttp.ServerDisconnectedError:
+                    if not idempotent or attempt == 2:
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def aclose(self) -> None:
         """Close the pool; safe to call more than once."""
