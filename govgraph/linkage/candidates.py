@@ -4,11 +4,21 @@ A *node* is what one person has at most one of: one value of the identifier a de
 records are keyed by (a NINO, shared by every department keyed by NINO and joined by that
 exact rule; a passport number; a driving licence number; ...). The node *kinds* are those
 identifiers, numbered in the order the departments are declared.
-Candidates are pairs of nodes of different kinds that share the blocking key: the date of birth
-with day and month unordered (so swaps meet). Each candidate carries its best comparison vector
-over the nodes' identity variants (a NINO node has one per source when they differ).
+Candidates are pairs of nodes of different kinds that share a blocking key (:func:`blocking_keys`),
+once each however many keys they share. Every key holds the date of birth with day and month
+unordered (so swaps meet) and a sex class, plus one of: a first letter of the given name, of one of
+its formal or short forms, or of a middle name (nicknames and swapped names meet); the first two
+letters of the surname (a typo in the given name); the postcode district (a typo in both names,
+or a new surname). A block is then the people born on one day of one sex who share a
+name letter, a surname prefix or a district, so its size barely grows with the population and
+the pairs compared grow about linearly with it. The model is still fitted as if whole
+date-of-birth blocks were compared: the pairs left out are estimated from a fixed-size sample
+(:func:`unblocked_vectors`), so the finer blocks do not tilt the weights towards agreement.
 
-Most pairs in a block are different people with a hard conflict (a different given name or
+Each candidate carries its best comparison vector over the nodes' identity variants (a NINO
+node has one per source when they differ).
+
+Many pairs in a block are different people with a hard conflict (a different given name or
 sex, between the nodes' variants taken together:
 :func:`~govgraph.linkage.compare.group_conflict`). Those are never linked; one in
 ``VETO_SAMPLE`` of them (chosen by position, so runs are repeatable) is compared in full and
@@ -17,24 +27,34 @@ counted ``VETO_SAMPLE`` times, to fit the model.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import random
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from zlib import crc32
 
 from govgraph.linkage.compare import Pattern, compare, conflict, group_conflict
 from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
+from govgraph.linkage.nicknames import name_family
 
 __all__ = [
     "VETO_SAMPLE",
     "Candidate",
     "Node",
     "block_pairs",
+    "blocking_keys",
     "build_nodes",
     "candidates",
+    "node_keys",
+    "unblocked_vectors",
 ]
 
 VETO_SAMPLE = 10
+UNBLOCKED_SAMPLE = 50_000
+"""How many pairs of one date-of-birth block :func:`unblocked_vectors` draws."""
 
 
 @dataclass(slots=True)
@@ -89,12 +109,64 @@ def build_nodes(identities: Iterable[Identity], kinds: Mapping[str, tuple[int, s
     return sorted(by_key.values(), key=lambda n: (n.kind, n.members[0]))
 
 
-def _blocks(nodes: list[Node]) -> Iterator[list[int]]:
-    by_dob: dict[object, list[int]] = defaultdict(list)
+_GIVEN, _SURNAME, _DISTRICT = 1, 2, 3
+"""The passes. A key is 62 bits: pass (2), sex class (2), year and unordered day and month (22),
+value (32)."""
+_SEXES = {"M": (1,), "F": (2,), "": (1, 2, 3)}
+"""Sex classes: a different sex is a hard conflict, so a key with an unknown sex is repeated for
+every class (``3`` for any sex but ``M`` and ``F``)."""
+
+
+@lru_cache(maxsize=1 << 16)
+def _letters(gn: str, mids: tuple[str, ...]) -> frozenset[int]:
+    """First letters that a given name close to this one (level 3 or better) shares: the name's,
+    every formal and short form's, and the middle names' (a given name swapped with a middle
+    name, or an initial)."""
+    return frozenset(ord(x[0]) for x in (gn, *name_family(gn), *mids) if x)
+
+
+@lru_cache(maxsize=1 << 14)
+def _district(outward: str) -> int:
+    return crc32(outward.encode())
+
+
+def blocking_keys(v: Identity) -> set[int]:
+    """The identity's blocking keys, as integers (pass, date-of-birth block, sex class, value);
+    none without a date of birth. Two identities that a link could join share one unless both
+    names and the postcode district disagree."""
+    block = v.dob_block
+    if block is None:
+        return set()
+    year, lo, hi = block
+    day = (year & 0xFFF) << 10 | lo << 5 | hi
+    values = [(_GIVEN, x) for x in _letters(v.gn, v.mids)]
+    if v.sn:
+        values.append((_SURNAME, ord(v.sn[0]) << 8 | ord(v.sn[1:2] or " ")))
+    if v.outward:
+        values.append((_DISTRICT, _district(v.outward)))
+    return {
+        step << 60 | sex << 58 | day << 32 | value
+        for sex in _SEXES.get(v.sex, (3,))
+        for step, value in values
+    }
+
+
+def node_keys(nodes: list[Node]) -> Iterator[tuple[int, int]]:
+    """(node number, key) for every distinct blocking key of each node's variants."""
     for i, node in enumerate(nodes):
-        for key in {v.dob_block for v in node.variants if v.dob_block is not None}:
-            by_dob[key].append(i)
-    yield from by_dob.values()
+        if len(node.variants) == 1:
+            keys = blocking_keys(node.variants[0])
+        else:
+            keys = set().union(*(blocking_keys(v) for v in node.variants))
+        for key in keys:
+            yield i, key
+
+
+def _blocks(nodes: list[Node]) -> Iterator[list[int]]:
+    by_key: dict[int, list[int]] = defaultdict(list)
+    for i, key in node_keys(nodes):
+        by_key[key].append(i)
+    yield from by_key.values()
 
 
 def _best(a: Node, b: Node, model: FSModel, veto: bool) -> Candidate:
@@ -157,3 +229,63 @@ def candidates(
         found.append(candidate)
     found.sort(key=lambda c: (c.a, c.b))
     return found, compared
+
+
+def _node_keys(node: Node) -> set[int]:
+    return set().union(*(blocking_keys(v) for v in node.variants))
+
+
+def unblocked_vectors(nodes: list[Node], model: FSModel, compared: int) -> Counter[Pattern]:
+    """Estimated comparison-vector counts of the pairs that share a date-of-birth block but no
+    blocking key (almost all different people), so that the model is fitted on every pair of
+    one date-of-birth block, as if that were the block, while only the finer blocks are
+    compared. ``compared`` is how many blocked pairs were compared. The estimate scales the
+    vectors of ``UNBLOCKED_SAMPLE`` pairs drawn at random (with a fixed seed, so runs and
+    engines agree) from the date-of-birth blocks, those sharing a key set aside, to the number
+    of unblocked pairs. Cost: one pass over the nodes and the sample, whatever the population.
+    """
+    by_day: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for i, node in enumerate(nodes):
+        for day in {v.dob_block for v in node.variants if v.dob_block is not None}:
+            by_day[day].append(i)
+    blocks: list[list[int]] = []
+    ends: list[int] = []
+    total = 0
+    for day in sorted(by_day):
+        members = by_day[day]
+        kinds = Counter(nodes[i].kind for i in members)
+        cross = (len(members) ** 2 - sum(c * c for c in kinds.values())) // 2
+        if cross:
+            total += cross
+            blocks.append(members)
+            ends.append(total)
+    unblocked = total - compared
+    if unblocked <= 0:
+        return Counter()
+    rng = random.Random(0)
+    keys: dict[int, set[int]] = {}
+    sample: Counter[Pattern] = Counter()
+    for _ in range(UNBLOCKED_SAMPLE):
+        members = blocks[bisect_right(ends, rng.randrange(total))]
+        for _attempt in range(20):
+            a, b = rng.sample(members, 2)
+            if nodes[a].kind != nodes[b].kind:
+                break
+        else:
+            continue
+        ka = keys.get(a)
+        if ka is None:
+            ka = keys[a] = _node_keys(nodes[a])
+        kb = keys.get(b)
+        if kb is None:
+            kb = keys[b] = _node_keys(nodes[b])
+        if ka & kb:
+            continue
+        lo, hi = (a, b) if a < b else (b, a)
+        sample[_best(nodes[lo], nodes[hi], model, False).pattern] += 1
+    drawn = sum(sample.values())
+    if not drawn:
+        return Counter()
+    return Counter(
+        {p: round(n * unblocked / drawn) for p, n in sample.items() if round(n * unblocked / drawn)}
+    )

@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 from govgraph.departments import Department, all_departments
 from govgraph.index import CitizenIndex, CitizenProfile, IndexChanges, Link, Review
 from govgraph.linkage.assign import assign
-from govgraph.linkage.candidates import Node, build_nodes
+from govgraph.linkage.candidates import Node, build_nodes, unblocked_vectors
 from govgraph.linkage.clusters import build_clusters
 from govgraph.linkage.compare import one_edit
 from govgraph.linkage.engines import Engine, UnknownEngine, check_engine, open_engine
@@ -277,7 +277,7 @@ def _plan(
     report.phase = "scoring"
     with progress.phase("scoring", unit="pairs") as phase:
         if sum(vectors.values()) >= MIN_FIT_PAIRS:
-            model.fit(vectors)
+            model.fit(vectors + unblocked_vectors(nodes, model, compared))
         outcome = engine.decide(nodes, model)
         phase.advance(outcome.candidates)
     report.timings["decide"] = time.perf_counter() - started - report.timings["candidates"]

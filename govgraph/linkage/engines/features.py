@@ -9,13 +9,23 @@ table of codes, computed in Python so every engine scores with the very same num
 
 from __future__ import annotations
 
+from array import array
+
 import pyarrow as pa
 
-from govgraph.linkage.candidates import Node
+from govgraph.linkage.candidates import Node, node_keys
 from govgraph.linkage.compare import Pattern, licence_surname_part
 from govgraph.linkage.model import FSModel
 
-__all__ = ["CODES", "decode", "node_table", "pattern_code", "variant_table", "weight_table"]
+__all__ = [
+    "CODES",
+    "decode",
+    "key_table",
+    "node_table",
+    "pattern_code",
+    "variant_table",
+    "weight_table",
+]
 
 _RADIX = (3, 5, 3, 3, 4, 4, 2)
 """Levels per field, the licence field with one more for "no licence number" (3)."""
@@ -66,6 +76,29 @@ def node_table(nodes: list[Node]) -> pa.Table:
         {
             "node": pa.array(range(len(nodes)), pa.int64()),
             "kind": pa.array([n.kind for n in nodes], pa.int32()),
+        }
+    )
+
+
+def key_table(nodes: list[Node]) -> pa.Table:
+    """Each node's blocking keys (:func:`~govgraph.linkage.candidates.node_keys`), one row per
+    node and key, with the node's kind and variant count."""
+    node = array("q")
+    kind = array("i")
+    nv = array("i")
+    keys = array("q")
+    for i, key in node_keys(nodes):
+        n = nodes[i]
+        node.append(i)
+        kind.append(n.kind)
+        nv.append(len(n.variants))
+        keys.append(key)
+    return pa.table(
+        {
+            "node": pa.array(node, pa.int64()),
+            "kind": pa.array(kind, pa.int32()),
+            "nv": pa.array(nv, pa.int32()),
+            "k": pa.array(keys, pa.int64()),
         }
     )
 

@@ -1,14 +1,15 @@
 """Blocking, comparison, scoring and classification as SQL, for any engine that runs it.
 
 The statements below are what :mod:`~govgraph.linkage.compare`, :mod:`~govgraph.linkage.candidates`
-and :mod:`~govgraph.linkage.decide` do in Python, written over three tables: ``v`` (one row per
+and :mod:`~govgraph.linkage.decide` do in Python, written over four tables: ``v`` (one row per
 node variant, :func:`~govgraph.linkage.engines.features.variant_table`), ``nodes`` (each node's
-kind) and a weight table per model (each comparison code's weight and probability, computed in
-Python). A :class:`Dialect` supplies the few functions engines spell differently; a
+kind), ``keys`` and a weight table per model (each comparison code's weight and probability,
+computed in Python). A :class:`Dialect` supplies the few functions engines spell differently; a
 :class:`Runner` registers tables, materialises queries and streams rows.
 
-1. ``keys``: each node's blocking keys (year, and day and month unordered); node pairs of
-   different kinds sharing one are compared, once each.
+1. ``keys`` (one row per node and blocking key, computed in Python by
+   :func:`~govgraph.linkage.candidates.node_keys`, so every engine blocks alike) and ``pairs``:
+   node pairs of different kinds sharing a key, once each.
 2. ``cand``: every variant pair of every blocked pair compared field by field; per node pair
    the best vector under the starting model (ties: the first variant pair, as in Python), the
    group conflict (a different sex, or different given names no variant of either side
@@ -41,7 +42,13 @@ from govgraph.linkage.decide import (
     join,
     review_reason,
 )
-from govgraph.linkage.engines.features import decode, node_table, variant_table, weight_table
+from govgraph.linkage.engines.features import (
+    decode,
+    key_table,
+    node_table,
+    variant_table,
+    weight_table,
+)
 from govgraph.linkage.model import FSModel
 
 __all__ = ["Dialect", "RelationalEngine", "Runner"]
@@ -113,24 +120,12 @@ class Runner(Protocol):
         ...
 
 
-_KEYS = """
-SELECT node, kind, nv, y, d1, d2, COUNT(*) OVER (PARTITION BY node) AS nb
-FROM (SELECT DISTINCT node, kind, nv, y, least(mo, d) AS d1, greatest(mo, d) AS d2
-      FROM v WHERE has_dob) blocks
+_PAIRS = """
+SELECT DISTINCT a.node AS lo, b.node AS hi, a.nv AS anv, b.nv AS bnv
+FROM keys a JOIN keys b ON a.k = b.k AND a.node < b.node AND a.kind <> b.kind
 """
-
-
-def _pairs(where: str) -> str:
-    """Pairs of nodes of different kinds sharing a blocking key, once each, that meet
-    ``where`` (over the two keys ``a`` and ``b``): pairs of nodes with one key each cannot
-    meet twice, so only the others need ``DISTINCT``."""
-    join = """FROM keys a JOIN keys b
-  ON a.y = b.y AND a.d1 = b.d1 AND a.d2 = b.d2 AND a.node < b.node AND a.kind <> b.kind"""
-    return f"""
-SELECT a.node AS lo, b.node AS hi {join} WHERE a.nb = 1 AND b.nb = 1 AND {where}
-UNION ALL
-SELECT DISTINCT a.node AS lo, b.node AS hi {join} WHERE (a.nb > 1 OR b.nb > 1) AND {where}
-"""
+"""Pairs of nodes of different kinds sharing a blocking key, once each, with both nodes'
+variant counts."""
 
 
 def _licence(lic: str, other: str) -> str:
@@ -190,8 +185,8 @@ def _compared(d: Dialect, nodes: int) -> str:
     conflict kept one in ``VETO_SAMPLE``. Pairs of single-variant nodes (most) need no window:
     their one variant pair is the best, and nothing can bridge a conflict."""
     sampled = f"(CAST(lo AS BIGINT) * {nodes} + hi) % {VETO_SAMPLE} = 0"
-    single = _levels(d, _pairs("a.nv = 1 AND b.nv = 1"))
-    multi = _levels(d, _pairs("(a.nv > 1 OR b.nv > 1)"))
+    single = _levels(d, "SELECT lo, hi FROM pairs WHERE anv = 1 AND bnv = 1")
+    multi = _levels(d, "SELECT lo, hi FROM pairs WHERE anv > 1 OR bnv > 1")
     return f"""
 WITH single AS (
   SELECT lo, hi, code, CASE WHEN sx = 1 OR g = 4 THEN 1 ELSE 0 END AS clash, ex
@@ -275,9 +270,10 @@ class RelationalEngine:
         r.table("v", variant_table(nodes))
         r.table("nodes", node_table(nodes))
         r.table("prior_w", weight_table(model))
-        r.create("keys", _KEYS)
+        r.table("keys", key_table(nodes))
+        r.create("pairs", _PAIRS)
         r.create("cand", _compared(r.dialect, len(nodes)))
-        compared = _one(r, f"SELECT COUNT(*) FROM ({_pairs('TRUE')}) p")
+        compared = _one(r, "SELECT COUNT(*) FROM pairs")
         vectors: Counter[Pattern] = Counter()
         for code, n in r.rows(_VECTORS):
             vectors[decode(int(code))] += int(n)
