@@ -108,13 +108,21 @@ def meets(row: Mapping[str, Any], where: Where) -> bool:
     return str(value if value is not None else "") in where.values
 
 
+def _named(department: str, held: tuple[object, float]) -> str:
+    """One department's pass as :meth:`TableBuilder.data` names it."""
+    version, taken_at = held
+    if isinstance(version, tuple) and any(v is not None for v in version):
+        return f"{department}=" + "/".join(str(v) for v in version)
+    return f"{department}@{taken_at:.6f}"
+
+
 class TableBuilder:
     """Computes exact table cells for checked requests (never published as they are)."""
 
     def __init__(self, service: StatisticsService) -> None:
         self.service = service
         self._scans: dict[str, ScanCache[Row]] = {}
-        self._exact: dict[str, tuple[float, list[int]]] = {}
+        self._exact: dict[str, tuple[float, list[int], str]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._published: dict[str, dict[str, Any]] = {}
         """Answers published today that this process has seen (the store keeps them all)."""
@@ -149,15 +157,54 @@ class TableBuilder:
                 on_page=lambda: self.service.count(d.source_name),
                 on_pass=lambda: self.service.passed(d.id),
             )
-        facts = (await source.health()).facts
-        version = (facts.get("file"), facts.get("generation"), facts.get("record_count"))
+        version = await self._version(d)
         settings = self.service.settings
         batch = settings.tax_page_size if source.kind == "soap" else settings.scan_batch
         fields = spec.reads or None
         return await scan.rows(lambda: source.read_pages(batch, fields), version, on_records)
 
-    async def _keys(self, part: Part, request: TableRequest) -> dict[str, Facts]:
-        """Each key of the department with a record meeting the part's conditions."""
+    async def _version(self, d: Department) -> tuple[Any, Any, Any]:
+        """The data ``d``'s source serves now, as far as it says (a batch file's name,
+        generation and record count; nothing for a paged service, whose passes expire)."""
+        facts = (await self.service.source(d.source_name).health()).facts
+        return (facts.get("file"), facts.get("generation"), facts.get("record_count"))
+
+    async def data(self, plan: Plan) -> str | None:
+        """The data the plan's departments read in full passes hold now, as text naming the same
+        data on every replica: a batch file by its name, generation and record count, a paged
+        service by when its pass was taken. ``None`` while one of them has no pass, or a newer
+        batch file is served than its pass read: the answer must be computed. A pass older
+        than ``tax_ttl_s`` is renewed first (with ``tax_refresh_ahead`` in the background: the
+        old pass, and answers from it, stand until the new one is in)."""
+        named: list[str] = []
+        for d_id in sorted(plan.parts):
+            d = plan.parts[d_id].department
+            if d.statistics.read is None:
+                continue
+            scan = self._scans.get(d.id)
+            held = None if scan is None else scan.held
+            if scan is None or held is None:
+                return None
+            version, _taken_at = held
+            if isinstance(version, tuple) and any(v is not None for v in version):
+                if await self._version(d) != version:
+                    return None
+            elif scan.expired():
+                await self._rows(d)
+                held = scan.held
+                if held is None:
+                    return None
+            named.append(_named(d.id, held))
+        return ";".join(named)
+
+    async def _keys(
+        self,
+        part: Part,
+        request: TableRequest,
+        used: dict[str, tuple[object, float]] | None = None,
+    ) -> dict[str, Facts]:
+        """Each key of the department with a record meeting the part's conditions (``used``
+        gets what the pass it read came from, for a department read in full passes)."""
         d = part.department
         spec: StatisticsSpec = d.statistics
         today = self.service.today()
@@ -167,7 +214,11 @@ class TableBuilder:
         measure = part.measure
         out: dict[str, Facts] = {}
         if spec.read is not None:
-            for key, row in await self._rows(d):
+            rows = await self._rows(d)
+            held = self._scans[d.id].held
+            if used is not None and held is not None:
+                used[d.id] = held
+            for key, row in rows:
                 if not all(meets(row, w) for w in wheres):
                     continue
                 facts = out.get(key)
@@ -209,8 +260,10 @@ class TableBuilder:
                 facts.amount += int(agg.sums[0])
         return out
 
-    async def _citizens(self, part: Part, request: TableRequest) -> dict[str, Facts]:
-        keys = await self._keys(part, request)
+    async def _citizens(
+        self, part: Part, request: TableRequest, used: dict[str, tuple[object, float]]
+    ) -> dict[str, Facts]:
+        keys = await self._keys(part, request, used)
         citizens = await cross.citizens_for(self.service, part.department.source_name, sorted(keys))
         out: dict[str, Facts] = {}
         for key, citizen in citizens.items():
@@ -225,31 +278,42 @@ class TableBuilder:
             mine.amount += facts.amount
         return out
 
-    async def exact(self, plan: Plan) -> list[int]:
-        """The exact cells of ``plan``, in the order of the categories' product (cached).
+    async def exact(self, plan: Plan) -> tuple[list[int], str]:
+        """The exact cells of ``plan``, in the order of the categories' product, and the data
+        they were computed from (:meth:`data`); cached for ``cache_ttl_s`` while that data is
+        still what the departments hold.
 
         The computation is shared by every request asking the same table (and cached), so its
         upstream calls run under each source's own ``timeout_s``, not one request's deadline."""
         text = plan.request.text()
         ttl = self.service.settings.cache_ttl_s
-        found = self._exact.get(text)
-        if found is not None and time.monotonic() - found[0] < ttl:
-            return found[1]
-        async with self._locks.setdefault(text, asyncio.Lock()):
+
+        async def kept() -> tuple[list[int], str] | None:
             found = self._exact.get(text)
-            if found is not None and time.monotonic() - found[0] < ttl:
-                return found[1]
+            if found is None or time.monotonic() - found[0] >= ttl:
+                return None
+            return (found[1], found[2]) if found[2] == await self.data(plan) else None
+
+        hit = await kept()
+        if hit is not None:
+            return hit
+        async with self._locks.setdefault(text, asyncio.Lock()):
+            hit = await kept()
+            if hit is not None:
+                return hit
             # Shared between callers: its source calls carry no request's scope or deadline.
-            cells = await self._compute(plan)
-            self._exact[text] = (time.monotonic(), cells)
+            used: dict[str, tuple[object, float]] = {}
+            cells = await self._compute(plan, used)
+            data = ";".join(_named(d_id, used[d_id]) for d_id in sorted(used))
+            self._exact[text] = (time.monotonic(), cells, data)
             if len(self._exact) > 256:
                 oldest = min(self._exact, key=lambda k: self._exact[k][0])
                 del self._exact[oldest]
-            return cells
+            return cells, data
 
-    async def _compute(self, plan: Plan) -> list[int]:
+    async def _compute(self, plan: Plan, used: dict[str, tuple[object, float]]) -> list[int]:
         parts = list(plan.parts.values())
-        per_part = await asyncio.gather(*(self._citizens(p, plan.request) for p in parts))
+        per_part = await asyncio.gather(*(self._citizens(p, plan.request, used) for p in parts))
         population = set(per_part[0])
         for found in per_part[1:]:
             population &= set(found)
@@ -315,13 +379,20 @@ class TableBuilder:
         a fresh release charged to ``analyst``'s budget."""
         service = self.service
         day = service.today().isoformat()
-        key = plan.request.key(day)
         budgets = service.budgets
+        data = await self.data(plan)
+        if data is not None:
+            key = plan.request.key(f"{day}|{data}")
+            kept = self._published.get(key) or await budgets.answer(key)
+            if kept is not None:
+                self._remember(key, kept)
+                return {**kept, "charged": 0.0}
+        cells, data = await self.exact(plan)
+        key = plan.request.key(f"{day}|{data}")
         kept = self._published.get(key) or await budgets.answer(key)
         if kept is not None:
             self._remember(key, kept)
             return {**kept, "charged": 0.0}
-        cells = await self.exact(plan)
         cost = service.settings.epsilon
         await budgets.spend(analyst, cost, service.settings.budget)
         noisy = release(cells, plan.sensitivity, cost)

@@ -46,12 +46,25 @@ class ScanCache(Generic[Row]):
         self._rows: list[Row] | None = None
         self._version: object = None
         self._taken = 0.0
+        self._taken_at = 0.0
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self.passes = 0
         """Full passes made so far."""
         self.pages = 0
         """Pages (upstream calls) read so far."""
+
+    @property
+    def held(self) -> tuple[object, float] | None:
+        """What the kept rows came from: the ``version`` their pass was made for and when (wall
+        clock) it was made; ``None`` before the first pass."""
+        return None if self._rows is None else (self._version, self._taken_at)
+
+    def expired(self) -> bool:
+        """Whether the kept rows are older than ``ttl_s`` (or there are none)."""
+        if self._rows is None:
+            return True
+        return self._ttl_s is not None and time.monotonic() - self._taken >= self._ttl_s
 
     def _fresh(self, version: object) -> bool:
         if self._rows is None or version != self._version:
@@ -89,6 +102,7 @@ class ScanCache(Generic[Row]):
             if on_records is not None:
                 on_records(len(page))
         self._rows, self._version, self._taken = rows, version, time.monotonic()
+        self._taken_at = time.time()
         self.passes += 1
         if self._on_pass is not None:
             self._on_pass()
