@@ -3,6 +3,7 @@ an expired session, a department down, keyboard only, a 320 px screen."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +19,8 @@ from tests.harness import RunningGateway
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "app-home-phone.png"
+"""The README's phone screenshot: rewritten only when ``GOVGRAPH_UPDATE_SCREENSHOTS=1``, so
+that a test run leaves the working tree as it found it."""
 
 
 async def _citizen(gateway: RunningGateway, persona: str) -> str:
@@ -197,8 +200,11 @@ async def test_keyboard_alone_changes_an_address(page: Any, app_gateway: Running
     assert "New address sent" in await page.locator("h1").inner_text()
 
 
-async def test_home_fits_a_320_pixel_screen(browser: Any, app_gateway: RunningGateway) -> None:
-    """At 320 px wide nothing scrolls sideways; the phone screenshot in the README is taken."""
+async def test_home_fits_a_320_pixel_screen(
+    browser: Any, app_gateway: RunningGateway, tmp_path: Path
+) -> None:
+    """At 320 px wide nothing scrolls sideways; the phone screenshot in the README is taken
+    (into the README's image with ``GOVGRAPH_UPDATE_SCREENSHOTS=1``)."""
     base = app_gateway.base_url
     context = await browser.new_context(
         viewport={"width": 320, "height": 720},
@@ -213,8 +219,10 @@ async def test_home_fits_a_320_pixel_screen(browser: Any, app_gateway: RunningGa
         assert width <= 320
         await assert_accessible(page)
         await page.set_viewport_size({"width": 375, "height": 812})
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOT), full_page=True)
+        update = os.environ.get("GOVGRAPH_UPDATE_SCREENSHOTS") == "1"
+        shot = SCREENSHOT if update else tmp_path / SCREENSHOT.name
+        await page.screenshot(path=str(shot), full_page=True)
+        assert shot.read_bytes().startswith(b"\x89PNG")
     finally:
         await context.close()
 
