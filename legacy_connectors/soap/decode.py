@@ -413,36 +413,50 @@ def _compile_projection(xsd_type: ComplexType, schema: Any, keep: Keep) -> _Simp
             kept[child.qname.text] = (name, many, _CONVERT if convert else _TEXT, convert)
         else:
             return None
-    order = [spec[0] for spec in kept.values()]
-    lists = [spec[0] for spec in kept.values() if spec[1]]
+    return _generate_projection(xsd_type.name or "a record", kept, set(declared) - set(kept))
 
-    def decode(el: etree._Element) -> Any:
-        out: dict[str, Any] = dict.fromkeys(order)
-        for name in lists:
-            out[name] = []
-        for child in el:
-            tag: Any = child.tag
-            spec = kept.get(tag)
-            if spec is None:
-                if tag in declared:
-                    continue
-                raise Unprojectable(f"element {tag!r} in {xsd_type.name or 'a record'}")
-            if child.attrib:
-                raise Unprojectable(f"attributes on {tag!r}")
-            name, many, kind, reader = spec
-            if kind == _NESTED:
-                value = reader(child) if len(child) else None
-            else:
-                value = child.text
-                if kind == _CONVERT and value is not None:
-                    try:
-                        value = reader(value)
-                    except _CONVERSION_ERRORS:
-                        value = None
-            if many:
-                out[name].append(value)
-            else:
-                out[name] = value
-        return out
 
+def _generate_projection(
+    where: str, kept: dict[str, tuple[str, bool, int, Any]], skipped: set[str]
+) -> _Simple:
+    """Straight-line Python for one projected type: kept children matched by tag, declared
+    others skipped undecoded, anything else (or attributes on a kept child) Unprojectable."""
+    namespace: dict[str, Any] = {
+        "_ERRORS": _CONVERSION_ERRORS,
+        "_Unprojectable": Unprojectable,
+        "_SKIPPED": frozenset(skipped),
+        "_WHERE": where,
+    }
+    entries = list(kept.items())
+    lines = ["def decode(el):"]
+    for i, (_, (_, many, _, _)) in enumerate(entries):
+        lines.append(f"    v{i} = []" if many else f"    v{i} = None")
+    lines += ["    for c in el:", "        t = c.tag"]
+    for i, (tag, (_, many, kind, reader)) in enumerate(entries):
+        namespace[f"T{i}"] = tag
+        namespace[f"R{i}"] = reader
+        lines.append(f"        {'if' if i == 0 else 'elif'} t == T{i}:")
+        body = ["if c.attrib:", "    raise _Unprojectable(f'attributes on {t!r}')"]
+        if kind == _NESTED:
+            body.append(f"x = R{i}(c) if len(c) else None")
+        else:
+            body.append("x = c.text")
+            if kind == _CONVERT:
+                body += [
+                    "if x is not None:",
+                    "    try:",
+                    f"        x = R{i}(x)",
+                    "    except _ERRORS:",
+                    "        x = None",
+                ]
+        body.append(f"v{i}.append(x)" if many else f"v{i} = x")
+        lines += ["            " + b for b in body]
+    lines += [
+        f"        {'elif' if entries else 'if'} t not in _SKIPPED:",
+        "            raise _Unprojectable(f'element {t!r} in {_WHERE}')",
+    ]
+    record = ", ".join(f"{name!r}: v{i}" for i, (_, (name, _, _, _)) in enumerate(entries))
+    lines.append(f"    return {{{record}}}")
+    exec(compile("\n".join(lines), "<soap-projection>", "exec"), namespace)
+    decode: _Simple = namespace["decode"]
     return decode
