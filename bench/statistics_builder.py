@@ -110,12 +110,14 @@ def warmed_up(data: Path) -> dict[str, float]:
     """A gateway that warms up at start (``warm_at_start``): how long until every pass is done
     (from the gateway process's start, which includes its own start-up, and from its being
     ready) and its CPU seconds by then, then its first answer (on a fresh answer store)."""
-    fresh = Path(tempfile.mkdtemp(prefix="govgraph-bench-ledger-")) / "ledger.sqlite"
-    with stack(
-        data,
-        gateway_options={"ledger_url": f"sqlite+aiosqlite:///{fresh}"},
-        statistics_options={"warm_at_start": True},
-    ) as s:
+    with (
+        tempfile.TemporaryDirectory(prefix="govgraph-bench-ledger-") as folder,
+        stack(
+            data,
+            gateway_options={"ledger_url": f"sqlite+aiosqlite:///{Path(folder) / 'ledger.sqlite'}"},
+            statistics_options={"warm_at_start": True},
+        ) as s,
+    ):
         ready = time.perf_counter()
         while set(passes(s.base_url)) < {"tax", "benefits"}:
             time.sleep(0.05)
@@ -148,9 +150,14 @@ def main() -> None:
     demo.identity_provider(data)
     # A fresh ledger and answer store, so that the first answer is computed (an answer
     # published today by an earlier run would otherwise be served from the store).
-    fresh = Path(tempfile.mkdtemp(prefix="govgraph-bench-ledger-")) / "ledger.sqlite"
     warm = warmed_up(data)
-    with stack(data, gateway_options={"ledger_url": f"sqlite+aiosqlite:///{fresh}"}) as s:
+    with (
+        tempfile.TemporaryDirectory(prefix="govgraph-bench-ledger-") as folder,
+        stack(
+            data,
+            gateway_options={"ledger_url": f"sqlite+aiosqlite:///{Path(folder) / 'ledger.sqlite'}"},
+        ) as s,
+    ):
         headers = s.headers("analyst")
         tax = tax_service_pid()
         before = calls(s.base_url)
