@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
@@ -79,27 +78,16 @@ async def link_from_settings(
     allow_missing: tuple[str, ...] = (),
     engine: str = "memory",
 ) -> Any:
-    """Open every source, run linkage into the index, close everything; return the report.
-
-    Each source may take its ``scan_page_timeout_s`` to open (a large file is indexed as it
-    opens). A source that does not open is scanned all the same, so it fails as a department
-    that cannot be read (see ``link``'s ``allow_missing``) instead of being left out silently."""
-    from govgraph.index import CitizenIndex
+    """Open every source (see :func:`govgraph.commands.jobs.opened_for_scans`: one that does
+    not open fails as a department that cannot be read, see ``link``'s ``allow_missing``), run
+    linkage into the index, close everything; return the report."""
+    from govgraph.commands.jobs import opened_for_scans
     from govgraph.linkage import link
-    from govgraph.sources import build_sources
-    from govgraph.telemetry import Metrics
 
-    sources = build_sources(settings.sources, Metrics())
-    index = CitizenIndex(settings.gateway.index_url)
-    await index.open()
-    try:
-        await asyncio.gather(*(s.open(s.policy.scan_page_timeout_s) for s in sources.values()))
+    async with opened_for_scans(settings) as (sources, index):
         return await link(
-            dict(sources), index, allow_missing=allow_missing, progress=progress, engine=engine
+            sources, index, allow_missing=allow_missing, progress=progress, engine=engine
         )
-    finally:
-        await asyncio.gather(*(s.aclose() for s in sources.values()))
-        await index.aclose()
 
 
 async def _evaluate(
@@ -141,12 +129,10 @@ def _interrupted_line(signal_name: str, progress: Progress) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from govgraph import demo
-    from govgraph.commands.jobs import Interrupted, exit_code, run_job
+    from govgraph.commands.jobs import Interrupted, NoSettings, exit_code, job_settings, run_job
     from govgraph.linkage import ScanFailed
     from govgraph.linkage.engines import UnknownEngine, check_engine
     from govgraph.progress import reporter
-    from govgraph.settings import ConfigError, load_settings
 
     if args.evaluate and not args.data:
         print("--evaluate needs --data (the generator's truth file)", file=sys.stderr)
@@ -160,23 +146,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with ExitStack() as stack:
-        if args.data:
-            data_dir = Path(args.data)
-            if not (data_dir / "manifest.json").exists():
-                print(f"no generated data in {data_dir}", file=sys.stderr)
-                return 2
-            tax_url = stack.enter_context(demo.tax_service(data_dir))
-            config_path = data_dir / "govgraph.toml"
-        else:
-            config_path = Path(args.config or "govgraph.toml")
         try:
-            if args.data:
-                mapping = demo.config_mapping(data_dir, tax_url)
-                includes = [Path(p) for p in args.includes]
-                demo.write_config(config_path, demo.with_includes(mapping, includes))
-            settings = load_settings(config_path)
-        except ConfigError as exc:
-            print(exc.message, file=sys.stderr)
+            includes = [Path(p) for p in args.includes]
+            settings = job_settings(stack, args.data, args.config, includes)
+        except NoSettings as exc:
+            print(exc, file=sys.stderr)
             return 2
         progress = stack.enter_context(reporter("link", quiet=args.quiet))
         say = (lambda _text: None) if args.quiet else print

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
 from contextlib import ExitStack
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,22 +39,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 async def warm_from_settings(settings: Settings, progress: Progress) -> dict[str, WarmUp]:
     """Open the sources and the citizen index, run every statistics pass, close them."""
-    from govgraph.index import CitizenIndex
-    from govgraph.sources import build_sources
+    from govgraph.commands.jobs import opened_for_scans
     from govgraph.statistics import StatisticsService
-    from govgraph.telemetry import Metrics
 
-    sources = build_sources(settings.sources, Metrics())
-    index = CitizenIndex(settings.gateway.index_url)
-    service = StatisticsService(sources, index, settings.statistics)
-    await index.open()
-    try:
-        await asyncio.gather(*(s.open(s.policy.scan_page_timeout_s) for s in sources.values()))
-        return await service.warm(progress)
-    finally:
-        await service.aclose()
-        await asyncio.gather(*(s.aclose() for s in sources.values()))
-        await index.aclose()
+    async with opened_for_scans(settings) as (sources, index):
+        service = StatisticsService(sources, index, settings.statistics)
+        try:
+            return await service.warm(progress)
+        finally:
+            await service.aclose()
 
 
 def _summary(w: WarmUp) -> str:
@@ -67,27 +58,14 @@ def _summary(w: WarmUp) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from govgraph import demo
-    from govgraph.commands.jobs import Interrupted, exit_code, run_job
+    from govgraph.commands.jobs import Interrupted, NoSettings, exit_code, job_settings, run_job
     from govgraph.progress import reporter
-    from govgraph.settings import ConfigError, load_settings
 
     with ExitStack() as stack:
-        if args.data:
-            data_dir = Path(args.data)
-            if not (data_dir / "manifest.json").exists():
-                print(f"no generated data in {data_dir}", file=sys.stderr)
-                return 2
-            tax_url = stack.enter_context(demo.tax_service(data_dir))
-            config_path = data_dir / "govgraph.toml"
-        else:
-            config_path = Path(args.config or "govgraph.toml")
         try:
-            if args.data:
-                demo.write_config(config_path, demo.config_mapping(data_dir, tax_url))
-            settings = load_settings(config_path)
-        except ConfigError as exc:
-            print(exc.message, file=sys.stderr)
+            settings = job_settings(stack, args.data, args.config)
+        except NoSettings as exc:
+            print(exc, file=sys.stderr)
             return 2
         progress = stack.enter_context(reporter("statistics warm", quiet=args.quiet))
         started = time.perf_counter()
