@@ -24,6 +24,8 @@ import re
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -106,15 +108,24 @@ def ask(base: str, headers: dict[str, str]) -> tuple[float, dict[str, object]]:
     return elapsed, body["data"]["statistics"]["table"]
 
 
+@contextmanager
+def fresh_ledger() -> Iterator[str]:
+    """The URL of an empty ledger and answer store in a temporary folder, removed afterwards,
+    so that the first answer is computed (an answer published today by an earlier run would
+    otherwise be served from the store)."""
+    with tempfile.TemporaryDirectory(prefix="govgraph-bench-ledger-") as folder:
+        yield f"sqlite+aiosqlite:///{Path(folder) / 'ledger.sqlite'}"
+
+
 def warmed_up(data: Path) -> dict[str, float]:
     """A gateway that warms up at start (``warm_at_start``): how long until every pass is done
     (from the gateway process's start, which includes its own start-up, and from its being
     ready) and its CPU seconds by then, then its first answer (on a fresh answer store)."""
     with (
-        tempfile.TemporaryDirectory(prefix="govgraph-bench-ledger-") as folder,
+        fresh_ledger() as ledger_url,
         stack(
             data,
-            gateway_options={"ledger_url": f"sqlite+aiosqlite:///{Path(folder) / 'ledger.sqlite'}"},
+            gateway_options={"ledger_url": ledger_url},
             statistics_options={"warm_at_start": True},
         ) as s,
     ):
@@ -148,16 +159,8 @@ def main() -> None:
         args.people = 60
     data = data_dir(people=args.people)
     demo.identity_provider(data)
-    # A fresh ledger and answer store, so that the first answer is computed (an answer
-    # published today by an earlier run would otherwise be served from the store).
     warm = warmed_up(data)
-    with (
-        tempfile.TemporaryDirectory(prefix="govgraph-bench-ledger-") as folder,
-        stack(
-            data,
-            gateway_options={"ledger_url": f"sqlite+aiosqlite:///{Path(folder) / 'ledger.sqlite'}"},
-        ) as s,
-    ):
+    with fresh_ledger() as ledger_url, stack(data, gateway_options={"ledger_url": ledger_url}) as s:
         headers = s.headers("analyst")
         tax = tax_service_pid()
         before = calls(s.base_url)
