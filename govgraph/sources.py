@@ -45,6 +45,7 @@ from legacy_connectors.aggregation import Aggregate, GroupBy, Where
 from legacy_connectors.base import (
     CALL_CONTEXT,
     CallContext,
+    ChangePage,
     Connector,
     Health,
     PartialRecords,
@@ -416,6 +417,83 @@ class Source:
                         continue
                     delivered += 1
                     yield page
+            finally:
+                close = getattr(pages, "aclose", None)
+                if close is not None:
+                    await close()
+
+    @property
+    def tracks_changes(self) -> bool:
+        """Whether the connector offers a change feed (:meth:`change_cursor`, :meth:`changes`)."""
+        return self.connector.tracks_changes
+
+    async def change_cursor(self) -> str:
+        """The change feed's position now (take it before a full scan); one call under the
+        breaker and the bulkhead with ``scan_page_timeout_s`` as its deadline, retried as a
+        read. ``NotImplementedError`` when the kind has no feed."""
+        if not self.connector.tracks_changes:
+            raise NotImplementedError(f"source {self.name!r} has no change feed")
+        return await self.call(
+            "scan",
+            self.connector.change_cursor,
+            retry=True,
+            request_bound=False,
+            timeout_s=self.policy.scan_page_timeout_s,
+        )
+
+    async def changes(self, since: str, batch_size: int = 1000) -> AsyncIterator[ChangePage]:
+        """What changed after the cursor ``since``, in pages (the connector's ``changes``).
+
+        Each page is one call under the breaker and bulkhead with ``scan_page_timeout_s`` as
+        its deadline. A page that fails with a retriable error is asked for again, up to
+        ``scan_page_retries`` times, from the cursor of the last page delivered (nothing is
+        delivered twice). ``ChangesExpiredError`` passes through: the caller reads the source
+        whole instead. ``NotImplementedError`` when the kind has no feed.
+        """
+        if not self.connector.tracks_changes:
+            raise NotImplementedError(f"source {self.name!r} has no change feed")
+        cursor = since
+        failures = 0
+        while True:
+            pages = self.connector.changes(cursor, batch_size).__aiter__()
+
+            async def next_page(
+                pages: AsyncIterator[ChangePage] = pages,
+            ) -> ChangePage | None:
+                try:
+                    return await pages.__anext__()
+                except StopAsyncIteration:
+                    return None
+
+            try:
+                while True:
+                    try:
+                        page = await self.call(
+                            "scan",
+                            next_page,
+                            retry=False,
+                            request_bound=False,
+                            timeout_s=self.policy.scan_page_timeout_s,
+                        )
+                    except LegacyError as exc:
+                        if not exc.retryable or failures >= self.policy.scan_page_retries:
+                            raise
+                        failures += 1
+                        log.warning(
+                            "source %s: change feed page failed (%s), retrying (%d of %d)",
+                            self.name,
+                            exc.code,
+                            failures,
+                            self.policy.scan_page_retries,
+                        )
+                        await asyncio.sleep(min(0.2 * 2**failures, 5.0))
+                        break
+                    if page is None:
+                        return
+                    cursor = page.cursor
+                    yield page
+                    if not page.more:
+                        return
             finally:
                 close = getattr(pages, "aclose", None)
                 if close is not None:

@@ -11,6 +11,7 @@ from legacy_connectors import lazy as _lazy
 
 if typing.TYPE_CHECKING:
     from legacy_connectors.base import (
+        ChangePage,
         Connector,
         ConnectorSettings,
         Health,
@@ -19,6 +20,7 @@ if typing.TYPE_CHECKING:
         Result,
     )
     from legacy_connectors.errors import (
+        ChangesExpiredError,
         CircuitOpenError,
         ConfigurationError,
         CorruptRecordError,
@@ -37,6 +39,8 @@ if typing.TYPE_CHECKING:
     from legacy_connectors.registry import known_kinds, load_kind
 
 __all__ = [
+    "ChangePage",
+    "ChangesExpiredError",
     "CircuitOpenError",
     "ConfigurationError",
     "Connector",
@@ -64,6 +68,8 @@ __all__ = [
 __getattr__ = _lazy.lazy_exports(
     globals(),
     {
+        "ChangePage": "legacy_connectors.base",
+        "ChangesExpiredError": "legacy_connectors.errors",
         "Connector": "legacy_connectors.base",
         "ConnectorSettings": "legacy_connectors.base",
         "Health": "legacy_connectors.base",

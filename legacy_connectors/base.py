@@ -23,6 +23,7 @@ from legacy_connectors.limits import FieldLimit
 __all__ = [
     "CALL_CONTEXT",
     "CallContext",
+    "ChangePage",
     "Connector",
     "ConnectorSettings",
     "Health",
@@ -51,6 +52,23 @@ class PartialRecords:
 Result = Record | list[Record] | PartialRecords | LegacyError | None
 """What ``load_many`` gives for one key: a record (or a list of records for sources that hold
 many per key), ``None`` when the key is unknown, or an error that fails that key alone."""
+
+
+@dataclass(slots=True)
+class ChangePage:
+    """One page of a change feed (:meth:`Connector.changes`): what changed after a cursor.
+
+    ``changed`` holds records added or changed since the cursor, each as it is now (as ``scan``
+    would give it); ``removed`` the keys the upstream no longer holds. A key changed several
+    times appears once, with its latest values. ``cursor`` is where this page ends: passing it
+    back as ``since`` continues after this page (it is opaque to callers and safe to store).
+    ``more`` says whether further pages follow.
+    """
+
+    changed: list[tuple[str, Record]]
+    removed: list[str]
+    cursor: str
+    more: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +198,27 @@ class Connector(abc.ABC):
         """
         raise NotImplementedError(f"connector kind {self.kind!r} cannot scan")
         yield []  # pragma: no cover - makes this an async generator
+
+    @property
+    def tracks_changes(self) -> bool:
+        """Whether the kind offers a change feed (:meth:`change_cursor` and :meth:`changes`).
+        Optional capability: ``False`` unless a kind says so."""
+        return False
+
+    async def change_cursor(self) -> str:
+        """The change feed's position now, as an opaque cursor. A caller takes it *before* a
+        full ``scan``, so that a change made during the scan is seen again by
+        ``changes(since=cursor)`` rather than lost. Only when :attr:`tracks_changes` is true."""
+        raise NotImplementedError(f"connector kind {self.kind!r} has no change feed")
+
+    async def changes(self, since: str, batch_size: int = 1000) -> AsyncIterator[ChangePage]:
+        """Every record added, changed or removed after the cursor ``since``, in pages of up to
+        ``batch_size`` keys (the last page has ``more`` false; with nothing changed, one empty
+        page carrying the cursor). A cursor the feed no longer reaches back to raises
+        :class:`~legacy_connectors.errors.ChangesExpiredError` (read the source whole instead).
+        Only when :attr:`tracks_changes` is true."""
+        raise NotImplementedError(f"connector kind {self.kind!r} has no change feed")
+        yield ChangePage([], [], since, False)  # pragma: no cover - makes this an async generator
 
     @property
     def pages_by_position(self) -> bool:

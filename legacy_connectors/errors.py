@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "ChangesExpiredError",
     "CircuitOpenError",
     "ConfigurationError",
     "CorruptRecordError",
@@ -123,6 +124,14 @@ class InvalidInputError(FatalError):
     """The upstream rejected a key or a request as invalid."""
 
     code = "UPSTREAM_INVALID_INPUT"
+
+
+class ChangesExpiredError(FatalError):
+    """The upstream's change feed no longer reaches back to the cursor asked for (its log was
+    trimmed, or the cursor belongs to another generation of the data): read the source whole
+    (``scan``) and take a new cursor."""
+
+    code = "CHANGES_EXPIRED"
 
 
 class RecordError(LegacyError):
