@@ -13,7 +13,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from legacy_connectors.base import Connector, ConnectorSettings, Health, Record, Result
+from legacy_connectors.base import (
+    ChangePage,
+    Connector,
+    ConnectorSettings,
+    Health,
+    Record,
+    Result,
+)
 from legacy_connectors.errors import (
     ConfigurationError,
     LegacyError,
@@ -29,6 +36,8 @@ from legacy_connectors.flatfile.files.dataset import (
     fingerprint,
     load_generation,
 )
+from legacy_connectors.flatfile.files.diff import diff_generations
+from legacy_connectors.flatfile.files.feed import FeedCursor, GenerationId, expired
 from legacy_connectors.flatfile.files.keyindex import KeyNormaliser, key_normaliser
 from legacy_connectors.flatfile.schema import FileSchema, schema_from_settings
 from legacy_connectors.flatfile.settings import FlatFileSettings
@@ -343,6 +352,98 @@ class FlatFileConnector(Connector):
             key = cp.decode(raw).strip() if text_key else raw.decode("ascii")
             out.append((key, decoded[i]))
         return out
+
+    # -- change feed ----------------------------------------------------------------------
+
+    @property
+    def tracks_changes(self) -> bool:
+        """With a ``directory`` of generations: the feed compares the cursor's generation with
+        the newest one (a single ``file`` keeps no older generation to compare with)."""
+        return self.cfg.directory is not None
+
+    async def change_cursor(self) -> str:
+        """The identity (name, size, modification time) of the newest valid generation."""
+        self._require_feed()
+        await self.refresh()
+        return FeedCursor(GenerationId.of(self._generation())).text()
+
+    async def changes(self, since: str, batch_size: int = 1000) -> AsyncIterator[ChangePage]:
+        """Records whose raw bytes differ between the cursor's generation and the newest one,
+        and keys only in the former (removed), in key order; see ``files/feed.py``."""
+        self._require_feed()
+        cursor = FeedCursor.parse(since, self.name)
+        await self.refresh()
+        gen = self._generation()
+        newest = GenerationId.of(gen)
+        if cursor.target is not None and cursor.target != newest:
+            cursor = FeedCursor(cursor.start)
+        if cursor.start == newest:
+            yield ChangePage([], [], FeedCursor(newest).text(), False)
+            return
+        gen.users += 1
+        try:
+            differing = await asyncio.to_thread(self._diff_from, cursor.start, gen)
+            after = cursor.after
+            pending = [item for item in differing if after is None or item[0] > after]
+            for start in range(0, len(pending), batch_size):
+                chunk = pending[start : start + batch_size]
+                changed, removed = await asyncio.to_thread(self._change_page, gen, chunk)
+                more = start + batch_size < len(pending)
+                end = FeedCursor(cursor.start, newest, chunk[-1][0]) if more else FeedCursor(newest)
+                yield ChangePage(changed, removed, end.text(), more)
+            if not pending:
+                yield ChangePage([], [], FeedCursor(newest).text(), False)
+        finally:
+            gen.users -= 1
+            if gen.retired and gen.users == 0:
+                gen.close()
+
+    def _require_feed(self) -> None:
+        if not self.tracks_changes:
+            raise NotImplementedError(
+                f"source {self.name!r} serves one file: set 'directory' for a change feed"
+            )
+
+    def _diff_from(self, start: GenerationId, gen: Generation) -> list[tuple[bytes, bool]]:
+        """The differing raw keys between generation ``start`` (read from disk) and ``gen``."""
+        assert self.schema is not None and self.cfg.directory is not None
+        path = self.cfg.directory / start.name
+        if start.name != path.name or not start.matches(path):
+            raise expired(self.name, start, "is no longer on disk as it was")
+        try:
+            old = load_generation(path, self.schema, self.cfg)
+        except (FileIntegrityError, OSError) as exc:
+            raise expired(self.name, start, f"cannot be read again ({exc})") from exc
+        try:
+            if GenerationId.of(old) != start:
+                raise expired(self.name, start, "changed while it was read")
+            return diff_generations(old, gen).ordered()
+        finally:
+            old.close()
+
+    def _change_page(
+        self, gen: Generation, chunk: list[tuple[bytes, bool]]
+    ) -> tuple[list[tuple[str, Record]], list[str]]:
+        """Decode one page's changed keys from ``gen`` (records as ``scan`` gives them; a key
+        none of whose records decodes is listed as removed, as ``scan`` leaves it out)."""
+        assert self.schema is not None
+        cp = code_page(self.schema.options.encoding)
+        text_key = self._text_key
+        changed: list[tuple[str, Record]] = []
+        removed: list[str] = []
+        for raw, gone in chunk:
+            key = cp.decode(raw).strip() if text_key else raw.decode("ascii")
+            if gone:
+                removed.append(key)
+                continue
+            lo, hi = gen.index.find(raw)
+            records = [self._decode(gen, pos) for pos in range(lo, hi)]
+            good = [r for r in records if not isinstance(r, LegacyError)]
+            if good:
+                changed += [(key, record) for record in good]
+            else:
+                removed.append(key)
+        return changed, removed
 
     async def aclose(self) -> None:
         """Stop polling and close the file."""

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape as xml_escape
 from lxml import etree
 from zeep.exceptions import Error as ZeepError
 
-from legacy_connectors.base import Connector, Health, Record, Result, current_call
+from legacy_connectors.base import ChangePage, Connector, Health, Record, Result, current_call
 from legacy_connectors.errors import (
     ConfigurationError,
     InvalidInputError,
@@ -25,6 +25,7 @@ from legacy_connectors.errors import (
 )
 from legacy_connectors.limits import FieldLimit
 from legacy_connectors.soap import logsafety
+from legacy_connectors.soap.changes import SoapFeed
 from legacy_connectors.soap.codec import OperationCodec, build_codec
 from legacy_connectors.soap.commands import build_values, read_outcome
 from legacy_connectors.soap.credentials import Credentials, load_credentials
@@ -101,6 +102,7 @@ class SoapConnector(Connector):
         self._single: OperationCodec | None = None
         self._batch: OperationCodec | None = None
         self._scan: OperationCodec | None = None
+        self._feed: SoapFeed | None = None
         self._others: dict[str, OperationCodec] = {}
         self._credentials: Credentials | None = None
         self._http: SoapHttpClient | None = None
@@ -148,6 +150,30 @@ class SoapConnector(Connector):
             )
         if s.scan_operation:
             self._scan = codec(s.scan_operation, "scan_operation", None, False)
+        if s.changes_operation and s.changes_position_operation:
+            changes_operation, since_path = s.changes_operation, s.changes_since_path
+            size_path = s.changes_page_size_path
+            assert since_path is not None and size_path is not None
+            port.operation(changes_operation, "changes_operation", self.name)
+
+            def listing(page_size: int) -> OperationCodec:
+                built = build_codec(
+                    port,
+                    port.operation(changes_operation, "changes_operation", self.name),
+                    key_path=since_path,
+                    many=False,
+                    values={size_path: page_size},
+                    credentials=credentials,
+                    fast=s.fast_path,
+                )
+                _probe(built, "changes_since_path", since_path, False, self.name)
+                return built
+
+            position = codec(
+                s.changes_position_operation, "changes_position_operation", None, False
+            )
+            self._feed = SoapFeed(self, position, listing)
+            self._feed.codec(s.batch_size)
         self._port = port
         self._credentials = credentials
         self._endpoint = endpoint
@@ -182,12 +208,15 @@ class SoapConnector(Connector):
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
         self._port = None
+        self._feed = None
         self._others.clear()
 
     @property
     def fast_paths(self) -> dict[str, tuple[bool, bool]]:
         """For each configured operation: (request from a template, reply by compiled decoder)."""
         codecs = [c for c in (self._single, self._batch, self._scan) if c is not None]
+        if self._feed is not None:
+            codecs.append(self._feed.codec(self.settings.batch_size))
         return {c.name: (c.fast_request, c.fast_reply) for c in codecs}
 
     # -- one call ---------------------------------------------------------------------------
@@ -468,6 +497,30 @@ class SoapConnector(Connector):
             token = get_path(content, s.scan_next_token_path) if s.scan_next_token_path else None
             if token is None or not records:
                 return
+
+    @property
+    def tracks_changes(self) -> bool:
+        """When ``changes_operation`` (and the settings it needs) is configured."""
+        return bool(self.settings.changes_operation)
+
+    def _changes(self) -> SoapFeed:
+        if not self.settings.changes_operation:
+            raise NotImplementedError(f"source {self.name!r} has no changes_operation configured")
+        if self._feed is None:
+            raise ConfigurationError(
+                f"connector {self.name!r} is not open: call open() first", service=self.name
+            )
+        return self._feed
+
+    async def change_cursor(self) -> str:
+        """The service's newest change-log position (``changes_position_operation``)."""
+        return await self._changes().cursor()
+
+    async def changes(self, since: str, batch_size: int = 1000) -> AsyncIterator[ChangePage]:
+        """Keys the service's change log lists after the cursor, with their records read by
+        the batched lookup (see ``soap.changes``)."""
+        async for page in self._changes().pages(since, batch_size):
+            yield page
 
     async def submit(self, command: str, payload: Mapping[str, Any], *, delivery_id: str) -> Record:
         """Call the command's operation once with the payload and the delivery id."""

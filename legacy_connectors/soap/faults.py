@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from legacy_connectors.errors import (
+    ChangesExpiredError,
     InvalidInputError,
     LegacyError,
     NotAuthorisedError,
@@ -123,6 +124,13 @@ def classify_fault(
         wanted = set(codes)
         return next((n for n in names if n in wanted), None)
 
+    if (found := has(settings.changes_expired_fault_codes)) is not None:
+        return ChangesExpiredError(
+            f"{service}'s change log no longer reaches back to the position asked for "
+            f"({found}); read the source whole",
+            service=service,
+            detail=detail,
+        )
     if (found := has(settings.not_found_fault_codes)) is not None:
         return RecordNotFoundError(
             f"{service} holds no record for the key ({found})", service=service, detail=detail

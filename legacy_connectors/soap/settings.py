@@ -60,6 +60,33 @@ class SoapSettings(ConnectorSettings):
     """The page token is the position of the page's first record (``0`` for the first page),
     as a decimal number: any page can then be asked for without the one before it, and pages
     are read concurrently (within the source's bulkhead) by a paged read."""
+    changes_operation: str | None = None
+    """Operation that lists, page by page, the keys changed and removed after a position in
+    the service's change log (enables the change feed, with ``changes_position_operation``).
+    Changed keys' records are then read with the lookup operations."""
+    changes_position_operation: str | None = None
+    """Operation (without arguments) that answers the change log's newest position."""
+    changes_position_path: str | None = None
+    """Where the newest position is in that operation's response."""
+    changes_since_path: str | None = None
+    """Where the position to list after goes in the changes request."""
+    changes_page_size_path: str | None = None
+    """Where the page size goes in the changes request."""
+    changes_changed_path: str | None = None
+    """Where the repeated changed entries are in the changes response."""
+    changes_removed_path: str | None = None
+    """Where the repeated removed entries are (omit when the service reports no removals)."""
+    changes_key_path: str | None = None
+    """The key inside each changed or removed entry (default: the entry itself)."""
+    changes_next_path: str | None = None
+    """Where the position to continue from is in the changes response."""
+    changes_more_path: str | None = None
+    """Where the response says whether more changes follow (a boolean)."""
+    changes_expired_fault_codes: list[str] = Field(
+        default_factory=lambda: ["ChangesExpired", "CHANGES_EXPIRED", "CursorExpired"]
+    )
+    """Fault codes or detail names meaning the change log no longer reaches back to the
+    position asked for (the feed raises ``ChangesExpiredError``: read the source whole)."""
     health_operation: str | None = None
     """Operation ``/readyz`` calls to check the service: a real, valid, cheap call that the
     service does not count as a fault. When omitted, the scan operation is asked for one record
@@ -141,4 +168,18 @@ class SoapSettings(ConnectorSettings):
             raise ValueError("result_key_path is required with batch_operation")
         if self.scan_operation and not self.result_key_path:
             raise ValueError("result_key_path is required with scan_operation")
+        if self.changes_operation:
+            needed = {
+                "changes_position_operation": self.changes_position_operation,
+                "changes_position_path": self.changes_position_path,
+                "changes_since_path": self.changes_since_path,
+                "changes_page_size_path": self.changes_page_size_path,
+                "changes_changed_path": self.changes_changed_path,
+                "changes_next_path": self.changes_next_path,
+                "changes_more_path": self.changes_more_path,
+                "result_key_path": self.result_key_path,
+            }
+            missing = [name for name, value in needed.items() if not value]
+            if missing:
+                raise ValueError(f"changes_operation needs {', '.join(missing)}")
         return self

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from legacy_connectors.aggregation import Aggregate, GroupBy, Where
 from legacy_connectors.base import (
+    ChangePage,
     Connector,
     Health,
     PartialRecords,
@@ -28,6 +29,7 @@ from legacy_connectors.base import (
 )
 from legacy_connectors.errors import CircuitOpenError, LegacyError
 from legacy_connectors.limits import FieldLimit
+from legacy_connectors.sql.changes import SqlFeed
 from legacy_connectors.sql.database import Database, Fetched
 from legacy_connectors.sql.engines import EngineOptions
 from legacy_connectors.sql.limits import command_limits
@@ -72,6 +74,7 @@ class SqlConnector(Connector):
         """Each database's configured name, in the order of :attr:`databases`."""
         self._single = single
         self._writer: SqlWriter | None = None
+        self._feed: SqlFeed | None = None
 
     @property
     def queries(self) -> dict[str, int]:
@@ -190,6 +193,35 @@ class SqlConnector(Connector):
                 ]
                 if batch:
                     yield batch
+
+    @property
+    def tracks_changes(self) -> bool:
+        """When every database's mapping names its row-version column (``changes``)."""
+        return all(db.mapping.changes is not None for db in self.databases)
+
+    def _changes(self) -> SqlFeed:
+        if not self.tracks_changes:
+            raise NotImplementedError(
+                f"source {self.name!r} has no change feed: set 'changes' in its mappings"
+            )
+        if self._feed is None:
+            self._feed = SqlFeed(
+                self.name,
+                self.database_names,
+                self.databases,
+                [db.mapping.key_field for db in self.databases],
+            )
+        return self._feed
+
+    async def change_cursor(self) -> str:
+        """Each database's newest row version (see ``sql.changes``)."""
+        return await self._changes().cursor()
+
+    async def changes(self, since: str, batch_size: int = 1000) -> AsyncIterator[ChangePage]:
+        """Rows whose version is above the cursor's, with their keys' records from every
+        database, and removed keys (see ``sql.changes``)."""
+        async for page in self._changes().pages(since, batch_size):
+            yield page
 
     async def submit(self, command: str, payload: Mapping[str, Any], *, delivery_id: str) -> Record:
         """Run the configured write ``command`` once per ``delivery_id`` (see ``sql.writes``)."""

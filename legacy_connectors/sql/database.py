@@ -276,6 +276,15 @@ class Database:
             if len(raw) < batch_size:
                 return
 
+    async def read(self, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        """The rows of one whole-source statement (the change feed's), with the scan's
+        statement timeout; errors as typed errors naming the database."""
+        try:
+            async with self._connect(scan=True) as conn:
+                return list(await self._execute(conn, statement, params or {}))
+        except Exception as exc:
+            raise translate(exc, self.service, self.mapping) from exc
+
     async def ping(self) -> float:
         """Run a cheap query against the mapped table; the round trip in milliseconds."""
         started = time.perf_counter()

@@ -106,6 +106,8 @@ def _reflect(
 ) -> dict[str, dict[str, TypeEngine[Any]] | None]:
     inspector = inspect(connection)
     tables = [mapping.table, *(child.table for child in mapping.children.values())]
+    if mapping.changes is not None and mapping.changes.removals_table:
+        tables.append(mapping.changes.removals_table)
     found: dict[str, dict[str, TypeEngine[Any]] | None] = {}
     for table in tables:
         try:
@@ -143,6 +145,7 @@ def _compare(
                     f"CHAR({mapping.key.length}), found {live_type!r}",
                 )
             )
+    drifts.extend(_change_columns(service, mapping, live, lowered))
     for name, child in mapping.children.items():
         child_live = live[child.table]
         if child_live is None:
@@ -163,6 +166,59 @@ def _compare(
             if column.lower() not in {c.lower() for c in child_live}:
                 drifts.append(
                     Drift(service, f"children.{name}.join", f"column {column} not in {child.table}")
+                )
+    return drifts
+
+
+def _change_columns(
+    service: str,
+    mapping: TableMapping,
+    live: dict[str, dict[str, TypeEngine[Any]] | None],
+    main_columns: dict[str, str],
+) -> list[Drift]:
+    """The change feed's row-version column (an integer) and removals table, if mapped."""
+    spec = mapping.changes
+    if spec is None:
+        return []
+    drifts: list[Drift] = []
+    found = main_columns.get(spec.column.lower())
+    main = live[mapping.table] or {}
+    if found is None:
+        drifts.append(
+            Drift(service, "changes.column", f"column {spec.column} not in {mapping.table}")
+        )
+    elif not isinstance(main[found], Integer):
+        drifts.append(
+            Drift(
+                service,
+                "changes.column",
+                f"column {spec.column} of {mapping.table}: expected an integer row version, "
+                f"found {main[found]!r}",
+            )
+        )
+    if spec.removals_table:
+        gone = live.get(spec.removals_table)
+        if gone is None:
+            return [
+                *drifts,
+                Drift(
+                    service,
+                    "changes.removals_table",
+                    f"table {spec.removals_table} not found",
+                ),
+            ]
+        names = {c.lower() for c in gone}
+        for setting, column in (
+            ("removals_key_column", spec.removals_key_column or mapping.key.column),
+            ("removals_column", spec.removals_column or spec.column),
+        ):
+            if column.lower() not in names:
+                drifts.append(
+                    Drift(
+                        service,
+                        f"changes.{setting}",
+                        f"column {column} not in {spec.removals_table}",
+                    )
                 )
     return drifts
 

@@ -16,6 +16,7 @@ from legacy_connectors.base import ConnectorSettings
 from legacy_connectors.sql.commands import SqlCommand
 
 __all__ = [
+    "ChangeTracking",
     "ChildMapping",
     "ColumnSpec",
     "ConverterName",
@@ -101,6 +102,28 @@ class ChildMapping(_Model):
         return self
 
 
+class ChangeTracking(_Model):
+    """Where the legacy system records that a row of the main table changed (the change feed).
+
+    ``column`` must be raised on every insert and update of a row to a value above every value
+    given out before, in the order writes commit: a row version drawn from one counter that
+    writers update in their own transaction (a trigger, as the fixtures' databases do), not a
+    timestamp or a database sequence, which concurrent writers can commit out of order. Rows
+    of child tables count only when their change raises the parent row's version.
+    """
+
+    column: str
+    """The main table's integer row-version column (index it: the feed reads ``> cursor``)."""
+    removals_table: str | None = None
+    """A table holding one row per removed main-table row: its key and the version of the
+    removal, from the same counter (kept by a delete trigger). Without it the feed lists no
+    removals: a removed record is noticed by the next full read."""
+    removals_key_column: str | None = None
+    """The removals table's key column (default: the main table's key column name)."""
+    removals_column: str | None = None
+    """The removals table's version column (default: ``column``)."""
+
+
 class TableMapping(_Model):
     """Readable records over one legacy table."""
 
@@ -119,6 +142,9 @@ class TableMapping(_Model):
     key_field: str | None = None
     """Readable field whose value is the key ``scan`` reports (default: the stored key as
     normalised by ``key``); lets databases that store a key differently agree on one form."""
+    changes: ChangeTracking | None = None
+    """The row-version column (and removals table) the change feed reads; a source whose
+    mappings all set it offers ``changes()``."""
 
 
 class DatabaseSettings(_Model):

@@ -9,8 +9,16 @@ This package imports ``pytest`` and ``pytest-asyncio``; import it from tests onl
 
 from __future__ import annotations
 
-from legacy_connectors.testing import checks
+from legacy_connectors.testing import changes, checks
+from legacy_connectors.testing.changes import ChangeDriver
 from legacy_connectors.testing.conformance import ConnectorConformance
 from legacy_connectors.testing.memory import MemoryConnector, MemorySettings
 
-__all__ = ["ConnectorConformance", "MemoryConnector", "MemorySettings", "checks"]
+__all__ = [
+    "ChangeDriver",
+    "ConnectorConformance",
+    "MemoryConnector",
+    "MemorySettings",
+    "changes",
+    "checks",
+]

@@ -22,9 +22,13 @@ provide three fixtures; pytest then collects every test below for your kind::
 
 Optional fixtures: ``failing_key`` (a key the upstream holds but cannot serve, e.g. a corrupt
 record), ``unreachable_options`` (options pointing at an upstream that is not there),
-``write_command`` (a ``(command, payload)`` the source accepts through ``submit``) and
-``connector`` (override it to build the connector yourself; by default it is loaded through
-the registry by ``kind``, built from ``connector_options``, opened and closed per test).
+``write_command`` (a ``(command, payload)`` the source accepts through ``submit``),
+``change_driver`` (a :class:`~legacy_connectors.testing.changes.ChangeDriver` that changes
+records through the kind's own means: required when the kind's ``tracks_changes`` is true, for
+the change-feed tests) and ``connector`` (override it to build the connector yourself; by
+default it is loaded through the registry by ``kind``, built from ``connector_options``, opened
+and closed per test). The change-feed tests change, and may remove, records of the upstream
+other than ``known_keys`` and ``failing_key``.
 The tests need ``pytest-asyncio``.
 """
 
@@ -38,7 +42,8 @@ import pytest_asyncio
 
 from legacy_connectors.base import Connector
 from legacy_connectors.registry import load_kind
-from legacy_connectors.testing import checks
+from legacy_connectors.testing import changes, checks
+from legacy_connectors.testing.changes import ChangeDriver
 
 __all__ = ["ConnectorConformance"]
 
@@ -81,6 +86,12 @@ class ConnectorConformance:
     @pytest.fixture
     def write_command(self) -> tuple[str, Mapping[str, Any]] | None:
         """A write command the source accepts and its payload (``None``: the test is skipped)."""
+        return None
+
+    @pytest.fixture
+    def change_driver(self) -> ChangeDriver | None:
+        """Changes the upstream's records through the kind's own means (``None``: the kind has
+        no change feed; a kind whose ``tracks_changes`` is true must provide one)."""
         return None
 
     @pytest.fixture
@@ -206,3 +217,71 @@ class ConnectorConformance:
             return connector_class.from_options(self.source_name, options)
 
         await checks.check_unreachable(factory, known_keys[0])
+
+    # -- change feed (kinds whose tracks_changes is true) ----------------------------------
+
+    @pytest.fixture
+    def feed_driver(self, connector: Connector, change_driver: ChangeDriver | None) -> ChangeDriver:
+        """The change driver of a kind with a change feed (skips kinds without one)."""
+        if not connector.tracks_changes:
+            pytest.skip(f"connector kind {self.kind!r} has no change feed")
+        assert change_driver is not None, (
+            f"kind {self.kind!r} tracks changes: provide the change_driver fixture"
+        )
+        return change_driver
+
+    @pytest.fixture
+    def unchanged_keys(self, known_keys: Sequence[str], failing_key: str | None) -> list[str]:
+        """Keys the change-feed tests leave alone (the other tests rely on them)."""
+        return [*known_keys, *([failing_key] if failing_key else [])]
+
+    @pytest.mark.asyncio
+    async def test_change_feed_empty_when_nothing_changed(self, connector: Connector) -> None:
+        """With nothing changed after a cursor the feed gives one empty page and a cursor."""
+        if not connector.tracks_changes:
+            pytest.skip(f"connector kind {self.kind!r} has no change feed")
+        await changes.check_nothing_changed(connector)
+
+    @pytest.mark.asyncio
+    async def test_change_feed_lists_changed_records(
+        self, connector: Connector, feed_driver: ChangeDriver, unchanged_keys: list[str]
+    ) -> None:
+        """Records changed upstream are listed, exactly those, once each, as they are now."""
+        await changes.check_changes_listed(connector, feed_driver, unchanged_keys)
+
+    @pytest.mark.asyncio
+    async def test_change_feed_cursor_continues(
+        self, connector: Connector, feed_driver: ChangeDriver, unchanged_keys: list[str]
+    ) -> None:
+        """A page's cursor continues after it: a later change is listed alone."""
+        await changes.check_cursor_continues(connector, feed_driver, unchanged_keys)
+
+    @pytest.mark.asyncio
+    async def test_change_feed_sees_change_made_during_scan(
+        self, connector: Connector, feed_driver: ChangeDriver, unchanged_keys: list[str]
+    ) -> None:
+        """A change made during a full scan, after the cursor was taken, is not lost."""
+        await changes.check_change_during_scan(connector, feed_driver, unchanged_keys)
+
+    @pytest.mark.asyncio
+    async def test_change_feed_lists_removed_keys(
+        self, connector: Connector, feed_driver: ChangeDriver, unchanged_keys: list[str]
+    ) -> None:
+        """Keys removed upstream are listed as removed (when the kind reports removals)."""
+        if not await changes.check_removed_keys(connector, feed_driver, unchanged_keys):
+            pytest.skip(f"the {self.kind!r} source's feed does not report removals")
+
+    @pytest.mark.asyncio
+    async def test_change_feed_expired_cursor_is_typed(
+        self, connector: Connector, feed_driver: ChangeDriver
+    ) -> None:
+        """A cursor the feed no longer reaches back to raises ChangesExpiredError."""
+        if not await changes.check_expired_cursor(connector, feed_driver):
+            pytest.skip(f"the {self.kind!r} source's feed never expires")
+
+    @pytest.mark.asyncio
+    async def test_change_feed_bad_cursor_is_typed(self, connector: Connector) -> None:
+        """A cursor text this source never gave is a typed error, not a crash."""
+        if not connector.tracks_changes:
+            pytest.skip(f"connector kind {self.kind!r} has no change feed")
+        await changes.check_bad_cursor(connector)

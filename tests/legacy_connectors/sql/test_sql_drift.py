@@ -114,3 +114,15 @@ async def test_cli_reports_drift(
 
 async def _cli(argv: list[str]) -> int:
     return await asyncio.to_thread(main, argv)
+
+
+async def test_change_tracking_drift_is_caught(deployment: Deployment) -> None:
+    """A row-version column or removals table the live schema lacks is reported by name."""
+    options = deployment.options("passports")
+    mapping = dict(options["mapping"])
+    mapping["changes"] = {"column": "ROW_VERSION", "removals_table": "PSPT_MSTR_DELETED"}
+    drifts = await check("passports", {**options, "mapping": mapping})
+    assert [(d.mapping_key, d.problem) for d in drifts] == [
+        ("changes.column", "column ROW_VERSION not in PSPT_MSTR"),
+        ("changes.removals_table", "table PSPT_MSTR_DELETED not found"),
+    ]
