@@ -3,6 +3,11 @@
 Follows the GraphQL-over-HTTP specification: ``application/graphql-response+json`` when the
 client accepts it (400 for a request that cannot execute), ``application/json`` otherwise
 (200 for any well-formed request).
+
+The ``/graphql`` endpoint is a plain ASGI callable: it reads an :class:`HttpRequest` (the few
+things it needs of the ASGI scope) and answers with a :class:`Reply` sent as one response
+start and one body message, with the security headers every answer carries
+(:data:`govgraph.headers.DEFAULT_HEADERS`); no framework request or response object is built.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ import traceback
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from graphql import GraphQLError
-from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope, Send
 
 from govgraph.auth import AuthError
+from govgraph.headers import DEFAULT_HEADERS
 from govgraph.redact import redact
 from legacy_connectors.errors import LegacyError
 from resolvers.errors import ApiError
@@ -28,13 +35,17 @@ from schema.common import department_of
 __all__ = [
     "GRAPHQL_RESPONSE_JSON",
     "GraphQLRequest",
+    "HttpRequest",
+    "Reply",
     "RequestError",
-    "error_response",
+    "error_reply",
     "format_error",
+    "json_reply",
     "json_response",
     "parse_request",
     "request_id_of",
     "response_media",
+    "send_reply",
 ]
 
 log = logging.getLogger("govgraph.graphql")
@@ -59,6 +70,61 @@ class RequestError(Exception):
         self.status = status
         self.code = code
         self.headers = headers or {}
+
+
+@dataclass(slots=True)
+class HttpRequest:
+    """What the GraphQL endpoint reads of an HTTP request's ASGI scope (the body is read from
+    ``receive``): header names are lower-case, as ASGI gives them; a repeated header's first
+    value counts, a repeated query parameter's last (as starlette reads them)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    query_string: bytes
+    client_host: str | None
+    """The connection's peer, or the client a trusted proxy reported (uvicorn's proxy
+    headers middleware rewrites the peer only for ``FORWARDED_ALLOW_IPS``)."""
+
+    @classmethod
+    def of(cls, scope: Scope) -> HttpRequest:
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            key = name.decode("latin-1")
+            if key not in headers:
+                headers[key] = value.decode("latin-1")
+        client = scope.get("client")
+        return cls(
+            method=scope["method"],
+            path=scope["path"],
+            headers=headers,
+            query_string=scope.get("query_string", b""),
+            client_host=client[0] if client else None,
+        )
+
+    def query_params(self) -> dict[str, str]:
+        """The query string's parameters (the last value of a repeated one)."""
+        if not self.query_string:
+            return {}
+        return dict(parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True))
+
+
+@dataclass(slots=True)
+class Reply:
+    """An answer of the GraphQL endpoint: status, raw headers (security headers included)
+    and the whole body."""
+
+    status_code: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes = b""
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    """Send ``reply``: one response start, one body message ending the response."""
+    await send(
+        {"type": "http.response.start", "status": reply.status_code, "headers": reply.headers}
+    )
+    await send({"type": "http.response.body", "body": reply.body, "more_body": False})
 
 
 @dataclass(slots=True)
@@ -182,23 +248,44 @@ def json_response(
     )
 
 
-def response_media(request: Request) -> str:
+def json_reply(
+    payload: Any,
+    status: int,
+    media_type: str,
+    request_id: str,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """``payload`` as JSON (orjson) with ``status``, the request's id, ``headers`` and the
+    security headers every answer carries."""
+    body = orjson.dumps(payload)
+    raw = [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", media_type.encode("latin-1")),
+        (b"x-request-id", request_id.encode("latin-1")),
+    ]
+    if headers:
+        raw.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())
+    raw.extend(DEFAULT_HEADERS)
+    return Reply(status, raw, body)
+
+
+def response_media(request: HttpRequest) -> str:
     """The media type to answer with: ``application/graphql-response+json`` if accepted."""
     if GRAPHQL_RESPONSE_JSON in request.headers.get("accept", ""):
         return GRAPHQL_RESPONSE_JSON
     return "application/json"
 
 
-def request_id_of(request: Request) -> str:
+def request_id_of(request: HttpRequest) -> str:
     """The client's ``x-request-id`` when it is a safe token, else a new random id."""
     given = request.headers.get("x-request-id", "")
     return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
-def error_response(error: RequestError | AuthError, request_id: str, media: str) -> Response:
+def error_reply(error: RequestError | AuthError, request_id: str, media: str) -> Reply:
     """The answer to a request refused before execution: its status, headers and one error."""
     body = {"errors": [format_error(error, request_id)]}
     if isinstance(error, AuthError):
         headers = {"www-authenticate": 'Bearer error="invalid_token"'}
-        return json_response(body, 401, media, **headers, **{"x-request-id": request_id})
-    return json_response(body, error.status, media, **error.headers, **{"x-request-id": request_id})
+        return json_reply(body, 401, media, request_id, headers)
+    return json_reply(body, error.status, media, request_id, error.headers)

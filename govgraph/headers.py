@@ -24,7 +24,7 @@ import re
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["SecurityHeaders", "html_policy"]
+__all__ = ["DEFAULT_HEADERS", "SecurityHeaders", "html_policy"]
 
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.I)
 _DEFAULTS = {
@@ -32,6 +32,11 @@ _DEFAULTS = {
     "referrer-policy": "no-referrer",
     "cache-control": "no-store",
 }
+DEFAULT_HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
+    (name.encode(), value.encode()) for name, value in _DEFAULTS.items()
+)
+"""The headers above as raw ASGI headers, for a JSON answer that sets none of them itself
+(the ``/graphql`` endpoint sends them without going through the middleware)."""
 
 
 def html_policy(body: bytes) -> str:

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLSchema
-from starlette.requests import Request
 
 from govgraph.auth import AuthError
 from govgraph.authorization import OperationGuard
-from govgraph.graphql_http import GraphQLRequest, RequestError
+from govgraph.graphql_http import GraphQLRequest, HttpRequest, RequestError
 from govgraph.ledger import AccessLedger, LedgerError, entries_for_request
 from govgraph.limits import OperationLimits, limit_rules, source_weights
 from govgraph.persisted import PersistedOperations, load_manifest
@@ -49,12 +48,6 @@ class LedgerTimings:
     appends: int = 0
     entries: int = 0
     seconds: float = 0.0
-
-
-def client_host(request: Request) -> str | None:
-    """The client's address: the connection's peer, or the client a trusted proxy reported
-    (uvicorn's proxy headers middleware rewrites the peer only for ``FORWARDED_ALLOW_IPS``)."""
-    return request.client.host if request.client else None
 
 
 def introspection_allowed(settings: Settings) -> bool:
@@ -155,14 +148,14 @@ class Security:
         await self.ledger.aclose()
 
     @contextlib.asynccontextmanager
-    async def authenticating(self, request: Request) -> AsyncIterator[None]:
+    async def authenticating(self, request: HttpRequest) -> AsyncIterator[None]:
         """Wrap token verification: a request carrying credentials from a client address over
         its failed-authentication limit gets a 429 request error before any token is checked,
         and an :class:`AuthError` raised inside counts one failure for the address."""
         if not self.auth_failures.enabled or "authorization" not in request.headers:
             yield
             return
-        key = client_host(request) or "unknown"
+        key = request.client_host or "unknown"
         wait = await self.auth_failures.check(key)
         if wait is not None:
             raise RequestError(
@@ -184,12 +177,12 @@ class Security:
                 )
             raise
 
-    async def admit(self, principal: Any, request: Request) -> None:
+    async def admit(self, principal: Any, request: HttpRequest) -> None:
         """Raise a 429 request error if the caller is over its rate limit."""
         if not self.limiter.enabled:
             return
         try:
-            wait = await self.limiter.hit(principal_key(principal, client_host(request)))
+            wait = await self.limiter.hit(principal_key(principal, request.client_host))
         except CounterStoreUnavailable:
             raise RequestError(
                 "the rate limit cannot be checked right now; retry shortly",

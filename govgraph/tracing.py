@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Literal
+from typing import Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -26,12 +26,27 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.requests import Request
-from starlette.responses import Response
 
 from legacy_connectors.errors import ConfigurationError
 
 __all__ = ["Tracing", "TracingSettings", "annotate_request", "upstream_span"]
+
+
+class _Request(Protocol):
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+
+
+class _Reply(Protocol):
+    @property
+    def status_code(self) -> int: ...
+
+
+_Q = TypeVar("_Q", bound=_Request)
+_R = TypeVar("_R", bound=_Reply)
+_P = ParamSpec("_P")
 
 
 class TracingSettings(BaseModel):
@@ -89,20 +104,22 @@ class Tracing:
         self.tracer = self.provider.get_tracer("govgraph")
 
     def traced(
-        self, handler: Callable[[Request], Awaitable[Response]]
-    ) -> Callable[[Request], Awaitable[Response]]:
-        """Wrap an HTTP endpoint so each request runs inside a server span."""
+        self, handler: Callable[Concatenate[_Q, _P], Awaitable[_R]]
+    ) -> Callable[Concatenate[_Q, _P], Awaitable[_R]]:
+        """Wrap an HTTP handler (a request with ``method`` and ``path`` in, an answer with
+        ``status_code`` out) so each request runs inside a server span; with tracing off the
+        handler is returned as it is."""
         tracer = self.tracer
         if tracer is None:
             return handler
 
-        async def endpoint(request: Request) -> Response:
+        async def endpoint(request: _Q, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
             with tracer.start_as_current_span(
                 "graphql.request",
                 kind=SpanKind.SERVER,
-                attributes={"http.request.method": request.method, "url.path": request.url.path},
+                attributes={"http.request.method": request.method, "url.path": request.path},
             ) as span:
-                response = await handler(request)
+                response = await handler(request, *args, **kwargs)
                 span.set_attribute("http.response.status_code", response.status_code)
                 if response.status_code >= 500:
                     span.set_status(Status(StatusCode.ERROR))

@@ -184,3 +184,18 @@ def _hmac_token(header: dict[str, Any], claims: dict[str, Any], secret: bytes) -
     signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
     signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{_b64(signature)}"
+
+
+async def test_other_methods_on_graphql_are_refused_with_the_security_headers(
+    client: httpx.AsyncClient,
+) -> None:
+    """``/graphql`` answers GET and POST itself; PUT gets 405 naming the allowed methods and
+    HEAD a 4xx (a HEAD carries no operation), each with the headers every answer carries."""
+    put = await client.put("/graphql", json={"query": "{ __typename }"})
+    head = await client.head("/graphql")
+    assert put.status_code == 405
+    assert set(put.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}
+    assert 400 <= head.status_code < 500
+    for response in (put, head):
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-content-type-options"] == "nosniff"
