@@ -8,6 +8,12 @@ Entries are hashed over a canonical form: form 2 (every entry written now) is th
 columns are stored as the RFC 8785 text of the list, so the stored text must equal the
 canonical form of what it says. Form 1 (entries written before form 2 existed) is kept
 verifiable as it was hashed: a compact JSON array, lists stored comma-joined.
+
+For text that is all ASCII (every entry the gateway writes: ids, hashes, role and group
+names, ISO times), RFC 8785 and the standard library's compact, key-sorted JSON without ASCII
+escaping are the same bytes (the same escapes for quote, backslash and control characters;
+integers below 2**53 written alike), so those entries are serialised by ``json`` in C; any
+other text goes through the ``rfc8785`` package.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import rfc8785
 
@@ -72,12 +79,28 @@ class LedgerRecord:
     """The canonical form it was stored and hashed in (1: before RFC 8785; 2: RFC 8785)."""
 
 
+_SAFE_INT = 2**53
+"""RFC 8785 writes numbers as ECMAScript does: integers below this are plain digits."""
+
+
+def _ascii(values: Sequence[str | None]) -> bool:
+    return all(v is None or (type(v) is str and v.isascii()) for v in values)
+
+
+def _canonical(value: Any, ascii_only: bool) -> bytes:
+    """The RFC 8785 bytes of ``value``; ``ascii_only``: the caller checked that every text in
+    it is ASCII and every number an integer below 2**53, so ``json`` gives the same bytes."""
+    if ascii_only:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return rfc8785.dumps(value)
+
+
 def canonical_list(values: Sequence[str], form: int = CURRENT_FORM) -> str:
     """How a list column is stored in ``form``: the RFC 8785 text of the list (form 2), or the
     items joined by commas (form 1)."""
     if form == 1:
         return ",".join(values)
-    return str(rfc8785.dumps(list(values)), "utf-8")
+    return str(_canonical(list(values), _ascii(values)), "utf-8")
 
 
 def stored_list(text: str, form: int = CURRENT_FORM) -> tuple[str, ...] | None:
@@ -102,7 +125,19 @@ def entry_hash(seq: int, entry: AccessEntry, prev_hash: str, form: int = CURRENT
     """The chain hash of ``entry`` stored at ``seq`` after ``prev_hash``, in ``form``."""
     if form == 1:
         return _form1_hash(seq, entry, prev_hash)
-    canonical = rfc8785.dumps(
+    texts = (
+        entry.at,
+        entry.request_id,
+        entry.actor,
+        entry.role,
+        entry.purpose,
+        entry.citizen_id,
+        prev_hash,
+        *entry.sources,
+        *entry.field_groups,
+    )
+    plain = type(seq) is int and 0 <= seq < _SAFE_INT and _ascii(texts)
+    canonical = _canonical(
         {
             "form": form,
             "seq": seq,
@@ -115,7 +150,8 @@ def entry_hash(seq: int, entry: AccessEntry, prev_hash: str, form: int = CURRENT
             "sources": list(entry.sources),
             "field_groups": list(entry.field_groups),
             "prev_hash": prev_hash,
-        }
+        },
+        plain,
     )
     return hashlib.sha256(canonical).hexdigest()
 

@@ -1,6 +1,7 @@
 """The ``soap`` connector kind: any WSDL (document or rpc style, SOAP 1.1 or 1.2).
 
-zeep reads the WSDL and its types; calls go over one pooled aiohttp client per source, with
+zeep reads the WSDL and its types; calls go over one pooled HTTP/1.1 client per source (its
+own keep-alive connections parsed by httptools for ``http://``, aiohttp for ``https://``), with
 envelope templates and decoders compiled from the WSDL's types and zeep as the fallback.
 """
 
