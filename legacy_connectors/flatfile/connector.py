@@ -411,7 +411,7 @@ class FlatFileConnector(Connector):
         if start.name != path.name or not start.matches(path):
             raise expired(self.name, start, "is no longer on disk as it was")
         try:
-            old = load_generation(path, self.schema, self.cfg)
+            old = load_generation(path, self.schema, self.cfg, checked=False)
         except (FileIntegrityError, OSError) as exc:
             raise expired(self.name, start, f"cannot be read again ({exc})") from exc
         try:
@@ -424,12 +424,14 @@ class FlatFileConnector(Connector):
     def _change_page(
         self, gen: Generation, chunk: list[tuple[bytes, bool]]
     ) -> tuple[list[tuple[str, Record]], list[str]]:
-        """Decode one page's changed keys from ``gen`` (records as ``scan`` gives them; a key
-        none of whose records decodes is listed as removed, as ``scan`` leaves it out)."""
+        """Decode one page's changed keys from ``gen`` by the scan's columnar path (records
+        exactly as ``scan`` gives them; a key none of whose records decodes is listed as
+        removed, as ``scan`` leaves it out)."""
         assert self.schema is not None
         cp = code_page(self.schema.options.encoding)
         text_key = self._text_key
-        changed: list[tuple[str, Record]] = []
+        positions: list[int] = []
+        keys: list[str] = []
         removed: list[str] = []
         for raw, gone in chunk:
             key = cp.decode(raw).strip() if text_key else raw.decode("ascii")
@@ -437,12 +439,11 @@ class FlatFileConnector(Connector):
                 removed.append(key)
                 continue
             lo, hi = gen.index.find(raw)
-            records = [self._decode(gen, pos) for pos in range(lo, hi)]
-            good = [r for r in records if not isinstance(r, LegacyError)]
-            if good:
-                changed += [(key, record) for record in good]
-            else:
-                removed.append(key)
+            positions.extend(range(lo, hi))
+            keys.append(key)
+        changed = self._scan_chunk(gen, positions) if positions else []
+        found = {key for key, _record in changed}
+        removed += [key for key in keys if key not in found]
         return changed, removed
 
     async def aclose(self) -> None:
