@@ -98,7 +98,7 @@ def test_skeleton_installs_and_its_conformance_suite_passes(tmp_path: Path) -> N
     try:
         suite = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests", cwd=root)
         assert suite.returncode == 0, suite.stdout[-3000:]
-        assert "9 passed, 3 skipped" in suite.stdout
+        assert "9 passed, 10 skipped" in suite.stdout
         lint = _run("-m", "ruff", "check", "--no-cache", str(root))
         assert lint.returncode == 0, lint.stdout
         types = _run("-m", "mypy", "--strict", str(root / "src"))
