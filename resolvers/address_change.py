@@ -14,8 +14,6 @@ import re
 import unicodedata
 from typing import Any
 
-from aiodataloader import DataLoader
-
 from govgraph.departments import all_departments
 from govgraph.outbox import NewDelivery, new_id
 from govgraph.outbox.types import AddressChange as ChangeRecord
@@ -34,6 +32,7 @@ from resolvers.idempotency import (
     run_once,
 )
 from resolvers.ids import decode_id
+from resolvers.loader import BatchLoader
 from schema.writes import address_change_id as global_change_id
 
 __all__ = [
@@ -241,6 +240,6 @@ async def reported_address(ctx: RequestContext, citizen_id: str) -> dict[str, An
             found = await outbox.latest_addresses(ids)
             return [found.get(cid) for cid in ids]
 
-        loader = ctx.reported_addresses = DataLoader(load)
+        loader = ctx.reported_addresses = BatchLoader(load)
     found: dict[str, Any] | None = await loader.load(citizen_id)
     return found

@@ -1,4 +1,4 @@
-"""Per-request state: who is asking, and one DataLoader per source and per index lookup.
+"""Per-request state: who is asking, and one batch loader per source and per index lookup.
 
 Built fresh for every request by :func:`build_context`; nothing here outlives a request.
 """
@@ -11,11 +11,11 @@ from datetime import date
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from aiodataloader import DataLoader
 from graphql import GraphQLError
 
 from govgraph.index.window import Window
 from govgraph.resilience.scope import RequestScope
+from resolvers.loader import BatchLoader, DerivedLoader
 
 if TYPE_CHECKING:
     from govgraph.ledger import AccessLedger
@@ -87,9 +87,9 @@ class RequestContext:
     """The outbox's delivery worker, woken when a request adds a delivery."""
     ledger: AccessLedger | None = None
     """The access ledger, for ``Citizen.accessLog``."""
-    link_details: DataLoader[str, list[Any]] | None = None
+    link_details: BatchLoader[str, list[Any]] | None = None
     """The request's loader of citizens' link details (built on first use)."""
-    reported_addresses: DataLoader[str, Any] | None = None
+    reported_addresses: BatchLoader[str, Any] | None = None
     """The request's loader of citizens' last reported addresses (built on first use)."""
     today: date = field(default_factory=date.today)
     extra_errors: list[GraphQLError] = field(default_factory=list)
@@ -98,38 +98,38 @@ class RequestContext:
     scope: RequestScope = field(default_factory=RequestScope)
     """What the request's upstream calls share: its id, its deadline, its stale answers
     (:func:`build_context` fills it; left empty, calls have no request deadline or id)."""
-    _loaders: dict[str, DataLoader[str, Any]] = field(default_factory=dict)
+    _loaders: dict[str, BatchLoader[str, Any]] = field(default_factory=dict)
 
     @cached_property
-    def citizens(self) -> DataLoader[str, tuple[Any, Sequence[Any]] | None]:
+    def citizens(self) -> BatchLoader[str, tuple[Any, Sequence[Any]] | None]:
         """Each citizen's profile and active links, ``None`` when the index does not hold
         them: one index read per batch of citizens serves :attr:`links`, :attr:`profiles`
         and :meth:`held` alike."""
-        return DataLoader(self._load_citizens)
+        return BatchLoader(partial(_held_with_links, self.index))
 
     @cached_property
-    def links(self) -> DataLoader[str, dict[str, list[str]]]:
+    def links(self) -> DerivedLoader[str, dict[str, list[str]], Any]:
         """Each citizen's keys by source (from :attr:`citizens`)."""
-        return DataLoader(self._load_links)
+        return DerivedLoader(self.citizens, _keys_by_source)
 
     @cached_property
-    def profiles(self) -> DataLoader[str, Any]:
+    def profiles(self) -> DerivedLoader[str, Any, Any]:
         """Each citizen's display identity, noted as a read of the index (from
         :attr:`citizens`)."""
-        return DataLoader(self._load_profiles)
+        return DerivedLoader(self.citizens, partial(_profile, self.accessed))
 
     async def held(self, citizen_id: str) -> bool:
         """Whether the index holds the citizen (a check, not a read of their profile)."""
         return await self.citizens.load(citizen_id) is not None
 
-    def loader(self, source: str) -> DataLoader[str, Any] | None:
+    def loader(self, source: str) -> BatchLoader[str, Any] | None:
         """The request's loader for ``source``, or ``None`` if the source is not configured."""
         loader = self._loaders.get(source)
         if loader is None:
             upstream = self.sources.get(source)
             if upstream is None:
                 return None
-            loader = self._loaders[source] = DataLoader(
+            loader = self._loaders[source] = BatchLoader(
                 partial(upstream.load_many, scope=self.scope), batch=self.batch_loads
             )
         return loader
@@ -146,28 +146,31 @@ class RequestContext:
         """Report an error beside data that is still returned (a partial result)."""
         self.extra_errors.append(error)
 
-    async def _load_citizens(
-        self, citizen_ids: list[str]
-    ) -> list[tuple[Any, Sequence[Any]] | None]:
-        found = await self.index.held_with_links(citizen_ids)
-        return [found.get(cid) for cid in citizen_ids]
 
-    async def _load_links(self, citizen_ids: list[str]) -> list[dict[str, list[str]]]:
-        out = []
-        for held in await self.citizens.load_many(citizen_ids):
-            by_source: dict[str, list[str]] = {}
-            for link in held[1] if held is not None else ():
-                by_source.setdefault(link.source, []).append(link.key)
-            out.append(by_source)
-        return out
+async def _held_with_links(
+    index: CitizenDirectory, citizen_ids: list[str]
+) -> list[tuple[Any, Sequence[Any]] | None]:
+    found = await index.held_with_links(citizen_ids)
+    return [found.get(cid) for cid in citizen_ids]
 
-    async def _load_profiles(self, citizen_ids: list[str]) -> list[Any]:
-        out = []
-        for cid, held in zip(citizen_ids, await self.citizens.load_many(citizen_ids), strict=True):
-            if held is not None:
-                self.note_access(cid, "index")
-            out.append(held[0] if held is not None else None)
-        return out
+
+def _profile(
+    accessed: dict[str, set[str]], citizen_id: str, held: tuple[Any, Sequence[Any]] | None
+) -> Any:
+    """The citizen's profile, noted as a read of the index (in ``accessed``) when held."""
+    if held is None:
+        return None
+    accessed.setdefault(citizen_id, set()).add("index")
+    return held[0]
+
+
+def _keys_by_source(
+    _citizen_id: str, held: tuple[Any, Sequence[Any]] | None
+) -> dict[str, list[str]]:
+    by_source: dict[str, list[str]] = {}
+    for link in held[1] if held is not None else ():
+        by_source.setdefault(link.source, []).append(link.key)
+    return by_source
 
 
 def build_context(

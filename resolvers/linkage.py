@@ -14,13 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from aiodataloader import DataLoader
-
 from govgraph.index import CitizenIndexError, Window
 from resolvers.authz import check_group, require_caseworker
 from resolvers.connections import decode_cursor, page_args
 from resolvers.context import RequestContext
 from resolvers.errors import ApiError, InvalidId, InvalidInput, NotFound
+from resolvers.loader import BatchLoader
 from schema.linkage import encode_review_id, mask_key
 
 __all__ = [
@@ -124,10 +123,10 @@ async def citizen_links(ctx: RequestContext, citizen_id: str) -> list[Any]:
     return found
 
 
-def _link_loader(ctx: RequestContext) -> DataLoader[str, list[Any]]:
+def _link_loader(ctx: RequestContext) -> BatchLoader[str, list[Any]]:
     """The request's loader of citizens' full links (one index read per batch of citizens),
     made on first use and kept on the request's context."""
-    loader: DataLoader[str, list[Any]] | None = ctx.link_details
+    loader: BatchLoader[str, list[Any]] | None = ctx.link_details
     if loader is None:
         index = _index(ctx)
 
@@ -135,7 +134,7 @@ def _link_loader(ctx: RequestContext) -> DataLoader[str, list[Any]]:
             found = await index.links_for(citizen_ids)
             return [list(found.get(cid, [])) for cid in citizen_ids]
 
-        loader = DataLoader(batch, batch=ctx.batch_loads)
+        loader = BatchLoader(batch, batch=ctx.batch_loads)
         ctx.link_details = loader
     return loader
 

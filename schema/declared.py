@@ -74,9 +74,26 @@ def _enum(t: EnumType) -> Any:
     return strawberry.enum(members, description=t.description)
 
 
+def _field_value(obj: Any, name: str) -> Any:
+    """A declared record's field, built from its mapped values on first read (the
+    ``__getattr__`` of every declared record type: called only for an attribute not yet set)."""
+    if name.startswith("_"):
+        raise AttributeError(name)
+    state = obj.__dict__
+    record = state.get("_record")
+    if record is None:
+        raise AttributeError(name)
+    value = state[name] = record.value(name, state["_values"], state["_citizen_id"])
+    return value
+
+
 def _record(t: RecordType, types: Mapping[str, Any]) -> Any:
     annotations: dict[str, Any] = {}
-    namespace: dict[str, Any] = {"__annotations__": annotations, "__module__": __name__}
+    namespace: dict[str, Any] = {
+        "__annotations__": annotations,
+        "__module__": __name__,
+        "__getattr__": _field_value,
+    }
     for f in t.fields:
         annotations[f.name] = python_type(f.type, types)
         namespace[f.name] = strawberry.field(
@@ -164,16 +181,39 @@ def _value(name: str, many: bool, value: Any, citizen_id: str) -> Any:
 
 
 def instance(type_name: str, values: Mapping[str, Any], citizen_id: str) -> Any:
-    """An object of the declared record type ``type_name`` from plain mapped values."""
-    spec = _SPECS[type_name]
-    kwargs = {
-        field: _value(name, many, values.get(field), citizen_id)
-        for field, name, many in _FIELD_TYPES[type_name]
-    }
-    if spec.node_key is not None:
-        local = str(values.get(spec.node_key) or "")
-        kwargs["id"] = strawberry.ID(encode_id(type_name, citizen_id, local))
-    return DECLARED_TYPES[type_name](**kwargs)
+    """An object of the declared record type ``type_name`` from plain mapped values.
+
+    Each field's value is built from ``values`` when it is first read (and kept), so an
+    operation pays only for the fields it selects."""
+    obj = DECLARED_TYPES[type_name].__new__(DECLARED_TYPES[type_name])
+    state = obj.__dict__
+    state["_record"] = _RECORDS[type_name]
+    state["_values"] = values
+    state["_citizen_id"] = citizen_id
+    return obj
+
+
+class _Record:
+    """How the fields of one declared record type are built from its mapped values."""
+
+    __slots__ = ("fields", "node_key", "type_name")
+
+    def __init__(self, spec: RecordType) -> None:
+        self.type_name = spec.name
+        self.node_key = spec.node_key
+        self.fields = {name: (type_name, many) for name, type_name, many in _FIELD_TYPES[spec.name]}
+
+    def value(self, name: str, values: Mapping[str, Any], citizen_id: str) -> Any:
+        found = self.fields.get(name)
+        if found is not None:
+            return _value(found[0], found[1], values.get(name), citizen_id)
+        if name == "id" and self.node_key is not None:
+            local = str(values.get(self.node_key) or "")
+            return strawberry.ID(encode_id(self.type_name, citizen_id, local))
+        raise AttributeError(f"{self.type_name!r} object has no attribute {name!r}")
+
+
+_RECORDS: dict[str, _Record] = {name: _Record(spec) for name, spec in _SPECS.items()}
 
 
 def is_declared_node(type_name: str) -> bool:

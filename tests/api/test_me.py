@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from decimal import Decimal
 from typing import Any
 
@@ -132,3 +133,29 @@ def _global(type_name: str, cid: str) -> str:
     from resolvers.ids import encode_id
 
     return encode_id(type_name, cid)
+
+
+async def test_a_finished_request_leaves_nothing_for_the_garbage_collector(
+    gateway: RunningGateway, client: httpx.AsyncClient
+) -> None:
+    """After `me`, its context, loaders and execution are freed by reference counting: none
+    of them is left in a reference cycle for the collector."""
+    person = _persona(gateway.population)
+    cid = await citizen_id_for(gateway.settings.gateway.index_url, "tax", person.tax.nino)
+    assert cid is not None
+    headers = gateway.headers("citizen", cid)
+    await gql(client, ME, headers=headers)  # every cache and pool in place first
+    kept = ("RequestContext", "BatchLoader", "DerivedLoader", "GatewayExecutor", "RequestScope")
+    gc.collect()
+    gc.disable()
+    try:
+        body = await gql(client, ME, headers=headers)
+        assert "errors" not in body, body.get("errors")
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        cyclic = sorted({type(o).__name__ for o in gc.garbage} & set(kept))
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert cyclic == []
