@@ -148,6 +148,12 @@ class AuthorizationExtension(SchemaExtension):
             self.guard = planned[0] if planned else None
         yield
 
+    @property
+    def resolves_fields(self) -> bool:
+        """Whether this operation needs the resolve hook (something refused, or ``node``):
+        the schema's executor leaves the hook out when it does not."""
+        return self.guard is not None
+
     def resolve(
         self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
     ) -> Any:

@@ -54,7 +54,19 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
     fields, resolver chain, context, loaders and answers: ~300 objects for a dashboard) waited
     for the garbage collector, whose passes over them cost more CPU than any single step of
     the request. Dropping the helpers when the response is built lets reference counting free
-    the operation at once."""
+    the operation at once.
+
+    Field middleware (a schema extension's ``resolve`` hook) wraps every field of every
+    operation; one whose ``resolves_fields`` is false when execution starts has nothing to do
+    in this operation and is left out, so its fields are resolved without the wrapper."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager
+        if manager is not None and not any(
+            getattr(m, "resolves_fields", True) for m in manager.middlewares
+        ):
+            self.middleware_manager = None
 
     def build_response(self, data: Any) -> Any:
         result = super().build_response(data)
