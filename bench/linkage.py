@@ -3,14 +3,17 @@
 Run: python bench/linkage.py [--people N] [--noise realistic|hard] [--seed S]
      [--index-url URL] [--engine memory|duckdb|spark] [--smoke]
 Generates a population (timed; 10,000 people are also timed on their own), serves every
-source's records from memory in the connectors' record shapes (so the figures are linkage's
-own, without any legacy system's latency), links them into a fresh SQLite citizen index
-(or ``--index-url``), evaluates precision and recall per source pair against the generator's
-truth, re-runs the linker on the unchanged sources, then again after 1% of each source's records
-changed (every hundredth record by position moves: it takes the postcode and first address line
-of the next such record of its source), times the index's
-batched reads for 100 random citizens (what each gateway request does), and reports peak
-memory (max RSS). Ends with one JSON line.
+source's records from memory in the connectors' record shapes (the in-memory connector kind,
+with its change feed on: so the figures are linkage's own, without any legacy system's
+latency), links them into a fresh SQLite citizen index (or ``--index-url``) keeping the link
+state beside it, evaluates precision and recall per source pair against the generator's truth,
+relinks on the unchanged sources, then after 1% of each source's records changed through the
+change feed (every hundredth record by position moves: it takes the postcode and first address
+line of the next such record of its source; the relink reads only the feed and re-plans only
+what the moved records touch, with the last fitted model), evaluates again, runs a full relink
+(``full=True``, model refitted) on the same changed sources and evaluates that, times the
+index's batched reads for 100 random citizens (what each gateway request does), and reports
+peak memory (max RSS). Ends with one JSON line.
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from fixtures.generate import generate, truth_rows
-from fixtures.population.records import MemoryConnector, memory_connectors, source_records
+from fixtures.population.records import source_records
 from govgraph.departments import all_departments
 from govgraph.index import CitizenIndex
 from govgraph.linkage import evaluate, link
-from legacy_connectors.base import Connector, Record
+from legacy_connectors.base import Record
+from legacy_connectors.testing.memory import MemoryConnector, MemorySettings
 
 AS_OF = date(2026, 11, 27)
 
@@ -83,31 +87,54 @@ def _get(record: Record, path: str) -> Any:
     return node
 
 
-def changed_connectors(population: Any, every: int = 100) -> tuple[dict[str, Connector], int]:
-    """Connectors where every ``every``-th record of each source that declares a postcode has
-    moved (postcode and address lines of the next moved record of its source); and how many
-    records changed."""
-    records = source_records(population)
+def feed_connectors(population: Any) -> dict[str, MemoryConnector]:
+    """One in-memory connector with a change feed per source of ``population`` (a key held by
+    several records keeps them as a list, scanned in order)."""
+    out: dict[str, MemoryConnector] = {}
+    for name, rows in source_records(population).items():
+        by_key: dict[str, list[Record]] = {}
+        for key, record in rows:
+            by_key.setdefault(key, []).append(record)
+        settings = MemorySettings(change_feed=True)
+        settings.records.update({k: v[0] if len(v) == 1 else v for k, v in by_key.items()})
+        out[name] = MemoryConnector(name, settings)
+    return out
+
+
+def move_records(connectors: dict[str, MemoryConnector], every: int = 100) -> int:
+    """Every ``every``-th record (in scan order) of each source that declares a postcode moves
+    (postcode and address lines of the next moved record of its source), through the source's
+    change log; returns how many records changed."""
     paths = {
         d.source_name: d.identity
         for d in all_departments()
         if d.identity is not None and d.identity.postcode and "[]" not in d.identity.postcode
     }
     changed = 0
-    for name, rows in records.items():
+    for name, connector in connectors.items():
         identity = paths.get(name)
         if identity is None or identity.postcode is None:
             continue
-        movers = [record for _, record in rows[::every]]
-        homes = [
-            (_get(r, identity.postcode), _get(r, identity.address_lines or "")) for r in movers
+        held = connector.settings.records
+        rows = [
+            (key, record)
+            for key in sorted(held)
+            for record in (held[key] if isinstance(held[key], list) else [held[key]])
         ]
-        for record, (postcode, lines) in zip(movers, homes[1:] + homes[:1], strict=True):
+        movers = rows[::every]
+        homes = [
+            (_get(r, identity.postcode), _get(r, identity.address_lines or "")) for _, r in movers
+        ]
+        touched: set[str] = set()
+        for (key, record), (postcode, lines) in zip(movers, homes[1:] + homes[:1], strict=True):
             moved = _set(record, identity.postcode, postcode)
             if identity.address_lines and lines is not None:
                 _set(record, identity.address_lines, lines)
             changed += moved
-    return {n: MemoryConnector(n, rows) for n, rows in records.items()}, changed
+            touched.add(key)
+        for key in sorted(touched):
+            connector.put(key, held[key])
+    return changed
 
 
 def _cpu_s() -> float:
@@ -132,31 +159,50 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         truth = Path(tmp) / "truth.jsonl"
         truth.write_text("".join(json.dumps(r) + "\n" for r in truth_rows(population)))
         index = CitizenIndex(args.index_url or f"sqlite+aiosqlite:///{Path(tmp) / 'index.db'}")
+        state = Path(tmp) / "index.linkstate"
         await index.open()
         try:
+            sources = feed_connectors(population)
             cpu = _cpu_s()
-            report = await link(memory_connectors(population), index, engine=args.engine)
+            report = await link(sources, index, engine=args.engine, state=state)
             link_cpu = _cpu_s() - cpu
             print(report.summary())
             print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
+            state_mb = state.stat().st_size / 1e6
+            print(f"link state: {state_mb:.1f} MB")
             evaluation = await evaluate(index, truth)
             print(evaluation.summary())
             cpu = _cpu_s()
-            rerun = await link(memory_connectors(population), index, engine=args.engine)
+            rerun = await link(sources, index, engine=args.engine, state=state)
             rerun_cpu = _cpu_s() - cpu
-            print(f"re-run on unchanged sources: {rerun.seconds:.1f} s, links {rerun.links}")
-            changed, moved = changed_connectors(population)
+            print(
+                f"re-run on unchanged sources ({rerun.mode}): {rerun.seconds:.2f} s, "
+                f"links {rerun.links}"
+            )
+            moved = move_records(sources)
             cpu = _cpu_s()
-            relink = await link(changed, index, engine=args.engine)
+            relink = await link(sources, index, engine=args.engine, state=state)
             relink_cpu = _cpu_s() - cpu
             print(
-                f"re-run after {moved} of {report.records} records moved: "
-                f"{relink.seconds:.1f} s ({relink.seconds / report.seconds:.0%} of the first "
-                f"run; CPU {relink_cpu:.1f} s, {relink_cpu / link_cpu:.0%} of the first run's "
-                f"{link_cpu:.1f} s), links {relink.links}; phases "
-                + ", ".join(f"{k} {v:.1f} s" for k, v in relink.timings.items())
+                f"relink after {moved} of {report.records} records moved ({relink.mode}: "
+                f"{relink.mode_reason}): {relink.seconds:.2f} s "
+                f"({relink.seconds / report.seconds:.1%} of the first run; CPU {relink_cpu:.2f} s, "
+                f"{relink_cpu / link_cpu:.1%} of the first run's {link_cpu:.1f} s), "
+                f"nodes planned {relink.nodes}, pairs compared {relink.candidate_pairs}, "
+                f"links {relink.links}; phases "
+                + ", ".join(f"{k} {v:.2f} s" for k, v in relink.timings.items())
             )
             after_change = await evaluate(index, truth)
+            print("after the relink: " + after_change.summary())
+            cpu = _cpu_s()
+            full = await link(sources, index, engine=args.engine, state=state, full=True)
+            full_cpu = _cpu_s() - cpu
+            print(
+                f"full relink after the change: {full.seconds:.1f} s (CPU {full_cpu:.1f} s), "
+                f"links {full.links}"
+            )
+            after_full = await evaluate(index, truth)
+            print("after the full relink: " + after_full.summary())
             reads = await read_latency(index)
             print(
                 "index reads of 100 citizens (p50/p99 ms): "
@@ -177,16 +223,27 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "engine": args.engine,
         "link_phases_s": {k: round(v, 2) for k, v in report.timings.items()},
         "link_cpu_s": round(link_cpu, 2),
+        "link_state_mb": round(state_mb, 1),
         "relink_s": round(rerun.seconds, 2),
+        "relink_mode": rerun.mode,
         "relink_cpu_s": round(rerun_cpu, 2),
         "changed_records": moved,
+        "relink_changed_mode": relink.mode,
+        "relink_changed_reason": relink.mode_reason,
         "relink_changed_s": round(relink.seconds, 2),
-        "relink_changed_ratio": round(relink.seconds / report.seconds, 3),
+        "relink_changed_ratio": round(relink.seconds / report.seconds, 4),
         "relink_changed_cpu_s": round(relink_cpu, 2),
-        "relink_changed_cpu_ratio": round(relink_cpu / link_cpu, 3),
-        "relink_changed_phases_s": {k: round(v, 2) for k, v in relink.timings.items()},
+        "relink_changed_cpu_ratio": round(relink_cpu / link_cpu, 4),
+        "relink_changed_phases_s": {k: round(v, 3) for k, v in relink.timings.items()},
+        "relink_changed_nodes": relink.nodes,
+        "relink_changed_links": relink.links,
         "precision_after_change": after_change.to_json()["precision"],
         "recall_after_change": after_change.to_json()["recall"],
+        "full_relink_changed_s": round(full.seconds, 2),
+        "full_relink_changed_cpu_s": round(full_cpu, 2),
+        "full_relink_changed_links": full.links,
+        "precision_after_full_relink": after_full.to_json()["precision"],
+        "recall_after_full_relink": after_full.to_json()["recall"],
         "precision": quality["precision"],
         "recall": quality["recall"],
         "min_pair_precision": min(q["precision"] for q in quality["pairs"].values()),

@@ -69,6 +69,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "the default), duckdb (embedded, spills to disk; pip install -e '.[scale]') or spark "
         "(pip install -e '.[spark]'); every engine makes the same links",
     )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="read every source whole and plan every citizen again (by default a run after an "
+        "earlier one relinks incrementally: only the changes since then are read, through each "
+        "source's change feed, and only the citizens they touch are planned)",
+    )
+    p.add_argument(
+        "--state",
+        metavar="PATH",
+        help="the link state file a relink starts from (default: beside a SQLite index, "
+        "INDEX.linkstate; with another index store, none unless given)",
+    )
     p.set_defaults(func=run)
 
 
@@ -77,16 +90,27 @@ async def link_from_settings(
     progress: Progress | None = None,
     allow_missing: tuple[str, ...] = (),
     engine: str = "memory",
+    full: bool = False,
+    state: str | None = None,
 ) -> Any:
     """Open every source (see :func:`govgraph.commands.jobs.opened_for_scans`: one that does
     not open fails as a department that cannot be read, see ``link``'s ``allow_missing``), run
-    linkage into the index, close everything; return the report."""
+    linkage into the index (incrementally from the link state ``state``, by default the one
+    beside a SQLite index, unless ``full``), close everything; return the report."""
     from govgraph.commands.jobs import opened_for_scans
     from govgraph.linkage import link
+    from govgraph.linkage.state import state_path_for
 
+    path = Path(state) if state else state_path_for(settings.gateway.index_url)
     async with opened_for_scans(settings) as (sources, index):
         return await link(
-            sources, index, allow_missing=allow_missing, progress=progress, engine=engine
+            sources,
+            index,
+            allow_missing=allow_missing,
+            progress=progress,
+            engine=engine,
+            state=path,
+            full=full,
         )
 
 
@@ -157,7 +181,14 @@ def run(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         try:
             report = run_job(
-                link_from_settings(settings, progress, tuple(args.allow_missing), args.engine)
+                link_from_settings(
+                    settings,
+                    progress,
+                    tuple(args.allow_missing),
+                    args.engine,
+                    args.full,
+                    args.state,
+                )
             )
             seconds = time.perf_counter() - started
             figures: dict[str, Any] = report.to_json()

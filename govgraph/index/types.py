@@ -101,4 +101,7 @@ class IndexChanges:
     withdrawals: list[LinkKey] = field(default_factory=list)
     reviews: list[Review] | None = None
     """When not ``None``, replaces every open review (a pair of records a caseworker already
-    confirmed or rejected is not raised again)."""
+    confirmed or rejected is not raised again); only those of ``reviews_for`` if given."""
+    reviews_for: list[tuple[str, str]] | None = None
+    """When not ``None`` (a relink), ``reviews`` replace only the open reviews naming one of
+    these (source, key) as record or candidate; the others stay."""

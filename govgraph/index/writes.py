@@ -103,6 +103,28 @@ async def _decided_pairs(conn: AsyncConnection) -> set[tuple[str, str, str, str]
     return pairs
 
 
+async def _delete_open_reviews(conn: AsyncConnection, keys: list[tuple[str, str]]) -> None:
+    """Delete the open reviews naming one of ``keys`` as record or candidate."""
+    by_source: dict[str, list[str]] = {}
+    for source_name, key_value in keys:
+        by_source.setdefault(source_name, []).append(key_value)
+    columns = (
+        (reviews.c.source, reviews.c.key),
+        (reviews.c.candidate_source, reviews.c.candidate_key),
+    )
+    for source_name, values in by_source.items():
+        for i in range(0, len(values), _CHUNK):
+            part = values[i : i + _CHUNK]
+            for source_column, key_column in columns:
+                await conn.execute(
+                    delete(reviews).where(
+                        reviews.c.status == "open",
+                        source_column == source_name,
+                        key_column.in_(part),
+                    )
+                )
+
+
 async def apply_changes(conn: AsyncConnection, changes: IndexChanges, now: datetime) -> None:
     for chunk in _chunks([profile_values(p, now) for p in changes.new_citizens]):
         await conn.execute(insert(citizens), chunk)
@@ -127,7 +149,10 @@ async def apply_changes(conn: AsyncConnection, changes: IndexChanges, now: datet
     await upsert_links(conn, changes.new_links, now)
     await _update_links(conn, changes.link_updates, now)
     if changes.reviews is not None:
-        await conn.execute(delete(reviews).where(reviews.c.status == "open"))
+        if changes.reviews_for is None:
+            await conn.execute(delete(reviews).where(reviews.c.status == "open"))
+        else:
+            await _delete_open_reviews(conn, changes.reviews_for)
         decided = await _decided_pairs(conn)
         rows = [
             {

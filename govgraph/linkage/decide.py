@@ -32,6 +32,8 @@ __all__ = [
     "Outcome",
     "classify",
     "decide",
+    "decide_edges",
+    "edge_of",
     "join",
     "review_reason",
 ]
@@ -67,6 +69,9 @@ class Outcome:
     rejected: int = 0
     candidates: int = 0
     """How many candidate pairs were decided (the rest of those compared had a conflict)."""
+    scored: list[Edge] = field(default_factory=list)
+    """Every pair scored at review level or above (``P_REVIEW``): the only pairs a decision
+    depends on, kept so that a relink can decide again without comparing them again."""
 
 
 class _Clusters:
@@ -103,6 +108,11 @@ class _Clusters:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.members[ra] += self.members.pop(rb)
+
+
+def edge_of(c: Candidate, model: FSModel) -> Edge:
+    """A candidate scored with ``model`` (a pair with a conflict has probability 0)."""
+    return _edge(c, model)
 
 
 def _edge(c: Candidate, model: FSModel) -> Edge:
@@ -193,7 +203,13 @@ def join(nodes: list[Node], linkable: Iterable[Edge], out: Outcome) -> Outcome:
 def decide(nodes: list[Node], found: list[Candidate], model: FSModel) -> Outcome:
     """Decide every candidate and cluster the nodes (``model`` fitted or with its starting
     parameters, as its ``iterations`` say)."""
-    edges = [_edge(c, model) for c in found]
-    linkable, reviews, rejected = classify(edges, nodes, bool(model.iterations))
-    out = Outcome(reviews=reviews, rejected=rejected, candidates=len(found))
+    return decide_edges(nodes, [_edge(c, model) for c in found], bool(model.iterations))
+
+
+def decide_edges(nodes: list[Node], edges: list[Edge], fitted: bool) -> Outcome:
+    """Classify scored ``edges`` (each ``a`` < ``b``) and cluster the nodes, as :func:`decide`
+    does after scoring; ``fitted`` says whether the model was fitted on the population."""
+    linkable, reviews, rejected = classify(edges, nodes, fitted)
+    out = Outcome(reviews=reviews, rejected=rejected, candidates=len(edges))
+    out.scored = [e for e in edges if e.probability >= P_REVIEW]
     return join(nodes, sorted(linkable, key=lambda e: (-e.weight, e.a, e.b)), out)

@@ -17,6 +17,13 @@ class LinkReport:
     model_version: str
     engine: str = "memory"
     """Where blocking, comparison, scoring and clustering ran (``--engine``)."""
+    mode: str = "full"
+    """``full`` (every source read and every citizen planned) or ``incremental`` (only the
+    changes since the last run read, only what they touch planned)."""
+    mode_reason: str = ""
+    """Why this mode ran (e.g. why a relink could not be incremental)."""
+    changed_records: int | None = None
+    """Incremental: record keys whose mapped identity changed, appeared or went."""
     seconds: float = 0.0
     sources: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per source: ``records`` scanned, ``skipped`` (unusable for linkage)."""
@@ -69,6 +76,9 @@ class LinkReport:
         return {
             "model_version": self.model_version,
             "engine": self.engine,
+            "mode": self.mode,
+            "mode_reason": self.mode_reason,
+            "changed_records": self.changed_records,
             "seconds": round(self.seconds, 3),
             "sources": self.sources,
             "errors": self.errors,
@@ -100,6 +110,9 @@ class LinkReport:
         lines = [
             f"linked in {self.seconds:.1f} s (model {self.model_version}, engine {self.engine}); "
             f"records: {records}",
+            f"mode: {self.mode}"
+            + (f" ({self.mode_reason})" if self.mode_reason else "")
+            + ("" if self.changed_records is None else f"; {self.changed_records} records changed"),
             f"pairs compared {self.candidate_pairs}: linked {self.linked_exact} exact, "
             f"{self.linked_probabilistic} probabilistic; {self.reviews} for review; "
             f"{self.rejected} rejected",

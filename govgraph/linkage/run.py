@@ -4,25 +4,43 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
+import os
 import resource
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from itertools import groupby
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from govgraph.departments import Department, all_departments
-from govgraph.index import CitizenIndex, CitizenProfile, IndexChanges, Link, Review
+from govgraph.index import CitizenIndex, CitizenProfile, IndexChanges, Link
 from govgraph.linkage.assign import assign
-from govgraph.linkage.candidates import Node, build_nodes, unblocked_vectors
+from govgraph.linkage.attach import attach, review_rows
+from govgraph.linkage.candidates import Node, build_nodes, node_keys, unblocked_vectors
 from govgraph.linkage.clusters import build_clusters
-from govgraph.linkage.compare import one_edit
+from govgraph.linkage.decide import Edge
 from govgraph.linkage.engines import Engine, UnknownEngine, check_engine, open_engine
 from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
+from govgraph.linkage.relink import plan_changes, read_changes
 from govgraph.linkage.report import LinkReport
 from govgraph.linkage.sources import Attachment, RecordMapper, mappers
+from govgraph.linkage.state import (
+    LAYOUT,
+    LinkState,
+    StateUnusable,
+    attachment_data,
+    dumps,
+    fingerprint,
+    held_value,
+    identity_data,
+    model_from_json,
+    model_json,
+)
 from govgraph.progress import Progress, reporter
 from legacy_connectors.base import Record
 from legacy_connectors.errors import LegacyError
@@ -77,6 +95,20 @@ class _Scanned:
     kinds: dict[str, tuple[int, str]] = field(default_factory=dict)
     """Per identity-bearing source: its node kind's number and identifier name."""
     trust: dict[str, int] = field(default_factory=dict)
+    cursors: dict[str, str | None] = field(default_factory=dict)
+    """Per source read: its change-feed cursor taken before the read (``None`` without a
+    feed); only when a link state is kept."""
+    names: list[str] = field(default_factory=list)
+    """The sources read, in reading order."""
+
+
+@dataclass(slots=True)
+class _Planned:
+    """What a full run keeps of its plan to write the link state."""
+
+    nodes: list[Node] = field(default_factory=list)
+    scored: list[Edge] = field(default_factory=list)
+    model: FSModel = field(default_factory=FSModel)
 
 
 @dataclass(slots=True)
@@ -127,6 +159,14 @@ async def _read(
                 out.identities.append(identity)
 
 
+async def _cursor(connector: Scannable) -> str | None:
+    """The source's change-feed cursor now, ``None`` when it has no feed."""
+    if not getattr(connector, "tracks_changes", False):
+        return None
+    cursor: str = await connector.change_cursor()  # type: ignore[attr-defined]
+    return cursor
+
+
 def _kinds(declared: tuple[Department, ...]) -> dict[str, tuple[int, str]]:
     """Node kind per identity-bearing source: its key identifier, numbered in declared order."""
     numbers: dict[str, int] = {}
@@ -145,6 +185,7 @@ async def _scan(
     report: LinkReport,
     declared: tuple[Department, ...],
     progress: Progress,
+    cursors: bool = False,
 ) -> _Scanned:
     """Scan every declared department's source, one after another (mapping records is CPU
     work in this loop: concurrent scans would only slow each other's pages); a failed source
@@ -159,7 +200,14 @@ async def _scan(
     report.ignored_sources += [n for n in connectors if n not in served]
     out = _Scanned(kinds=_kinds(declared))
     out.trust = {d.source_name: d.identity.trust for d in declared if d.identity is not None}
+    out.names = names
     for name in names:
+        if cursors:
+            try:
+                out.cursors[name] = await _cursor(connectors[name])
+            except LegacyError as exc:
+                report.errors[name] = f"{type(exc).__name__}: {exc.message}"
+                continue
         result = await _scan_one(by_source[name], connectors[name], batch_size, progress)
         if result.error is not None:
             report.errors[name] = result.error
@@ -188,43 +236,6 @@ def _check_missing(
         raise ScanFailed(refused)
 
 
-def _attach(
-    nodes: list[Node], attachments: list[Attachment], report: LinkReport
-) -> tuple[dict[int, list[tuple[str, str, str]]], list[tuple[Attachment, int, str]]]:
-    """Attached (source, key, identifier) by node; and (attachment, node, reason) for review."""
-    holders: dict[tuple[str, str], int] = {}
-    for i, node in enumerate(nodes):
-        for v in node.variants:
-            for held in v.held:
-                holders[held] = i
-    attached: dict[int, list[tuple[str, str, str]]] = {}
-    reviews: list[tuple[Attachment, int, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for item in attachments:
-        if (item.source, item.key) in seen:
-            continue
-        seen.add((item.source, item.key))
-        found = holders.get((item.identifier, item.value))
-        if found is None:
-            report.unattached[item.source] = report.unattached.get(item.source, 0) + 1
-            continue
-        i = found
-        keeper = Identity(
-            item.source, item.key, item.surname, item.forenames, "", None, "", item.postcode, (), ""
-        )
-        agrees = any(
-            (keeper.sn and (keeper.sn == v.sn or one_edit(keeper.sn, v.sn)))
-            or (keeper.pc and keeper.pc == v.pc)
-            for v in nodes[i].variants
-        )
-        if agrees or not (keeper.sn or keeper.pc):
-            attached.setdefault(i, []).append((item.source, item.key, item.identifier))
-            report.attached[item.source] = report.attached.get(item.source, 0) + 1
-        else:
-            reviews.append((item, i, "surname and postcode differ from the identifier's holder"))
-    return attached, reviews
-
-
 def _plan_without_gc(
     scanned: _Scanned,
     existing: list[Link],
@@ -234,6 +245,8 @@ def _plan_without_gc(
     progress: Progress,
     stop: threading.Event,
     engine: str,
+    fixed_model: FSModel | None = None,
+    keep: _Planned | None = None,
 ) -> IndexChanges:
     """:func:`_plan` with the cyclic garbage collector paused (it builds millions of small
     objects and no cycles; collection passes would otherwise take a third of the time)."""
@@ -242,7 +255,16 @@ def _plan_without_gc(
     computation = open_engine(engine)
     try:
         return _plan(
-            scanned, existing, profiles, model_version, report, progress, stop, computation
+            scanned,
+            existing,
+            profiles,
+            model_version,
+            report,
+            progress,
+            stop,
+            computation,
+            fixed_model,
+            keep,
         )
     finally:
         computation.close()
@@ -264,6 +286,8 @@ def _plan(
     progress: Progress,
     stop: threading.Event,
     engine: Engine,
+    fixed_model: FSModel | None = None,
+    keep: _Planned | None = None,
 ) -> IndexChanges:
     started = time.perf_counter()
     model = FSModel()
@@ -276,7 +300,9 @@ def _plan(
     _stop_if(stop)
     report.phase = "scoring"
     with progress.phase("scoring", unit="pairs") as phase:
-        if sum(vectors.values()) >= MIN_FIT_PAIRS:
+        if fixed_model is not None:
+            model = fixed_model
+        elif sum(vectors.values()) >= MIN_FIT_PAIRS:
             model.fit(vectors + unblocked_vectors(nodes, model, compared))
         outcome = engine.decide(nodes, model)
         phase.advance(outcome.candidates)
@@ -284,7 +310,7 @@ def _plan(
     _stop_if(stop)
     report.phase = "clustering"
     with progress.phase("clustering", total=len(nodes), unit="nodes") as phase:
-        attached, attach_reviews = _attach(nodes, scanned.attachments, report)
+        attached, attach_reviews = attach(nodes, scanned.attachments, report)
         clusters = build_clusters(nodes, outcome, attached, scanned.trust)
         assignment = assign(clusters, existing, profiles, scanned.ok, model_version)
         phase.advance(len(nodes))
@@ -292,40 +318,9 @@ def _plan(
         time.perf_counter() - started - report.timings["candidates"] - report.timings["decide"]
     )
     _stop_if(stop)
-    node_citizen: dict[int, str | None] = {}
-    for c in clusters:
-        keys = [(m.source, m.key) for m in c.members]
-        cid = next((assignment.citizen_of[k] for k in keys if k in assignment.citizen_of), None)
-        node_citizen.update(dict.fromkeys(c.nodes, cid))
-    reviews: list[Review] = []
-    for e in outcome.reviews:
-        a, b = nodes[e.a], nodes[e.b]
-        reviews.append(
-            Review(
-                a.members[0][0],
-                a.members[0][1],
-                b.members[0][0],
-                b.members[0][1],
-                node_citizen.get(e.b),
-                round(e.probability, 6),
-                e.reason,
-                model_version,
-            )
-        )
-    for item, i, reason in attach_reviews:
-        node = nodes[i]
-        reviews.append(
-            Review(
-                item.source,
-                item.key,
-                node.members[0][0],
-                node.members[0][1],
-                node_citizen.get(i),
-                0.0,
-                reason,
-                model_version,
-            )
-        )
+    reviews = review_rows(
+        nodes, outcome, attach_reviews, clusters, assignment.citizen_of, model_version
+    )
     assignment.changes.reviews = reviews
     report.nodes = len(nodes)
     report.candidate_pairs = compared
@@ -342,6 +337,8 @@ def _plan(
         k.removeprefix("links_"): v for k, v in counts.items() if k.startswith("links_")
     }
     report.timings["plan"] = time.perf_counter() - started
+    if keep is not None:
+        keep.nodes, keep.scored, keep.model = nodes, outcome.scored, model
     return assignment.changes
 
 
@@ -380,6 +377,80 @@ async def _in_thread(func: Callable[[], T], stop: threading.Event) -> T:
         raise
 
 
+def _layout(
+    names: list[str], kinds: Mapping[str, tuple[int, str]], trust: Mapping[str, int]
+) -> list[list[Any]]:
+    """The sources in reading order with their node kinds and trust: a relink needs the same."""
+    return [[n, list(kinds[n]) if n in kinds else None, trust.get(n)] for n in names]
+
+
+def _state_rows(
+    scanned: _Scanned, planned: _Planned, model_version: str
+) -> tuple[dict[str, Any], Iterator[Any], Iterator[Any], Iterator[Any], Iterator[Any], Any]:
+    """Every row of a full run's link state, streamed (records sorted by source and key)."""
+    node_of: dict[tuple[str, str], int] = {}
+    for i, node in enumerate(planned.nodes):
+        for member in node.members:
+            node_of[member] = i
+    identities = scanned.identities
+    order = sorted(range(len(identities)), key=lambda i: (identities[i].source, identities[i].key))
+
+    def recs() -> Iterator[tuple[str, str, int, int, str]]:
+        for (source, key), group in groupby(
+            order, key=lambda i: (identities[i].source, identities[i].key)
+        ):
+            found: dict[str, list[Any]] = {}
+            for i in group:
+                data = identity_data(identities[i])
+                found.setdefault(dumps(data), data)
+            text = dumps(list(found.values()))
+            yield (source, key, node_of[(source, key)], fingerprint(text), text)
+
+    def atts() -> Iterator[tuple[str, str, str, int, str]]:
+        seen: set[tuple[str, str]] = set()
+        for item in sorted(scanned.attachments, key=lambda a: (a.source, a.key)):
+            if (item.source, item.key) in seen:
+                continue
+            seen.add((item.source, item.key))
+            text = dumps(attachment_data(item))
+            hv = held_value(item.identifier, item.value)
+            yield (item.source, item.key, hv, fingerprint(text), text)
+
+    def held() -> Iterator[tuple[str, int]]:
+        for n, node in enumerate(planned.nodes):
+            values = {held_value(i, v) for var in node.variants for i, v in var.held}
+            for hv in values:
+                yield (hv, n)
+
+    edges = (
+        (e.a, e.b, e.weight, e.probability, int(e.method != "probabilistic"))
+        for e in planned.scored
+    )
+    meta = {
+        "layout": LAYOUT,
+        "model_version": model_version,
+        "model": json.loads(model_json(planned.model)),
+        "sources": _layout(scanned.names, scanned.kinds, scanned.trust),
+        "cursors": scanned.cursors,
+        "next_node": len(planned.nodes),
+    }
+    blocks = ((key, n) for n, key in node_keys(planned.nodes))
+    return meta, recs(), atts(), blocks, held(), edges
+
+
+def _write_state(path: Path, scanned: _Scanned, planned: _Planned, model_version: str) -> float:
+    """Write the full run's state at ``path``; return the seconds it took."""
+    started = time.perf_counter()
+    meta, recs, atts, blocks, held, edges = _state_rows(scanned, planned, model_version)
+    LinkState.write(path, meta, recs, atts, blocks, held, edges)
+    return time.perf_counter() - started
+
+
+def _remove_state(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 async def link(
     connectors: Mapping[str, Scannable],
     index: CitizenIndex,
@@ -390,6 +461,9 @@ async def link(
     allow_missing: Collection[str] = (),
     progress: Progress | None = None,
     engine: str = "memory",
+    state: str | os.PathLike[str] | None = None,
+    full: bool = False,
+    fixed_model: FSModel | None = None,
 ) -> LinkReport:
     """Link every source's records into citizens and write the changes to ``index``.
 
@@ -410,14 +484,44 @@ async def link(
     :data:`~govgraph.linkage.engines.ENGINES`: ``memory`` in this process, ``duckdb``,
     ``spark``); every engine gives the same links. An unknown engine, or one whose library is
     not installed, raises :class:`UnknownEngine` before any source is read.
+
+    ``state`` is the link state file (:mod:`govgraph.linkage.state`): with one, a run relinks
+    incrementally when the state allows (:mod:`govgraph.linkage.relink`: only the changes
+    since the last run are read and only what they touch is planned, with the last fitted
+    model), else runs in full and writes a new state; ``report.mode`` and
+    ``report.mode_reason`` say which ran and why. ``full`` forces a full run. Without
+    ``state`` every run is full and none is kept. ``fixed_model`` scores a full run with
+    those parameters instead of fitting them (to compare a relink with a full run).
     """
     check_engine(engine)
     started = time.perf_counter()
     progress = progress if progress is not None else reporter("link", quiet=True)
-    report = LinkReport(model_version=model_version, engine=engine)
     declared = all_departments() if departments is None else departments
+    state_path = Path(state) if state is not None else None
+    reason = "no link state kept" if state_path is None else "--full asked for"
+    if state_path is not None and not full:
+        relinked = await _relink(
+            connectors,
+            index,
+            state_path,
+            declared,
+            model_version,
+            batch_size,
+            allow_missing,
+            progress,
+            engine,
+        )
+        if isinstance(relinked, LinkReport):
+            relinked.seconds = time.perf_counter() - started
+            relinked.peak_memory_mb = _peak_rss_mb()
+            return relinked
+        reason = relinked
+        started = time.perf_counter()
+    report = LinkReport(model_version=model_version, engine=engine, mode_reason=reason)
     report.phase = "read"
-    scanned = await _scan(connectors, batch_size, report, declared, progress)
+    scanned = await _scan(
+        connectors, batch_size, report, declared, progress, cursors=state_path is not None
+    )
     report.timings["scan"] = time.perf_counter() - started
     _check_missing(report, declared, allow_missing)
     report.phase = "load"
@@ -432,18 +536,152 @@ async def link(
     report.timings["load"] = time.perf_counter() - load_started
     report.phase = "plan"
     stop = threading.Event()
+    keep = _Planned() if state_path is not None and not report.missing else None
     changes = await _in_thread(
         lambda: _plan_without_gc(
-            scanned, existing, profiles, model_version, report, progress, stop, engine
+            scanned,
+            existing,
+            profiles,
+            model_version,
+            report,
+            progress,
+            stop,
+            engine,
+            fixed_model,
+            keep,
         ),
         stop,
     )
     report.phase = "write"
     write_started = time.perf_counter()
     with progress.phase("write the index", unit="changes"):
-        await index.apply(changes)
+        if state_path is not None:
+            _remove_state(state_path)
+        if keep is None or state_path is None:
+            await index.apply(changes)
+        else:
+            report.timings["write_state"] = await _apply_with_state(
+                index, changes, state_path, scanned, keep, model_version
+            )
     report.written = True
     report.timings["write"] = time.perf_counter() - write_started
     report.seconds = time.perf_counter() - started
     report.peak_memory_mb = _peak_rss_mb()
     return report
+
+
+async def _apply_with_state(
+    index: CitizenIndex,
+    changes: IndexChanges,
+    path: Path,
+    scanned: _Scanned,
+    planned: _Planned,
+    model_version: str,
+) -> float:
+    """Write the index and, meanwhile in a thread, the new link state beside it; the state
+    takes its place only once the index has committed. Returns the state's seconds."""
+    tmp = Path(f"{path}.new")
+    _remove_state(tmp)
+    job = asyncio.ensure_future(
+        asyncio.to_thread(_write_state, tmp, scanned, planned, model_version)
+    )
+    try:
+        await index.apply(changes)
+    except BaseException:
+        job.add_done_callback(lambda _job: _remove_state(tmp))
+        raise
+    seconds = await job
+    os.replace(tmp, path)
+    return seconds
+
+
+async def _relink(
+    connectors: Mapping[str, Scannable],
+    index: CitizenIndex,
+    path: Path,
+    declared: tuple[Department, ...],
+    model_version: str,
+    batch_size: int,
+    allow_missing: Collection[str],
+    progress: Progress,
+    engine: str,
+) -> LinkReport | str:
+    """An incremental relink, or why there can be none (a full run follows)."""
+    started = time.perf_counter()
+    by_source = mappers(declared)
+    names = [n for n in connectors if n in by_source]
+    kinds = _kinds(declared)
+    trust = {d.source_name: d.identity.trust for d in declared if d.identity is not None}
+    try:
+        state = LinkState.open(path)
+    except StateUnusable as exc:
+        return str(exc)
+    try:
+        meta = state.meta
+        if meta["model_version"] != model_version:
+            return (
+                f"the linkage rules changed since the last run "
+                f"({meta['model_version']} -> {model_version})"
+            )
+        if meta["sources"] != json.loads(dumps(_layout(names, kinds, trust))):
+            return "the sources or departments differ from the last run's"
+        report = LinkReport(model_version=model_version, engine=engine, mode="incremental")
+        served = {d.source_name for d in declared}
+        report.unlinked += [
+            d.id for d in declared if d.identity is None and d.source_name in connectors
+        ]
+        report.ignored_sources += [n for n in connectors if n not in served]
+        report.phase = "read"
+
+        def phase(title: str) -> Any:
+            return progress.phase(title)
+
+        delta, errors, expired = await read_changes(
+            names, by_source, connectors, state, batch_size, phase
+        )
+        if expired:
+            return f"the change feed of {', '.join(expired)} no longer reaches the stored cursor"
+        report.errors.update(errors)
+        _check_missing(report, declared, allow_missing)
+        if report.missing:
+            return "a source could not be read: " + "; ".join(report.missing)
+        for name in names:
+            report.sources[name] = {"records": delta.read.get(name, 0), "skipped": 0}
+        report.mode_reason = "changes read from " + ", ".join(
+            f"{name} ({delta.ways[name]})" for name in names
+        )
+        report.timings["scan"] = time.perf_counter() - started
+        report.phase = "plan"
+        plan_started = time.perf_counter()
+        model = model_from_json(dumps(meta["model"]))
+        report.model = model.to_json()
+        with progress.phase("plan the changes", unit="records"):
+            changes, rows = await plan_changes(
+                delta, state, index, names, kinds, trust, model, model_version, report
+            )
+        report.timings["plan"] = time.perf_counter() - plan_started
+        report.phase = "write"
+        write_started = time.perf_counter()
+        with progress.phase("write the index", unit="changes"):
+            state.set_pending()
+            await index.apply(changes)
+            cursors = dict(meta["cursors"])
+            cursors.update(delta.cursors)
+            state.update(
+                {"cursors": cursors, "next_node": rows.next_node},
+                rows.rec_removed,
+                rows.recs,
+                rows.att_removed,
+                rows.atts,
+                rows.block_removed,
+                rows.blocks,
+                rows.held_removed,
+                rows.held,
+                rows.edge_nodes,
+                rows.edges,
+            )
+        report.written = True
+        report.timings["write"] = time.perf_counter() - write_started
+        return report
+    finally:
+        state.close()

@@ -294,12 +294,14 @@ class RelationalEngine:
             e = Edge(int(a), int(b), float(w), float(p), EXACT_METHOD if ex else "probabilistic")
             e.reason = review_reason(e, nodes, cls == "ambiguous")
             out.reviews.append(e)
-        linkable = (
+        out.scored = list(out.reviews)
+        linkable = [
             Edge(int(a), int(b), float(w), float(p), EXACT_METHOD if ex else "probabilistic")
             for a, b, w, p, ex in r.rows(
                 "SELECT a, b, w, p, ex FROM classes WHERE class = 'link' ORDER BY w DESC, a, b"
             )
-        )
+        ]
+        out.scored += linkable
         return join(nodes, linkable, out)
 
     def close(self) -> None:
