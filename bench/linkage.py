@@ -137,6 +137,11 @@ def move_records(connectors: dict[str, MemoryConnector], every: int = 100) -> in
     return changed
 
 
+def _size_mb(folder: Path, prefix: str) -> float:
+    """Megabytes of the files in ``folder`` whose name starts with ``prefix``."""
+    return sum(f.stat().st_size for f in folder.iterdir() if f.name.startswith(prefix)) / 1e6
+
+
 def _cpu_s() -> float:
     """CPU seconds of this process so far, every thread (DuckDB's too): on a shared machine
     the fair measure of a run's cost."""
@@ -169,7 +174,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             print(report.summary())
             print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
             state_mb = state.stat().st_size / 1e6
-            print(f"link state: {state_mb:.1f} MB")
+            index_mb = _size_mb(Path(tmp), "index.db")
+            print(
+                f"link state: {state_mb:.1f} MB (the index {index_mb:.1f} MB), written in "
+                f"{report.timings.get('write_state', 0.0):.1f} s beside the index's write, "
+                f"{report.timings.get('write_state_cpu', 0.0):.1f} s of CPU"
+            )
             evaluation = await evaluate(index, truth)
             print(evaluation.summary())
             cpu = _cpu_s()
@@ -224,6 +234,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "link_phases_s": {k: round(v, 2) for k, v in report.timings.items()},
         "link_cpu_s": round(link_cpu, 2),
         "link_state_mb": round(state_mb, 1),
+        "index_mb": round(index_mb, 1),
         "relink_s": round(rerun.seconds, 2),
         "relink_mode": rerun.mode,
         "relink_cpu_s": round(rerun_cpu, 2),

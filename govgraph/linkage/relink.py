@@ -263,6 +263,8 @@ class _Graph:
     old_nodes: dict[int, Node | None] = field(default_factory=dict)
     cache: dict[int, Node | None] = field(default_factory=dict)
     new_edges: dict[int, list[EdgeRow]] = field(default_factory=dict)
+    changed_held: dict[str, set[int]] = field(default_factory=dict)
+    """The changed nodes holding each identifier value, after the change."""
 
     def build(self, rows: list[tuple[str, str, str]]) -> Node | None:
         node: Node | None = None
@@ -435,6 +437,8 @@ async def plan_changes(
     for n in changed:
         graph.old_nodes[n] = graph.build(before.get(n, []))
         graph.new_nodes[n] = graph.build(after[n])
+        for hv in _held(graph.new_nodes[n]):
+            graph.changed_held.setdefault(hv, set()).add(n)
 
     # 2. Candidates of the changed nodes: compared with every node sharing a blocking key.
     live = {n: node for n, node in graph.new_nodes.items() if node is not None}
@@ -600,7 +604,7 @@ def _stored_attachment(state: LinkState, sk: tuple[str, str]) -> Attachment | No
 def _holder(graph: _Graph, hv: str) -> int | None:
     """The node an attachment by ``hv`` joins: the last in node order of those holding it."""
     holders = {n for n in graph.state.holders([hv]).get(hv, set()) if n not in graph.changed}
-    holders |= {n for n in graph.changed if hv in _held(graph.new_nodes[n])}
+    holders |= graph.changed_held.get(hv, set())
     found = {n: x for n, x in graph.nodes(holders).items() if x is not None}
     if not found:
         return None
