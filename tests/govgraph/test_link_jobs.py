@@ -70,7 +70,8 @@ def test_link_on_a_terminal_shows_its_phases_then_the_summary_then_the_json_line
     populations: Populations,
 ) -> None:
     """On a terminal, ``link`` shows each phase with its count, then the summary, and the last
-    line is the JSON of the run; with ``--quiet`` the JSON line is all it prints."""
+    line is the JSON of the run; with ``--quiet`` the JSON line is all it prints (a second run
+    with ``--full``, so that it reads every source again rather than their changes)."""
     rc, shown = in_terminal([*LINK, "--data", str(populations.a)])
     lines = screen_lines(shown)
     assert rc == 0, shown[-3000:]
@@ -82,7 +83,7 @@ def test_link_on_a_terminal_shows_its_phases_then_the_summary_then_the_json_line
     assert figures["sources"]["tax"]["records"] > 100
     assert figures["peak_memory_mb"] > 0
 
-    rc, shown = in_terminal([*LINK, "--data", str(populations.a), "--quiet"])
+    rc, shown = in_terminal([*LINK, "--data", str(populations.a), "--quiet", "--full"])
     assert rc == 0, shown[-3000:]
     assert "\x1b" not in shown
     (only,) = screen_lines(shown)
