@@ -23,10 +23,11 @@ naming the source, and every outcome is counted in the gateway's metrics.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -68,6 +69,7 @@ __all__ = ["RequestScope", "Source", "build_sources"]
 log = logging.getLogger("govgraph.sources")
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 _RECENT = 64
 """How many recent call latencies each source keeps (for ``Query.services``)."""
@@ -372,15 +374,27 @@ class Source:
         restarts and the pages already yielded are skipped (connectors scan in a stable order).
         ``NotImplementedError`` when the kind cannot scan.
         """
+        pages = self._job_pages(
+            "scan", lambda delivered: (self.connector.scan(batch_size), delivered)
+        )
+        async with contextlib.aclosing(pages):
+            async for page in pages:
+                yield page
+
+    async def _job_pages(
+        self, what: str, restart: Callable[[int], tuple[AsyncIterator[P], int]]
+    ) -> AsyncGenerator[P, None]:
+        """The pages of a job's read (a scan, a change feed), each one call under the breaker
+        and bulkhead with ``scan_page_timeout_s`` as its deadline. After a retriable failure
+        (up to ``scan_page_retries`` times) the read starts again: ``restart(delivered)`` gives
+        the connector's pages from where it can resume and how many of them to skip."""
         delivered = 0
         failures = 0
         while True:
-            pages = self.connector.scan(batch_size).__aiter__()
-            skip = delivered
+            opened, skip = restart(delivered)
+            pages = opened.__aiter__()
 
-            async def next_page(
-                pages: AsyncIterator[list[tuple[str, Record]]] = pages,
-            ) -> list[tuple[str, Record]] | None:
+            async def next_page(pages: AsyncIterator[P] = pages) -> P | None:
                 try:
                     return await pages.__anext__()
                 except StopAsyncIteration:
@@ -401,8 +415,9 @@ class Source:
                             raise
                         failures += 1
                         log.warning(
-                            "source %s: scan page %d failed (%s), retrying (%d of %d)",
+                            "source %s: %s page %d failed (%s), retrying (%d of %d)",
                             self.name,
+                            what,
                             delivered + 1,
                             exc.code,
                             failures,
@@ -453,51 +468,17 @@ class Source:
         if not self.connector.tracks_changes:
             raise NotImplementedError(f"source {self.name!r} has no change feed")
         cursor = since
-        failures = 0
-        while True:
-            pages = self.connector.changes(cursor, batch_size).__aiter__()
 
-            async def next_page(
-                pages: AsyncIterator[ChangePage] = pages,
-            ) -> ChangePage | None:
-                try:
-                    return await pages.__anext__()
-                except StopAsyncIteration:
-                    return None
+        def restart(_delivered: int) -> tuple[AsyncIterator[ChangePage], int]:
+            return self.connector.changes(cursor, batch_size), 0
 
-            try:
-                while True:
-                    try:
-                        page = await self.call(
-                            "scan",
-                            next_page,
-                            retry=False,
-                            request_bound=False,
-                            timeout_s=self.policy.scan_page_timeout_s,
-                        )
-                    except LegacyError as exc:
-                        if not exc.retryable or failures >= self.policy.scan_page_retries:
-                            raise
-                        failures += 1
-                        log.warning(
-                            "source %s: change feed page failed (%s), retrying (%d of %d)",
-                            self.name,
-                            exc.code,
-                            failures,
-                            self.policy.scan_page_retries,
-                        )
-                        await asyncio.sleep(min(0.2 * 2**failures, 5.0))
-                        break
-                    if page is None:
-                        return
-                    cursor = page.cursor
-                    yield page
-                    if not page.more:
-                        return
-            finally:
-                close = getattr(pages, "aclose", None)
-                if close is not None:
-                    await close()
+        pages = self._job_pages("change feed", restart)
+        async with contextlib.aclosing(pages):
+            async for page in pages:
+                cursor = page.cursor
+                yield page
+                if not page.more:
+                    return
 
     @property
     def pages_by_position(self) -> bool:
