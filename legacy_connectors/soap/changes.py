@@ -13,12 +13,12 @@ becomes :class:`~legacy_connectors.errors.ChangesExpiredError`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from legacy_connectors.base import ChangePage, Record
-from legacy_connectors.errors import ChangesExpiredError, LegacyError, ProtocolError
+from legacy_connectors.cursors import cursor_text, read_cursor
+from legacy_connectors.errors import LegacyError, ProtocolError
 from legacy_connectors.soap.codec import OperationCodec
 from legacy_connectors.soap.values import get_path
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SoapFeed"]
 
-_VERSION = 1
 _MAX_POSITION = 200
 
 
@@ -57,25 +56,10 @@ class SoapFeed:
         return self.connector.name
 
     def _text(self, position: str) -> str:
-        return json.dumps({"v": _VERSION, "after": position}, separators=(",", ":"))
+        return cursor_text(after=position)
 
     def _parse(self, text: str) -> str:
-        try:
-            body = json.loads(text)
-            if not isinstance(body, dict) or body.get("v") != _VERSION:
-                raise ValueError("unknown cursor version")
-            position = body.get("after")
-            if not isinstance(position, str) or not 0 < len(position) <= _MAX_POSITION:
-                raise ValueError("no position")
-            if not position.isprintable():
-                raise ValueError("the position is not printable text")
-        except (ValueError, TypeError, RecursionError) as exc:
-            raise ChangesExpiredError(
-                f"{self._service}: the change cursor is not one this SOAP source gave",
-                service=self._service,
-                detail=f"{type(exc).__name__}: {exc}"[:200],
-            ) from None
-        return position
+        return read_cursor(text, self._service, "SOAP", _position)
 
     def _position_text(self, value: Any, where: str) -> str:
         if value is None or isinstance(value, dict | list):
@@ -132,3 +116,12 @@ class SoapFeed:
                     service=self._service,
                 )
             position = following
+
+
+def _position(body: dict[str, Any]) -> str:
+    position = body.get("after")
+    if not isinstance(position, str) or not 0 < len(position) <= _MAX_POSITION:
+        raise ValueError("no position")
+    if not position.isprintable():
+        raise ValueError("the position is not printable text")
+    return position

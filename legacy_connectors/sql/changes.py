@@ -17,7 +17,6 @@ reset), raises :class:`~legacy_connectors.errors.ChangesExpiredError`.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from sqlalchemy import Column, MetaData, Select, Table, bindparam, func, select
 from sqlalchemy.types import NullType
 
 from legacy_connectors.base import ChangePage, Record
+from legacy_connectors.cursors import cursor_text, read_cursor
 from legacy_connectors.errors import ChangesExpiredError
 from legacy_connectors.sql.settings import TableMapping
 from legacy_connectors.sql.types import converter
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FeedPlan", "SqlFeed"]
 
-_VERSION = 1
 Entry = tuple[int, Any]
 """(row version, stored key) of one changed or removed row."""
 
@@ -123,24 +122,10 @@ class SqlFeed:
     # -- cursor -----------------------------------------------------------------------------
 
     def _text(self, positions: dict[str, int]) -> str:
-        return json.dumps({"v": _VERSION, "at": positions}, separators=(",", ":"))
+        return cursor_text(at=positions)
 
     def _parse(self, text: str) -> dict[str, int]:
-        try:
-            body = json.loads(text)
-            if not isinstance(body, dict) or body.get("v") != _VERSION:
-                raise ValueError("unknown cursor version")
-            positions = body.get("at")
-            if not isinstance(positions, dict) or not all(
-                type(v) is int for v in positions.values()
-            ):
-                raise ValueError("no database positions")
-        except (ValueError, TypeError, RecursionError) as exc:
-            raise ChangesExpiredError(
-                f"{self.service}: the change cursor is not one this SQL source gave",
-                service=self.service,
-                detail=f"{type(exc).__name__}: {exc}"[:200],
-            ) from None
+        positions = read_cursor(text, self.service, "SQL", _positions)
         if sorted(positions) != sorted(self.names):
             raise ChangesExpiredError(
                 f"{self.service}: the change cursor names other databases than the source's; "
@@ -264,3 +249,10 @@ class SqlFeed:
             if not found:
                 removed.append(key)
         return changed, removed
+
+
+def _positions(body: dict[str, Any]) -> dict[str, int]:
+    positions = body.get("at")
+    if not isinstance(positions, dict) or not all(type(v) is int for v in positions.values()):
+        raise ValueError("no database positions")
+    return positions

@@ -9,18 +9,16 @@ opaque to callers.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from legacy_connectors.cursors import cursor_text, read_cursor
 from legacy_connectors.errors import ChangesExpiredError
 from legacy_connectors.flatfile.files.dataset import Generation
 
 __all__ = ["FeedCursor", "GenerationId", "expired"]
-
-_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,20 +72,18 @@ class FeedCursor:
 
     def text(self) -> str:
         """The cursor as opaque text."""
-        body: dict[str, Any] = {"v": _VERSION, "at": self.start.as_json()}
         if self.target is not None and self.after is not None:
-            body["to"] = self.target.as_json()
-            body["after"] = self.after.hex()
-        return json.dumps(body, separators=(",", ":"))
+            return cursor_text(
+                at=self.start.as_json(), to=self.target.as_json(), after=self.after.hex()
+            )
+        return cursor_text(at=self.start.as_json())
 
     @classmethod
     def parse(cls, text: str, service: str) -> FeedCursor:
         """The cursor ``text`` stands for; ``ChangesExpiredError`` when it is no cursor of a
         flat-file feed (the caller then reads the source whole, as for an expired one)."""
-        try:
-            body = json.loads(text)
-            if not isinstance(body, dict) or body.get("v") != _VERSION:
-                raise ValueError("unknown cursor version")
+
+        def read(body: dict[str, Any]) -> FeedCursor:
             start = GenerationId.from_json(body.get("at"))
             if "to" not in body and "after" not in body:
                 return cls(start)
@@ -95,12 +91,8 @@ class FeedCursor:
             if not isinstance(after, str):
                 raise ValueError("'after' is not text")
             return cls(start, GenerationId.from_json(body.get("to")), bytes.fromhex(after))
-        except (ValueError, TypeError, RecursionError) as exc:
-            raise ChangesExpiredError(
-                f"{service}: the change cursor is not one this flat-file source gave",
-                service=service,
-                detail=f"{type(exc).__name__}: {exc}"[:200],
-            ) from None
+
+        return read_cursor(text, service, "flat-file", read)
 
 
 def expired(service: str, gen: GenerationId, why: str) -> ChangesExpiredError:
