@@ -16,7 +16,14 @@ from govgraph.app import create_app
 from govgraph.logs import configure_logging
 from govgraph.settings import Settings
 
-__all__ = ["CoalescingTransport", "GatewayServer", "OneWriteHttpProtocol", "build_server"]
+__all__ = [
+    "CoalescingTransport",
+    "GatewayServer",
+    "OneWriteHttpProtocol",
+    "StoppedWhileStarting",
+    "build_server",
+    "wait_started",
+]
 
 GC_THRESHOLDS = (20_000, 20, 20)
 """The collector's thresholds in a gateway's own process: a request allocates thousands of
@@ -147,15 +154,24 @@ def build_server(
     return GatewayServer(config, owns_process=owns_process)
 
 
+class StoppedWhileStarting(RuntimeError):
+    """The server was told to stop (SIGTERM, SIGINT, ``should_exit``) before it listened: it
+    finishes starting, then shuts down at once without serving a request."""
+
+
 async def wait_started(server: uvicorn.Server, timeout_s: float = 60) -> int:
-    """Wait until ``server`` listens; return its port."""
+    """Wait until ``server`` listens; return its port. Raises :class:`StoppedWhileStarting`
+    when the server is stopping instead (the caller then awaits its ``serve()`` to let the
+    shutdown finish), and ``RuntimeError`` when it has not started within ``timeout_s``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    while not server.started:
+    while not (server.started or server.should_exit):
         if loop.time() > deadline:
             raise RuntimeError("the gateway did not start in time")
         await asyncio.sleep(0.05)
-    sock = server.servers[0].sockets[0]
-    port: int = sock.getsockname()[1]
+    listening = [sock for srv in getattr(server, "servers", ()) for sock in srv.sockets]
+    if server.should_exit or not listening:
+        raise StoppedWhileStarting("the gateway was stopped while it was starting")
+    port: int = listening[0].getsockname()[1]
     logging.getLogger("govgraph").debug("gateway listening on %s", port)
     return port

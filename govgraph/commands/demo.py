@@ -42,7 +42,7 @@ async def _serve(settings, data_dir: Path, relink: bool) -> None:  # type: ignor
     import httpx
 
     from govgraph.commands.link import link_from_settings
-    from govgraph.serve import build_server, wait_started
+    from govgraph.serve import StoppedWhileStarting, build_server, wait_started
 
     if relink:
         print("linking citizens across departments ...", flush=True)
@@ -54,7 +54,12 @@ async def _serve(settings, data_dir: Path, relink: bool) -> None:  # type: ignor
             signal.SIGHUP, server.handle_exit, signal.SIGHUP, None
         )
     task = asyncio.create_task(server.serve())
-    port = await wait_started(server)
+    try:
+        port = await wait_started(server)
+    except StoppedWhileStarting:
+        # A signal during start-up: the server shuts down, then raises the signal again.
+        await task
+        return
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient() as client:
         for _ in range(600):

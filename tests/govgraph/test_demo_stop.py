@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.starting import starting
+
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc (Linux)")
 
 
@@ -114,3 +116,21 @@ def test_a_signal_stops_the_demo_and_every_child_it_started(
             proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_sigterm_while_the_gateway_starts_stops_the_demo_cleanly(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """SIGTERM while the gateway's lifespan is still opening ends the demo with status 0, no
+    traceback, and its tax service stopped."""
+    args = ["demo", "--data", str(demo_dir), "--people", "12", "--port", "0"]
+    with starting(args, tmp_path) as demo:
+        children = _children(demo.proc.pid)
+        assert children, "the demo runs the simulated tax service as a child"
+        status, stderr = demo.stop(signal.SIGTERM)
+    assert "Traceback" not in stderr
+    assert status == 0
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(c) for c in children):
+        time.sleep(0.1)
+    assert not [c for c in children if _alive(c)]
