@@ -20,6 +20,21 @@ async def citizen_id_for(index_url: str, source: str, key: str) -> str | None:
         await index.aclose()
 
 
+def persona(population: Any) -> Any:
+    """The first person with records in every department."""
+    for person in population.people:
+        if (
+            person.tax is not None
+            and person.benefits
+            and person.passport is not None
+            and person.licence is not None
+            and person.vehicles
+            and person.penalty_notices
+        ):
+            return person
+    raise AssertionError("the generated population has nobody in every department")
+
+
 def counters(metrics_text: str, name: str) -> dict[str, float]:
     """Values of one Prometheus counter by its ``source`` label."""
     out = {}

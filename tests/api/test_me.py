@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import gc
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.api.helpers import citizen_id_for, gql
+from tests.api.helpers import citizen_id_for, gql, persona
 from tests.harness import RunningGateway
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -34,26 +33,11 @@ query Me {
 """
 
 
-def _persona(population: Any) -> Any:
-    """A person with records in every department."""
-    for person in population.people:
-        if (
-            person.tax is not None
-            and person.benefits
-            and person.passport is not None
-            and person.licence is not None
-            and person.vehicles
-            and person.penalty_notices
-        ):
-            return person
-    raise AssertionError("the generated population has nobody in every department")
-
-
 async def test_me_answers_from_every_department(
     gateway: RunningGateway, client: httpx.AsyncClient
 ) -> None:
     """A citizen's `me` returns tax, benefits, passport, licence, vehicles and penalties."""
-    person = _persona(gateway.population)
+    person = persona(gateway.population)
     cid = await citizen_id_for(gateway.settings.gateway.index_url, "tax", person.tax.nino)
     assert cid is not None
     body = await gql(client, ME, headers=gateway.headers("citizen", cid))
@@ -81,7 +65,7 @@ async def test_obligations_are_sorted_and_name_departments(
     gateway: RunningGateway, client: httpx.AsyncClient
 ) -> None:
     """`obligations` merges departments, earliest due date first, undated last."""
-    person = _persona(gateway.population)
+    person = persona(gateway.population)
     cid = await citizen_id_for(gateway.settings.gateway.index_url, "tax", person.tax.nino)
     body = await gql(client, ME, headers=gateway.headers("citizen", cid))
     items = body["data"]["me"]["obligations"]
@@ -140,7 +124,7 @@ async def test_a_finished_request_leaves_nothing_for_the_garbage_collector(
 ) -> None:
     """After `me`, its context, loaders and execution are freed by reference counting: none
     of them is left in a reference cycle for the collector."""
-    person = _persona(gateway.population)
+    person = persona(gateway.population)
     cid = await citizen_id_for(gateway.settings.gateway.index_url, "tax", person.tax.nino)
     assert cid is not None
     headers = gateway.headers("citizen", cid)

@@ -18,6 +18,7 @@ from govgraph.index import CitizenIndex
 from govgraph.serve import build_server, wait_started
 from govgraph.settings import Settings, settings_from_mapping
 from govgraph.sources import Source
+from tests.api.helpers import persona
 from tests.harness import RunningGateway
 
 DEPARTMENTS = ("tax", "benefits", "passport", "drivingLicence", "vehicles", "parkingFines")
@@ -118,21 +119,6 @@ async def serve(settings: Settings) -> AsyncIterator[Served]:
     finally:
         server.should_exit = True
         await task
-
-
-def persona(population: Any) -> Any:
-    """The first person with records in every department."""
-    for person in population.people:
-        if (
-            person.tax is not None
-            and person.benefits
-            and person.passport is not None
-            and person.licence is not None
-            and person.vehicles
-            and person.penalty_notices
-        ):
-            return person
-    raise AssertionError("the generated population has nobody in every department")
 
 
 def persona_keys(population: Any) -> dict[str, list[str]]:

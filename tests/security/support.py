@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import redis
 import uvicorn
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 
 from govgraph import demo
@@ -70,6 +72,18 @@ async def serving(app: Any, **options: Any) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+async def run_sql(url: str, *statements: str) -> None:
+    """Run ``statements`` against the store at ``url`` in one transaction (as an operator or
+    an attacker with database access would, behind the gateway's back)."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
 
 
 def bare_settings(data_dir: Path, **gateway: Any) -> Settings:

@@ -10,14 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from govgraph.cli import main
 from govgraph.index import CitizenIndex
 from govgraph.index.types import CitizenProfile, IndexChanges
 from govgraph.ledger import AccessEntry, AccessLedger
-from tests.security.support import BareFactory, BareGateway
+from tests.security.support import BareFactory, BareGateway, run_sql
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -43,16 +41,6 @@ async def _ledger(tmp_path: Path, n: int) -> tuple[AccessLedger, str]:
     for i in range(n):
         await ledger.append([_entry(i)])
     return ledger, url
-
-
-async def _sql(url: str, *statements: str) -> None:
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            for statement in statements:
-                await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def _cli_verify(url: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -115,7 +103,7 @@ async def test_tampering_is_detected_and_named(tmp_path: Path, tamper: str, name
     """Changing, deleting or reordering rows with raw SQL makes verification fail at that entry."""
     ledger, url = await _ledger(tmp_path, 6)
     await ledger.aclose()
-    await _sql(url, *tamper.split(";"))
+    await run_sql(url, *tamper.split(";"))
     again = AccessLedger(url)
     await again.open()
     try:
@@ -132,7 +120,7 @@ async def test_verify_command_names_the_tampered_entry(
     """`govgraph ledger verify` exits 1 and names the entry a raw SQL update changed."""
     ledger, url = await _ledger(tmp_path, 4)
     await ledger.aclose()
-    await _sql(url, "UPDATE gg_access_ledger SET role = 'citizen' WHERE seq = 2")
+    await run_sql(url, "UPDATE gg_access_ledger SET role = 'citizen' WHERE seq = 2")
     code, _, err = await _cli_verify(url, capsys)
     assert code == 1
     assert "TAMPERED" in err
@@ -143,7 +131,7 @@ async def test_reordered_entries_fail_at_the_first_moved_entry(tmp_path: Path) -
     """Swapping two entries' places is reported at the first place that changed."""
     ledger, url = await _ledger(tmp_path, 6)
     await ledger.aclose()
-    await _sql(
+    await run_sql(
         url,
         "UPDATE gg_access_ledger SET seq = -2 WHERE seq = 2",
         "UPDATE gg_access_ledger SET seq = 2 WHERE seq = 3",
@@ -220,7 +208,7 @@ async def test_two_writers_on_one_store_keep_one_chain(tmp_path: Path) -> None:
 @pytest.mark.postgres
 async def test_postgresql_ledger_chain_and_tamper() -> None:
     """On PostgreSQL, concurrent writers keep one chain, and a modified row is detected."""
-    await _sql(
+    await run_sql(
         PG_URL,
         "DROP TABLE IF EXISTS gg_access_ledger",
         "DROP TABLE IF EXISTS gg_access_ledger_head",
@@ -234,13 +222,13 @@ async def test_postgresql_ledger_chain_and_tamper() -> None:
             *(second.append([_entry(50 + i, "cz_b")]) for i in range(20)),
         )
         assert (await first.verify()).ok
-        await _sql(PG_URL, "UPDATE gg_access_ledger SET citizen_id = 'cz_z' WHERE seq = 7")
+        await run_sql(PG_URL, "UPDATE gg_access_ledger SET citizen_id = 'cz_z' WHERE seq = 7")
         report = await first.verify()
         assert not report.ok and report.seq == 7
     finally:
         await first.aclose()
         await second.aclose()
-        await _sql(
+        await run_sql(
             PG_URL,
             "DROP TABLE IF EXISTS gg_access_ledger",
             "DROP TABLE IF EXISTS gg_access_ledger_head",
@@ -329,7 +317,7 @@ async def test_no_data_is_sent_when_the_ledger_cannot_be_written(
     """If the read cannot be recorded, the request fails with 503 and none of the data."""
     gw = await bare_gateway_factory()
     await _seed(gw, "cz_ledger2", "Hopper")
-    await _sql(gw.settings.gateway.index_url, "DROP TABLE gg_access_ledger")
+    await run_sql(gw.settings.gateway.index_url, "DROP TABLE gg_access_ledger")
     async with httpx.AsyncClient(base_url=gw.base_url, timeout=10) as client:
         r = await client.post(
             "/graphql", json={"query": ME_NAME}, headers=gw.headers("citizen", "cz_ledger2")
@@ -403,7 +391,7 @@ async def test_a_rewritten_chain_is_caught_by_a_published_head(
         )
         prev = digest
     statements.append(f"UPDATE gg_access_ledger_head SET hash = '{prev}'")
-    await _sql(url, *statements)
+    await run_sql(url, *statements)
     plain, _, _ = await _cli_verify(url, capsys)
     assert plain == 0
     code = await asyncio.to_thread(

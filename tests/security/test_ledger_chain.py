@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from govgraph.ledger import GENESIS, AccessEntry, AccessLedger, entry_hash
+from tests.security.support import run_sql
 
 ENTRY = AccessEntry(
     request_id="req-0001",
@@ -86,19 +87,6 @@ async def test_entries_are_stamped_in_utc_when_appended(tmp_path: Path) -> None:
     assert kept.entry.at == ENTRY.at
 
 
-async def _rows(url: str, *statements: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            for statement in statements:
-                await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 async def _verified(url: str) -> tuple[bool, str | None, tuple[str, ...]]:
     ledger = AccessLedger(url)
     await ledger.open()
@@ -122,7 +110,7 @@ async def test_a_list_column_holding_anything_but_a_list_of_text_is_tampering(
     await ledger.open()
     await ledger.append([ENTRY])
     await ledger.aclose()
-    await _rows(url, f"UPDATE gg_access_ledger SET sources = '{stored}'")
+    await run_sql(url, f"UPDATE gg_access_ledger SET sources = '{stored}'")
     ok, problem, _ = await _verified(url)
     assert not ok
     assert problem == "entry 1 was modified (its sources are not stored in canonical form)"
@@ -138,7 +126,7 @@ async def test_a_form_one_entry_with_no_sources_verifies(tmp_path: Path) -> None
     await ledger.aclose()
     entry = AccessEntry("req-1", "a1", "citizen", None, "cz_1", (), ("access_log",), ENTRY.at)
     digest = entry_hash(1, entry, GENESIS, form=1)
-    await _rows(
+    await run_sql(
         url,
         "INSERT INTO gg_access_ledger (seq, at, request_id, actor, role, purpose, citizen_id, "
         f"sources, field_groups, prev_hash, hash, form) VALUES (1, '{ENTRY.at}', 'req-1', 'a1', "

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from govgraph.index import CitizenIndex
 from tests.api.helpers import citizen_id_for, gql
 from tests.harness import RunningGateway
 from tests.writes.departments import (
@@ -19,6 +18,7 @@ from tests.writes.departments import (
     tax_changes,
     tax_record_address,
 )
+from tests.writes.stores import held_keys
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -56,20 +56,6 @@ def _taxpayers(population: Any, count: int, skip: int) -> list[Any]:
     return people[skip : skip + count]
 
 
-async def links(index_url: str, citizen_id: str) -> dict[str, list[str]]:
-    """The citizen's keys by source, as the index holds them."""
-    index = CitizenIndex(index_url)
-    await index.open()
-    try:
-        found = (await index.links_for([citizen_id]))[citizen_id]
-    finally:
-        await index.aclose()
-    out: dict[str, list[str]] = {}
-    for link in found:
-        out.setdefault(link.source, []).append(link.key)
-    return out
-
-
 async def wait_delivered(
     client: httpx.AsyncClient, headers: dict[str, str], change_id: str
 ) -> dict[str, Any]:
@@ -91,7 +77,7 @@ async def test_a_change_reaches_every_department_once_and_reads_see_it(
     index_url = write_gateway.settings.gateway.index_url
     cid = await citizen_id_for(index_url, "tax", person.tax.nino)
     assert cid is not None
-    held = await links(index_url, cid)
+    held = await held_keys(index_url, cid)
     headers = write_gateway.headers("citizen", cid)
     address = {"lines": ["12 Quayside Row", "Flat 3"], "town": "Harbourton", "postcode": "hx9 4qt"}
     key = uuid.uuid4().hex

@@ -17,18 +17,9 @@ from legacy_connectors.errors import (
     UpstreamUnavailableError,
 )
 from legacy_connectors.soap.http import SoapHttpClient
+from tests.legacy_connectors.soap.loopback import read_request
 
 Answer = Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]
-
-
-async def _request(reader: asyncio.StreamReader) -> bytes:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    return head + await reader.readexactly(length)
 
 
 @dataclass
@@ -48,7 +39,7 @@ class _Server:
         self.most_open = max(self.most_open, self.open_now)
         try:
             while True:
-                request = await _request(reader)
+                request = await read_request(reader)
                 self.requests.append(request)
                 await self.answer(request, writer)
                 if writer.is_closing():

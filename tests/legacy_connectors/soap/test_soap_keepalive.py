@@ -9,21 +9,12 @@ import pytest
 
 from legacy_connectors.errors import UpstreamUnavailableError
 from legacy_connectors.soap.http import KEEPALIVE_S, SoapHttpClient
+from tests.legacy_connectors.soap.loopback import read_request
 
 _ANSWER = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 7\r\n"
     b"Connection: keep-alive\r\n\r\n<ok n/>"
 )
-
-
-async def _request(reader: asyncio.StreamReader) -> bytes:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    return head + await reader.readexactly(length)
 
 
 class _ClosesAfterOne:
@@ -39,11 +30,11 @@ class _ClosesAfterOne:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         try:
-            await _request(reader)
+            await read_request(reader)
             writer.write(_ANSWER)
             await writer.drain()
             self.answered += 1
-            await _request(reader)
+            await read_request(reader)
             self.dropped += 1
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
