@@ -18,7 +18,10 @@ For each, the collector's collections per request and the CPU they took
 serve`` sets it up (start-up heap frozen, thresholds 20000/20/20). Every answer is checked
 (HTTP 200, no errors, the dashboard present).
 
-Run: python bench/dashboard_cpu.py [--requests 3000] [--smoke]
+The sources share upstream calls between concurrent requests as configured (``coalesce``, on
+by default); ``--no-coalesce`` turns that off for every source (the JSON line's ``coalesce``).
+
+Run: python bench/dashboard_cpu.py [--requests 3000] [--no-coalesce] [--smoke]
 """
 
 from __future__ import annotations
@@ -133,31 +136,35 @@ async def measure(app: App, body: bytes, tokens: list[str], requests: int) -> di
 
 
 def replay_upstreams(sources: dict[str, Any]) -> None:
-    """Make each source's connector answer a batch of keys it has seen from memory."""
+    """Make each source's connector answer the keys it has seen from memory (each key asked
+    for live once, whatever batch it comes in: shared calls batch keys differently each time)."""
     for source in sources.values():
         connector = source.connector
         live = connector.load_many
-        seen: dict[tuple[str, ...], list[Any]] = {}
+        seen: dict[str, Any] = {}
 
         async def replayed(
-            keys: list[str], _live: Any = live, _seen: dict[tuple[str, ...], list[Any]] = seen
+            keys: list[str], _live: Any = live, _seen: dict[str, Any] = seen
         ) -> list[Any]:
-            batch = tuple(keys)
-            if batch not in _seen:
-                _seen[batch] = await _live(keys)
-            return list(_seen[batch])
+            missing = list(dict.fromkeys(k for k in keys if k not in _seen))
+            if missing:
+                _seen.update(zip(missing, await _live(missing), strict=True))
+            return [_seen[k] for k in keys]
 
         connector.load_many = replayed
 
 
-async def main(requests: int, people: int) -> None:
+async def main(requests: int, people: int, coalesce: bool = True) -> None:
     from govgraph.app import create_app
 
     data = data_dir(people)
     idp = demo.identity_provider(data)
     with demo.tax_service(data) as tax_url:
         config = data / f"dashboard-cpu-{os.getpid()}.toml"
-        demo.write_config(config, demo.config_mapping(data, tax_url, port=0))
+        mapping = demo.config_mapping(data, tax_url, port=0)
+        for block in mapping["sources"].values():
+            block["coalesce"] = {"enabled": coalesce}
+        demo.write_config(config, mapping)
         try:
             settings = load_settings(config)
             if not (data / "index.sqlite").exists():
@@ -185,7 +192,12 @@ async def main(requests: int, people: int) -> None:
             f" ({figures['gc_collections_per_1000']} collections per 1000), {figures['rps']} req/s"
         )
     result = {**live, **{f"{k}_replayed": v for k, v in replayed.items()}}
-    result.update(requests=requests, concurrency=CONCURRENCY, loadavg=round(os.getloadavg()[0], 2))
+    result.update(
+        requests=requests,
+        concurrency=CONCURRENCY,
+        coalesce=coalesce,
+        loadavg=round(os.getloadavg()[0], 2),
+    )
     print(json.dumps(result))
 
 
@@ -193,10 +205,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000, help="dashboards per phase")
     parser.add_argument(
+        "--no-coalesce",
+        action="store_true",
+        help="the sources never share a call between requests",
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="tiny sizes, seconds: the script still runs"
     )
     args = parser.parse_args()
     if args.smoke:
-        asyncio.run(main(64, people=60))
+        asyncio.run(main(64, people=60, coalesce=not args.no_coalesce))
     else:
-        asyncio.run(main(args.requests, people=1000))
+        asyncio.run(main(args.requests, people=1000, coalesce=not args.no_coalesce))

@@ -24,7 +24,12 @@ filling) and is nearly flat after, so the memory window starts once that is done
 Every answer is checked: HTTP 200, no errors, the queried data present. Each client token is
 a different principal, so the rate limit (3000/minute each) is not what is measured.
 
-Run: python bench/throughput.py [--seconds 10] [--smoke]
+The gateway's sources share upstream calls between concurrent requests as configured
+(``coalesce``, on by default); ``--no-coalesce`` turns that off for every source (through
+the environment, ``GOVGRAPH__SOURCES__<NAME>__COALESCE__ENABLED=false``), so that two runs
+show both (the JSON line's ``coalesce``). The direct calls never share.
+
+Run: python bench/throughput.py [--seconds 10] [--no-coalesce] [--smoke]
 """
 
 from __future__ import annotations
@@ -168,8 +173,18 @@ def _body(query: str, variables: dict[str, Any] | None = None) -> bytes:
     return json.dumps({"query": query, "variables": variables or {}}).encode()
 
 
-async def main(seconds: float, people: int = 1000) -> None:
+def switch_coalescing_off(data: Path) -> None:
+    """Turn call sharing off for every demo source, in the environment the gateway inherits."""
+    from govgraph import demo
+
+    for name in demo.config_mapping(data, "http://127.0.0.1:1", port=0)["sources"]:
+        os.environ[f"GOVGRAPH__SOURCES__{name.upper()}__COALESCE__ENABLED"] = "false"
+
+
+async def main(seconds: float, people: int = 1000, coalesce: bool = True) -> None:
     data = data_dir(people)
+    if not coalesce:
+        switch_coalescing_off(data)
     warm = min(2.0, seconds)
     warm_dashboard = min(10.0, seconds)
     run_started = time.perf_counter()
@@ -242,6 +257,7 @@ async def main(seconds: float, people: int = 1000) -> None:
                 "rss_end_mb": round(rss_end, 1),
                 "memory_window_s": round(memory_s, 1),
                 "concurrency": CONCURRENCY,
+                "coalesce": coalesce,
                 "loadavg": round(load, 2),
             }
         )
@@ -252,10 +268,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument(
+        "--no-coalesce",
+        action="store_true",
+        help="the gateway's sources never share a call between requests",
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="tiny sizes, seconds: the script still runs"
     )
     args = parser.parse_args()
     if args.smoke:
-        asyncio.run(main(0.5, people=60))
+        asyncio.run(main(0.5, people=60, coalesce=not args.no_coalesce))
     else:
-        asyncio.run(main(args.seconds))
+        asyncio.run(main(args.seconds, coalesce=not args.no_coalesce))

@@ -12,6 +12,10 @@ Every call to a connector goes through :meth:`Source.call`, which applies, in or
 6. retries for reads only (``load_many``, ``health``, ``aggregate``, ``distinct_keys``), with
    backoff and jitter; writes (``submit``) and the pages of a ``scan`` are attempted once.
 
+Reads by key (``load_many``) of concurrent requests share one call once ``coalesce.after`` of
+them are in flight (:mod:`govgraph.resilience.coalesce`); every other capability is one call
+per caller.
+
 Callers above this module use the capabilities :class:`Source` offers (``load_many``, ``scan``,
 ``submit``, ``accepts``, ``forget``, ``aggregate``, ``distinct_keys``, ``health``), never its
 connector, so every call gets the same policy.
@@ -26,15 +30,25 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from opentelemetry.trace import Tracer
+from opentelemetry.trace import Link, SpanKind, Tracer, get_current_span
 
 from govgraph.resilience.breaker import STATE_VALUE, BreakerState, CircuitBreaker
 from govgraph.resilience.bulkhead import Bulkhead
+from govgraph.resilience.coalesce import Coalescer, Waiter
 from govgraph.resilience.members import Admission, MemberBreakers
 from govgraph.resilience.policy import SourceSettings
 from govgraph.resilience.retry import is_read, retry_read
@@ -97,6 +111,20 @@ class Source:
         """Last-known answers, when serving stale data is on."""
         self.members = MemberBreakers(name, policy.breaker, on_change=self._breaker_changed)
         """Breakers of the databases of a set (they decide which databases a call leaves out)."""
+        self._coalescer = (
+            Coalescer(
+                name,
+                policy.coalesce,
+                timeout_s=policy.timeout_s,
+                bulkhead=self.bulkhead,
+                solo=self._read,
+                shared=self._read_shared,
+                on_timeout=lambda: self._count_error(UpstreamTimeoutError.code),
+            )
+            if policy.coalesce.enabled
+            else None
+        )
+        """Shares one call between concurrent reads once the source is busy (``coalesce``)."""
         self._calls = metrics.upstream_calls.labels(source=name)
         self._latency = metrics.upstream_latency.labels(source=name)
         self._batch = metrics.batch_size.labels(source=name)
@@ -293,21 +321,86 @@ class Source:
     ) -> list[Result]:
         """Call the connector for a batch; raise a typed error if the whole batch fails.
 
+        With coalescing on (``coalesce``), once ``coalesce.after`` reads of this source are in
+        flight this read waits to share the next call with other requests' reads (see
+        :mod:`govgraph.resilience.coalesce`); it still gets exactly its own keys' results.
         With ``stale`` on, a batch that fails with a retriable error is answered from the last
         known data where there is some (the rest of the keys get the error), noted in ``scope``.
         """
-        self._batch.observe(len(keys))
         try:
-            results = await self.call(
-                "load_many", lambda: self._load_checked(keys), len(keys), scope=scope
-            )
+            if self._coalescer is None:
+                results = await self._read(keys, scope)
+            else:
+                results = await self._coalescer.load(keys, scope)
         except RetriableError as exc:
             if self.stale is None:
                 raise
             return self._serve_stale(keys, exc, scope)
+        return results
+
+    async def _read(self, keys: Sequence[str], scope: RequestScope | None) -> list[Result]:
+        """One upstream read of ``keys`` for ``scope`` under the whole policy; its answers are
+        kept as last-known data when ``stale`` is on."""
+        self._batch.observe(len(keys))
+        results = await self.call(
+            "load_many", lambda: self._load_checked(keys), len(keys), scope=scope
+        )
         if self.stale is not None:
             self.stale.put_many(keys, results)
         return results
+
+    async def _read_shared(self, keys: list[str], waiters: list[Waiter]) -> list[Result]:
+        """One upstream read of the distinct ``keys`` of ``waiters``' reads.
+
+        For one read, that read's own call. For several, a call of its own: its own request
+        id (passed to the upstream), the latest of the reads' deadlines, a log line and a span
+        naming the requests it serves."""
+        if len(waiters) == 1:
+            return await self._read(keys, waiters[0].scope)
+        scope = RequestScope(request_id=uuid.uuid4().hex, deadline=max(w.deadline for w in waiters))
+        served = list(
+            dict.fromkeys(w.scope.request_id for w in waiters if w.scope and w.scope.request_id)
+        )
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "source %s: one call for %d reads of requests %s",
+                self.name,
+                len(waiters),
+                ", ".join(served),
+                extra={
+                    "request_id": scope.request_id,
+                    "source": self.name,
+                    "operation": "load_many",
+                },
+            )
+        with self._shared_span(scope, waiters, served):
+            return await self._read(keys, scope)
+
+    @contextlib.contextmanager
+    def _shared_span(
+        self, scope: RequestScope, waiters: list[Waiter], served: list[str]
+    ) -> Iterator[None]:
+        """A span around a shared call, linked to the span of each request it serves."""
+        if self._tracer is None:
+            yield
+            return
+        links = []
+        for waiter in waiters:
+            context = waiter.context.run(get_current_span).get_span_context()
+            if context.is_valid:
+                links.append(Link(context))
+        with self._tracer.start_as_current_span(
+            f"upstream {self.name} load_many shared",
+            kind=SpanKind.INTERNAL,
+            links=links,
+            attributes={
+                "govgraph.source": self.name,
+                "govgraph.operation": "load_many",
+                "govgraph.request_id": scope.request_id or "",
+                "govgraph.serves_request_ids": served,
+            },
+        ):
+            yield
 
     def _serve_stale(
         self, keys: Sequence[str], error: RetriableError, scope: RequestScope | None

@@ -42,14 +42,23 @@ class Bulkhead:
             self.in_flight -= 1
             self._sem.release()
 
+    def check_room(self, waiting: int) -> None:
+        """Raise ``UpstreamBusyError`` as :meth:`slot` would for one more call now, counting
+        ``waiting`` calls held elsewhere (batches waiting to share a call) as queued."""
+        if self._sem.locked() and self.queued + waiting >= self.max_queue:
+            self._refuse()
+
+    def _refuse(self) -> None:
+        self.rejected += 1
+        raise UpstreamBusyError(
+            "too many calls to the service are waiting",
+            service=self.name,
+            detail=f"bulkhead queue full ({self.max_queue})",
+        )
+
     async def _wait(self, deadline: float) -> None:
         if self.queued >= self.max_queue:
-            self.rejected += 1
-            raise UpstreamBusyError(
-                "too many calls to the service are waiting",
-                service=self.name,
-                detail=f"bulkhead queue full ({self.max_queue})",
-            )
+            self._refuse()
         self.queued += 1
         try:
             async with asyncio.timeout(deadline - time.monotonic()):

@@ -6,9 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govgraph.resilience.coalesce import CoalesceSettings
 from govgraph.resilience.stale import StaleSettings
 
-__all__ = ["BreakerSettings", "ChaosSettings", "RetrySettings", "SourceSettings"]
+__all__ = [
+    "BreakerSettings",
+    "ChaosSettings",
+    "CoalesceSettings",
+    "RetrySettings",
+    "SourceSettings",
+]
 
 
 class _Model(BaseModel):
@@ -85,6 +92,8 @@ class SourceSettings(_Model):
     """The circuit breaker of this source."""
     stale: StaleSettings = Field(default_factory=StaleSettings)
     """Serving last-known data, marked stale, while the source cannot answer (off by default)."""
+    coalesce: CoalesceSettings = Field(default_factory=CoalesceSettings)
+    """Concurrent reads sharing one upstream call once the source is busy (on by default)."""
     options: dict[str, Any] = Field(default_factory=dict)
     """The connector kind's own settings."""
     chaos: ChaosSettings = Field(default_factory=ChaosSettings)
