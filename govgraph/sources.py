@@ -117,6 +117,7 @@ class Source:
                 policy.coalesce,
                 timeout_s=policy.timeout_s,
                 bulkhead=self.bulkhead,
+                max_wait_s=self._max_wait_s,
                 solo=self._read,
                 shared=self._read_shared,
                 on_timeout=lambda: self._count_error(UpstreamTimeoutError.code),
@@ -143,6 +144,15 @@ class Source:
         """Wall-clock time of the last successful call."""
         self.health_checked_at: float | None = None
         """Monotonic time the last health check answered."""
+
+    def _max_wait_s(self) -> float:
+        """How long a batch of reads waits for an in-flight call before it is sent anyway."""
+        setting = self.policy.coalesce.max_wait_ms
+        if setting is not None:
+            return setting / 1000
+        recent = sorted(self.recent_latency_ms)
+        median_ms = recent[len(recent) // 2] if recent else 1.0
+        return min(max(2 * median_ms, 1.0) / 1000, self.policy.timeout_s / 4)
 
     @property
     def database_breakers(self) -> dict[str, CircuitBreaker]:

@@ -2,7 +2,8 @@
 
 While fewer than ``after`` reads of a source are in flight, a read goes out at once, as its
 own call (an idle source adds no delay). Once ``after`` are in flight, the keys of further
-reads wait in one pending batch, sent as one call when an in-flight call finishes; a batch
+reads wait in one pending batch, sent as one call when an in-flight call finishes, or beside
+the calls in flight once it has waited ``max_wait_ms`` (so a stuck call holds nobody); a batch
 holds at most ``max_keys`` distinct keys (a fuller batch starts the next one). Each key is
 asked for once per call, and each waiting read gets the answers for its own keys only. A read
 that would start a new batch while every bulkhead slot is taken and its queue (with the
@@ -48,11 +49,16 @@ class CoalesceSettings(BaseModel):
     enabled: bool = True
     """Whether concurrent reads share calls once ``after`` are in flight (off: every read is a
     call of its own, queued in the bulkhead when it is full)."""
-    after: int = Field(default=2, ge=1)
+    after: int = Field(default=1, ge=1)
     """Reads in flight before further reads wait to share the next call; below this a read
     goes out at once."""
     max_keys: int = Field(default=256, ge=1)
     """Most distinct keys in one shared call (a read with more keys than this goes alone)."""
+    max_wait_ms: float | None = Field(default=None, gt=0)
+    """Longest a batch waits for an in-flight call to finish; then it is sent beside the calls
+    in flight (still within ``max_concurrency``), so one stuck call never holds the others
+    back. Unset: twice the source's median call latency over its last 64 calls, at least 1 ms
+    and at most a quarter of ``timeout_s``."""
 
 
 @dataclass(eq=False, slots=True)
@@ -75,6 +81,8 @@ class Batch:
     waiters: list[Waiter] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
+    timer: asyncio.TimerHandle | None = None
+    """Sends the batch anyway once it has waited its longest (see ``Coalescer.max_wait_s``)."""
 
     def wanted(self) -> list[str]:
         """The distinct keys the reads still waiting ask for, in the order first asked."""
@@ -98,6 +106,7 @@ class Coalescer:
         *,
         timeout_s: float,
         bulkhead: Bulkhead,
+        max_wait_s: Callable[[], float],
         solo: Solo,
         shared: Shared,
         on_timeout: Callable[[], None] | None = None,
@@ -107,6 +116,8 @@ class Coalescer:
         self.max_keys = settings.max_keys
         self.timeout_s = timeout_s
         self._bulkhead = bulkhead
+        self.max_wait_s = max_wait_s
+        """How long a new batch may wait for an in-flight call before it is sent anyway."""
         self._solo = solo
         self._shared = shared
         self._on_timeout = on_timeout
@@ -165,6 +176,9 @@ class Coalescer:
             # A new batch is one more call waiting: refused where the bulkhead would refuse it.
             self._bulkhead.check_room(len(self._pending))
             batch = Batch()
+            batch.timer = asyncio.get_running_loop().call_later(
+                self.max_wait_s(), self._overdue, batch
+            )
             self._pending.append(batch)
         batch.waiters.append(waiter)
         batch.keys.update(waiter.keys)
@@ -181,20 +195,33 @@ class Coalescer:
         if batch.task is None:
             if batch in self._pending:
                 self._pending.remove(batch)
+            if batch.timer is not None:
+                batch.timer.cancel()
         elif cancelled:
             batch.task.cancel()
 
     def _dispatch(self) -> None:
         """Send waiting batches while fewer than ``after`` calls are in flight."""
         while self._pending and self.in_flight < self.after:
-            batch = self._pending.popleft()
-            if not batch.waiters:
-                continue
-            self.in_flight += 1
-            # A batch of one is that read's call, in its context (its trace); a shared call
-            # belongs to no single request, so it starts from an empty one.
-            context = batch.waiters[0].context if len(batch.waiters) == 1 else contextvars.Context()
-            batch.task = asyncio.get_running_loop().create_task(self._run(batch), context=context)
+            self._start(self._pending.popleft())
+
+    def _overdue(self, batch: Batch) -> None:
+        """``batch`` has waited its longest for a call to finish: send it now."""
+        if batch.task is None and batch in self._pending:
+            self._pending.remove(batch)
+            self._start(batch)
+
+    def _start(self, batch: Batch) -> None:
+        if batch.timer is not None:
+            batch.timer.cancel()
+            batch.timer = None
+        if not batch.waiters:
+            return
+        self.in_flight += 1
+        # A batch of one is that read's call, in its context (its trace); a shared call
+        # belongs to no single request, so it starts from an empty one.
+        context = batch.waiters[0].context if len(batch.waiters) == 1 else contextvars.Context()
+        batch.task = asyncio.get_running_loop().create_task(self._run(batch), context=context)
 
     async def _run(self, batch: Batch) -> None:
         try:

@@ -51,11 +51,14 @@ class HeldConnector(Connector):
 
 
 def _source(connector: Connector, **policy: Any) -> Source:
+    coalesce = {"max_wait_ms": 60_000, **policy.pop("coalesce", {})}
     settings = SourceSettings.model_validate(
         {
             "kind": "held",
             "retries": {"max_retries": 0},
             "breaker": {"failure_threshold": 10, "recovery_s": 5},
+            "timeout_s": 120,
+            "coalesce": coalesce,
             **policy,
         }
     )
@@ -148,6 +151,26 @@ async def test_a_batch_is_capped_at_max_keys() -> None:
     connector.release(2)
     await first
     assert [len(await t) for t in waiting] == [2, 1, 2]
+
+
+async def test_a_batch_that_waited_its_longest_goes_beside_a_stuck_call() -> None:
+    """A call that does not finish holds no one back: after ``max_wait_ms`` the waiting batch
+    is sent beside it, and its reads are answered while the stuck call still runs."""
+    connector = HeldConnector()
+    source = _source(connector, coalesce={"after": 1, "max_wait_ms": 20})
+    stuck = asyncio.create_task(source.load_many(["a-1"]))
+    await _settle()
+    waiting = [asyncio.create_task(source.load_many([k])) for k in ("b-1", "c-1")]
+    for _ in range(400):
+        if len(connector.calls) == 2:
+            break
+        await asyncio.sleep(0.005)
+    assert connector.calls == [["a-1"], ["b-1", "c-1"]]
+    connector.release(1)
+    assert [len(await t) for t in waiting] == [1, 1]
+    assert not stuck.done()
+    connector.release(0)
+    await stuck
 
 
 async def test_a_read_whose_deadline_passes_leaves_and_the_call_serves_the_others() -> None:

@@ -31,11 +31,12 @@ SHARING = {
     **copy.deepcopy(FAST_POLICY),
     "timeout_s": 8.0,
     "read_timeout_s": 4.0,
-    "coalesce": {"after": 1},
+    "coalesce": {"after": 1, "max_wait_ms": 5000},
     "chaos": {"latency_ms": 150},
 }
-"""Every source shares calls as soon as one is in flight, and each call takes at least 150
-ms, so that requests sent together overlap whatever the machine's load."""
+"""Every source shares calls as soon as one is in flight (a batch waits for it however long it
+takes), and each call takes at least 150 ms, so that requests sent together overlap whatever
+the machine's load."""
 
 CALLS = "govgraph_upstream_calls_total"
 
