@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -43,7 +44,8 @@ class Assignment:
 
 
 def _display(value: str) -> str:
-    return value.title() if value.isupper() else value
+    """``SMITH`` -> ``Smith`` (one shared string per name: millions of citizens' profiles)."""
+    return sys.intern(value.title()) if value.isupper() else value
 
 
 def profile_of(citizen_id: str, identity: Identity | None) -> CitizenProfile:
@@ -93,18 +95,22 @@ def assign(
     def votes(cluster: Cluster) -> Counter[str]:
         tally: Counter[str] = Counter()
         for m in cluster.members:
-            link = active.get((m.source, m.key))
+            link = active.get(m.sk)
             if link is not None:
                 tally[link.citizen_id] += _CASEWORKER_VOTE if link.method == "caseworker" else 1
         return tally
 
-    tallies = [votes(c) for c in clusters]
-    order = sorted(range(len(clusters)), key=lambda i: -max(tallies[i].values(), default=0))
+    # a first run (no active links) has no votes: every cluster in order gets a new id
+    tallies = [votes(c) for c in clusters] if active else []
+    order = (
+        sorted(range(len(clusters)), key=lambda i: -max(tallies[i].values(), default=0))
+        if active
+        else range(len(clusters))
+    )
     taken: set[str] = set()
-    linked_keys: set[tuple[str, str]] = set()
     for i in order:
         cluster = clusters[i]
-        ranked = sorted(tallies[i].items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(tallies[i].items(), key=lambda kv: (-kv[1], kv[0])) if active else []
         cid = next((c for c, _ in ranked if c not in taken), None)
         is_new = cid is None
         if cid is None:
@@ -120,12 +126,11 @@ def assign(
             if old is None or not _same_profile(old, profile):
                 ch.profile_updates.append(profile)
         for m in cluster.members:
-            sk = (m.source, m.key)
+            sk = m.sk
             before = active.get(sk)
             if sk in pinned and before is not None and before.citizen_id != cid:
                 out.counts["links_caseworker_kept"] += 1
                 continue
-            linked_keys.add(sk)
             out.citizen_of[sk] = cid
             link = Link(cid, m.source, m.key, m.method, m.score, now, model_version)
             if before is None:
@@ -148,7 +153,7 @@ def assign(
                 out.counts["links_kept"] += 1
     still_active: set[str] = set(taken)
     for sk, link in active.items():
-        if sk in linked_keys:
+        if sk in out.citizen_of:
             continue
         if sk in pinned or link.source not in scanned:
             still_active.add(link.citizen_id)

@@ -62,9 +62,12 @@ def review_rows(
 ) -> list[Review]:
     """The reviews of decided pairs and of attachments whose holder disagrees, each naming
     the candidate's citizen."""
+    wanted = {e.b for e in outcome.reviews} | {i for _item, i, _reason in attach_reviews}
     node_citizen: dict[int, str | None] = {}
     for c in clusters:
-        keys = [(m.source, m.key) for m in c.members]
+        if wanted.isdisjoint(c.nodes):
+            continue
+        keys = [m.sk for m in c.members]
         cid = next((citizen_of[k] for k in keys if k in citizen_of), None)
         node_citizen.update(dict.fromkeys(c.nodes, cid))
     reviews: list[Review] = []

@@ -104,8 +104,12 @@ def build_nodes(identities: Iterable[Identity], kinds: Mapping[str, tuple[int, s
         kind, name = kinds[identity.source]
         node = by_key.get((kind, identity.key))
         if node is None:
-            node = by_key[(kind, identity.key)] = Node(kind, name)
-        node.add(identity)
+            # lists of one (most nodes stay so), not grown by appending (which over-allocates)
+            by_key[(kind, identity.key)] = Node(
+                kind, name, [(identity.source, identity.key)], [identity]
+            )
+        else:
+            node.add(identity)
     return sorted(by_key.values(), key=lambda n: (n.kind, n.members[0]))
 
 

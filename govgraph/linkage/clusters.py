@@ -22,10 +22,18 @@ __all__ = ["Cluster", "Member", "build_clusters"]
 class Member:
     """One source key of a citizen, and how it was linked."""
 
-    source: str
-    key: str
+    sk: tuple[str, str]
+    """(source, key): the node's own pair, shared, not a copy per member."""
     method: str
     score: float
+
+    @property
+    def source(self) -> str:
+        return self.sk[0]
+
+    @property
+    def key(self) -> str:
+        return self.sk[1]
 
 
 @dataclass(slots=True)
@@ -57,12 +65,13 @@ def build_clusters(
 ) -> list[Cluster]:
     """One :class:`Cluster` per node cluster, with attached (source, key, identifier) records
     by node; ``trust`` ranks sources for the display profile and the root (lowest first)."""
-    adjacency: dict[int, list[tuple[int, Edge]]] = defaultdict(list)
+    adjacency: dict[int, list[Edge]] = defaultdict(list)
     for e in outcome.links:
-        adjacency[e.a].append((e.b, e))
-        adjacency[e.b].append((e.a, e))
+        adjacency[e.a].append(e)
+        adjacency[e.b].append(e)
     clusters: list[Cluster] = []
     ranks = [_node_trust(node, trust) for node in nodes]
+    methods: dict[str, str] = {}  # one ``exact:NAME`` string per name, not one per member
     for group in outcome.clusters:
         root = min(group, key=lambda i: (ranks[i], i))
         cluster = Cluster(profile=_profile(nodes, group, trust), nodes=group)
@@ -70,19 +79,25 @@ def build_clusters(
         queue = deque([root])
         while queue:
             i = queue.popleft()
-            for j, edge in adjacency.get(i, ()):
+            for edge in adjacency.get(i, ()):
+                j = edge.b if edge.a == i else edge.a
                 if j not in reached:
                     reached[j] = edge
                     queue.append(j)
         for i in sorted(reached, key=lambda i: (ranks[i], i)):
             via = reached[i]
-            for n, (source, key) in enumerate(nodes[i].members):
+            for n, sk in enumerate(nodes[i].members):
                 if via is None or n > 0:
-                    cluster.members.append(Member(source, key, f"exact:{nodes[i].name}", 1.0))
+                    name = nodes[i].name
+                    method = methods.get(name) or methods.setdefault(name, f"exact:{name}")
+                    cluster.members.append(Member(sk, method, 1.0))
                 else:
                     score = 1.0 if via.method.startswith("exact:") else via.probability
-                    cluster.members.append(Member(source, key, via.method, round(score, 6)))
+                    cluster.members.append(Member(sk, via.method, round(score, 6)))
             for source, key, identifier in attached.get(i, ()):
-                cluster.members.append(Member(source, key, f"exact:{identifier}", 1.0))
+                method = methods.get(identifier) or methods.setdefault(
+                    identifier, f"exact:{identifier}"
+                )
+                cluster.members.append(Member((source, key), method, 1.0))
         clusters.append(cluster)
     return clusters

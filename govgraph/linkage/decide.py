@@ -77,8 +77,20 @@ class Outcome:
 class _Clusters:
     def __init__(self, nodes: list[Node]) -> None:
         self.parent = list(range(len(nodes)))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(len(nodes))}
+        self.joined: dict[int, list[int]] = {}
+        """Members of each root that has been joined to another (a node alone is its own)."""
         self.nodes = nodes
+
+    def members(self, root: int) -> list[int]:
+        return self.joined.get(root) or [root]
+
+    def groups(self) -> list[list[int]]:
+        """Every cluster's nodes, sorted, in the order of their roots."""
+        return [
+            sorted(self.joined[i]) if i in self.joined else [i]
+            for i, parent in enumerate(self.parent)
+            if parent == i
+        ]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -90,7 +102,7 @@ class _Clusters:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return "already together"
-        left, right = self.members[ra], self.members[rb]
+        left, right = self.members(ra), self.members(rb)
         kinds = {self.nodes[i].kind for i in left}
         clash = kinds & {self.nodes[i].kind for i in right}
         if clash:
@@ -104,10 +116,13 @@ class _Clusters:
 
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
-        if len(self.members[ra]) < len(self.members[rb]):
-            ra, rb = rb, ra
+        left, right = self.members(ra), self.members(rb)
+        if len(left) < len(right):
+            ra, rb, left, right = rb, ra, right, left
         self.parent[rb] = ra
-        self.members[ra] += self.members.pop(rb)
+        self.joined.pop(rb, None)
+        left.extend(right)
+        self.joined[ra] = left
 
 
 def edge_of(c: Candidate, model: FSModel) -> Edge:
@@ -196,7 +211,7 @@ def join(nodes: list[Node], linkable: Iterable[Edge], out: Outcome) -> Outcome:
             out.linked_probabilistic += 1
         else:
             out.linked_exact += 1
-    out.clusters = [sorted(m) for m in clusters.members.values()]
+    out.clusters = clusters.groups()
     return out
 
 

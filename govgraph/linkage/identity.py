@@ -6,6 +6,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from govgraph.linkage.nicknames import name_family, name_forms
 
@@ -17,6 +18,12 @@ _SPACES = re.compile(r"\s+")
 
 def _name(value: str) -> str:
     return sys.intern(_NOT_LETTERS.sub("", value.upper()))
+
+
+@lru_cache(maxsize=1 << 16)
+def _mids(middle_names: str) -> tuple[str, ...]:
+    """The normalised middle names (one shared tuple per distinct text)."""
+    return tuple(m for m in (_name(x) for x in middle_names.split()) if m)
 
 
 def parse_date(value: object) -> date | None:
@@ -75,7 +82,7 @@ class Identity:
         self.gn = _name(self.given_name)
         self.forms = name_forms(self.gn)
         self.family = name_family(self.gn)
-        self.mids = tuple(m for m in (_name(x) for x in self.middle_names.split()) if m)
+        self.mids = _mids(self.middle_names)
         self.pc = _SPACES.sub(" ", self.postcode.upper().strip())
         if self.pc and " " not in self.pc and len(self.pc) > 4:
             self.pc = f"{self.pc[:-3]} {self.pc[-3:]}"
@@ -83,7 +90,7 @@ class Identity:
         self.outward = sys.intern(self.pc.split(" ")[0]) if self.pc else ""
         first = self.address_lines[0] if self.address_lines else ""
         self.line1 = sys.intern(_SPACES.sub(" ", first.upper().replace(",", " ")).strip())
-        self.sex = self.sex.upper()[:1] if self.sex else ""
+        self.sex = sys.intern(self.sex.upper()[:1]) if self.sex else ""
 
     @property
     def dob_block(self) -> tuple[int, int, int] | None:

@@ -277,6 +277,14 @@ def _stop_if(stop: threading.Event) -> None:
         raise LinkInterrupted("stopped between phases")
 
 
+def _release_identities(nodes: list[Node]) -> None:
+    """Drop the nodes' identities once every cluster has its profile (each cluster keeps the
+    one it shows): what is left of the run needs only the nodes' keys, and without a link
+    state to write the rest of a population's identities would stay in memory for nothing."""
+    for node in nodes:
+        node.variants = []
+
+
 def _plan(
     scanned: _Scanned,
     existing: list[Link],
@@ -294,6 +302,9 @@ def _plan(
     report.phase = "candidates"
     with progress.phase("candidates", unit="pairs") as phase:
         nodes = build_nodes(scanned.identities, scanned.kinds)
+        if keep is None:
+            # the nodes hold every distinct identity; the rest are needed only for a link state
+            scanned.identities = []
         compared, vectors = engine.candidates(nodes, model)
         phase.advance(compared)
     report.timings["candidates"] = time.perf_counter() - started
@@ -304,7 +315,8 @@ def _plan(
             model = fixed_model
         elif sum(vectors.values()) >= MIN_FIT_PAIRS:
             model.fit(vectors + unblocked_vectors(nodes, model, compared))
-        outcome = engine.decide(nodes, model)
+        outcome = engine.decide(nodes, model, scored=keep is not None)
+        engine.close()  # its tables are no longer needed: free them before clustering
         phase.advance(outcome.candidates)
     report.timings["decide"] = time.perf_counter() - started - report.timings["candidates"]
     _stop_if(stop)
@@ -312,6 +324,8 @@ def _plan(
     with progress.phase("clustering", total=len(nodes), unit="nodes") as phase:
         attached, attach_reviews = attach(nodes, scanned.attachments, report)
         clusters = build_clusters(nodes, outcome, attached, scanned.trust)
+        if keep is None:
+            _release_identities(nodes)
         assignment = assign(clusters, existing, profiles, scanned.ok, model_version)
         phase.advance(len(nodes))
     report.timings["clustering"] = (

@@ -7,6 +7,7 @@ that lacks what linkage needs gives ``None`` and is counted as skipped.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +26,17 @@ def _text(value: Any) -> str:
     return str(value).strip() if value is not None else ""
 
 
+def _word(value: Any) -> str:
+    """:func:`_text`, one shared string per distinct text (names, towns and postcodes repeat
+    across millions of records: one copy each instead of one per record)."""
+    return sys.intern(str(value).strip()) if value is not None else ""
+
+
 def _lines(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        return (value.strip(),) if value.strip() else ()
+        return (sys.intern(value.strip()),) if value.strip() else ()
     if isinstance(value, Sequence):
-        return tuple(_text(x) for x in value if _text(x))
+        return tuple(_word(x) for x in value if _text(x))
     return ()
 
 
@@ -59,6 +66,12 @@ class RecordMapper:
         self.key_identifier = mapping.key
         self.attaches = mapping.attach_by is not None
         self._identifiers = identifiers
+        self._shared: dict[Any, Any] = {}
+        """One object per distinct date of birth and address, shared by the records that hold
+        it (for this mapper's run)."""
+
+    def _share(self, value: Any) -> Any:
+        return self._shared.setdefault(value, value)
 
     def _held(self, record: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         out: list[tuple[str, str]] = []
@@ -77,9 +90,10 @@ class RecordMapper:
         m = self.mapping
         if m.forenames:
             given, middle = split_forenames(_text(first_at(record, m.forenames)))
+            given, middle = sys.intern(given), sys.intern(middle)
         else:
-            given = _text(first_at(record, m.given_name))
-            middle = _text(first_at(record, m.middle_names))
+            given = _word(first_at(record, m.given_name))
+            middle = _word(first_at(record, m.middle_names))
         licence = ""
         if LICENCE in m.identifiers:
             licence = _text(first_at(record, m.identifiers[LICENCE]))
@@ -88,14 +102,14 @@ class RecordMapper:
         identity = Identity(
             source=self.source,
             key=key,
-            surname=_text(first_at(record, m.surname)),
+            surname=_word(first_at(record, m.surname)),
             given_name=given,
             middle_names=middle,
-            date_of_birth=parse_date(first_at(record, m.date_of_birth)),
+            date_of_birth=self._share(parse_date(first_at(record, m.date_of_birth))),
             sex=_text(first_at(record, m.sex)),
-            postcode=_text(first_at(record, m.postcode)),
-            address_lines=_lines(first_at(record, m.address_lines)),
-            town=_text(first_at(record, m.town)),
+            postcode=_word(first_at(record, m.postcode)),
+            address_lines=self._share(_lines(first_at(record, m.address_lines))),
+            town=_word(first_at(record, m.town)),
             licence_number=licence,
             held=self._held(record),
         )

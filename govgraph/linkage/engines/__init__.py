@@ -43,12 +43,16 @@ class Engine(Protocol):
         (``model`` holds the starting parameters that pick each pair's best variant pair)."""
         ...
 
-    def decide(self, nodes: list[Node], model: FSModel) -> Outcome:
-        """Score, classify and cluster the candidates of :meth:`candidates` with ``model``."""
+    def decide(self, nodes: list[Node], model: FSModel, scored: bool = True) -> Outcome:
+        """Score, classify and cluster the candidates of :meth:`candidates` with ``model``;
+        ``scored`` says whether to keep every pair scored at review level or above in
+        :attr:`~govgraph.linkage.decide.Outcome.scored` (a link state needs them; without,
+        the pairs that join nothing are not held)."""
         ...
 
     def close(self) -> None:
-        """Release the engine's resources."""
+        """Release the engine's resources (called once its decisions are read, and again
+        when the run ends: a second call does nothing)."""
         ...
 
 

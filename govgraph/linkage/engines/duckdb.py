@@ -40,7 +40,7 @@ class DuckDBRunner:
             self._con.execute(f"SET threads = {int(threads)}")
         self._tables: dict[str, pa.Table] = {}
 
-    def table(self, name: str, data: pa.Table) -> None:
+    def table(self, name: str, data: pa.Table | pa.RecordBatchReader) -> None:
         self._con.register(f"{name}_arrow", data)
         self._con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
         self._con.unregister(f"{name}_arrow")

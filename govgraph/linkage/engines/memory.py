@@ -25,11 +25,14 @@ class MemoryEngine:
             vectors[candidate.pattern] += candidate.count
         return compared, vectors
 
-    def decide(self, nodes: list[Node], model: FSModel) -> Outcome:
+    def decide(self, nodes: list[Node], model: FSModel, scored: bool = True) -> Outcome:
         try:
-            return decide(nodes, self._found, model)
+            out = decide(nodes, self._found, model)
         finally:
             self._found = []
+        if not scored:
+            out.scored = []
+        return out
 
     def close(self) -> None:
         self._found = []

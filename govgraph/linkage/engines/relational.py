@@ -44,9 +44,9 @@ from govgraph.linkage.decide import (
 )
 from govgraph.linkage.engines.features import (
     decode,
-    key_table,
+    key_batches,
     node_table,
-    variant_table,
+    variant_batches,
     weight_table,
 )
 from govgraph.linkage.model import FSModel
@@ -103,8 +103,8 @@ class Runner(Protocol):
 
     dialect: Dialect
 
-    def table(self, name: str, data: pa.Table) -> None:
-        """Make ``data`` queryable as ``name``."""
+    def table(self, name: str, data: pa.Table | pa.RecordBatchReader) -> None:
+        """Make ``data`` queryable as ``name`` (a reader's batches are read once, in turn)."""
         ...
 
     def create(self, name: str, query: str) -> None:
@@ -267,10 +267,10 @@ class RelationalEngine:
 
     def candidates(self, nodes: list[Node], model: FSModel) -> tuple[int, Counter[Pattern]]:
         r = self.runner
-        r.table("v", variant_table(nodes))
+        r.table("v", variant_batches(nodes))
         r.table("nodes", node_table(nodes))
         r.table("prior_w", weight_table(model))
-        r.table("keys", key_table(nodes))
+        r.table("keys", key_batches(nodes))
         r.create("pairs", _PAIRS)
         r.create("cand", _compared(r.dialect, len(nodes)))
         compared = _one(r, "SELECT COUNT(*) FROM pairs")
@@ -279,7 +279,7 @@ class RelationalEngine:
             vectors[decode(int(code))] += int(n)
         return int(compared), vectors
 
-    def decide(self, nodes: list[Node], model: FSModel) -> Outcome:
+    def decide(self, nodes: list[Node], model: FSModel, scored: bool = True) -> Outcome:
         r = self.runner
         r.table("fitted_w", weight_table(model))
         r.create("edges", _EDGES)
@@ -294,15 +294,22 @@ class RelationalEngine:
             e = Edge(int(a), int(b), float(w), float(p), EXACT_METHOD if ex else "probabilistic")
             e.reason = review_reason(e, nodes, cls == "ambiguous")
             out.reviews.append(e)
-        out.scored = list(out.reviews)
-        linkable = [
-            Edge(int(a), int(b), float(w), float(p), EXACT_METHOD if ex else "probabilistic")
+        out.scored = list(out.reviews) if scored else []
+
+        def linkable() -> Iterator[Edge]:
+            """The link-level pairs, strongest first, streamed into the join (only those that
+            join two clusters or go to review stay in memory, unless ``scored``)."""
             for a, b, w, p, ex in r.rows(
                 "SELECT a, b, w, p, ex FROM classes WHERE class = 'link' ORDER BY w DESC, a, b"
-            )
-        ]
-        out.scored += linkable
-        return join(nodes, linkable, out)
+            ):
+                e = Edge(
+                    int(a), int(b), float(w), float(p), EXACT_METHOD if ex else "probabilistic"
+                )
+                if scored:
+                    out.scored.append(e)
+                yield e
+
+        return join(nodes, linkable(), out)
 
     def close(self) -> None:
         self.runner.close()

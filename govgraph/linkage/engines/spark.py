@@ -51,8 +51,11 @@ class SparkRunner:
         if self._own:
             self.spark.sparkContext.setLogLevel("ERROR")
         self._views: list[str] = []
+        self._closed = False
 
-    def table(self, name: str, data: pa.Table) -> None:
+    def table(self, name: str, data: pa.Table | pa.RecordBatchReader) -> None:
+        if isinstance(data, pa.RecordBatchReader):
+            data = data.read_all()
         frame = self.spark.createDataFrame(data)
         frame.cache().createOrReplaceTempView(name)
         self._views.append(name)
@@ -66,7 +69,11 @@ class SparkRunner:
             yield tuple(row)
 
     def close(self) -> None:
-        for name in self._views:
+        views, self._views = self._views, []
+        if self._closed:
+            return
+        self._closed = True
+        for name in views:
             self.spark.catalog.dropTempView(name)
         self.spark.catalog.clearCache()
         if self._own:
