@@ -325,3 +325,52 @@ async def test_a_new_batch_is_refused_where_the_bulkhead_would_refuse_a_call() -
         [{"key": "c-1", "owner": "c"}],
     ]
     assert len(connector.calls) == 2
+
+
+async def test_a_shared_call_has_its_own_span_linked_to_each_request() -> None:
+    """With tracing on, a shared call's attempt is under a span of its own that names the
+    call's request id and the requests it serves and links to each request's span; a call of
+    one read stays under that read's span."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+    connector = HeldConnector()
+    settings = SourceSettings.model_validate(
+        {"kind": "held", "coalesce": {"after": 1, "max_wait_ms": 60_000}}
+    )
+    source = Source("held", connector, settings, Metrics(), tracer)
+    source.opened = True
+
+    async def traced(request_id: str, key: str) -> list[Result]:
+        with tracer.start_as_current_span(f"request {request_id}"):
+            return await source.load_many([key], scope=_scope(request_id))
+
+    first = asyncio.create_task(traced("r1", "a-1"))
+    await _settle()
+    shared = [asyncio.create_task(traced(rid, k)) for rid, k in (("r2", "b-1"), ("r3", "c-1"))]
+    await _settle()
+    connector.release(0)
+    await first
+    await _settle()
+    connector.release(1)
+    await asyncio.gather(*shared)
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+    requests = {rid: spans[f"request {rid}"] for rid in ("r1", "r2", "r3")}
+    solo_attempt, shared_attempt = [
+        s for s in exporter.get_finished_spans() if s.name == "upstream held load_many"
+    ]
+    assert solo_attempt.parent.span_id == requests["r1"].context.span_id
+    wrapper = spans["upstream held load_many shared"]
+    assert shared_attempt.parent.span_id == wrapper.context.span_id
+    assert wrapper.parent is None
+    assert wrapper.attributes["govgraph.request_id"] == connector.contexts[1].request_id
+    assert list(wrapper.attributes["govgraph.serves_request_ids"]) == ["r2", "r3"]
+    assert {link.context.span_id for link in wrapper.links} == {
+        requests["r2"].context.span_id,
+        requests["r3"].context.span_id,
+    }
