@@ -2,7 +2,9 @@
 
 The same query runs against two gateways over the same data: one with batched loaders (the
 default) and one with ``gateway.batch_loads = false``, which makes every loader call its
-source once per key. Calls are counted from each gateway's `/metrics`.
+source once per key, and with every source's ``coalesce.enabled = false`` (through the
+environment), so that concurrent calls of one source are not shared either. Calls are counted
+from each gateway's `/metrics`.
 
 Run: python bench/batching.py [--smoke]
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import time
 
@@ -30,6 +33,17 @@ def calls(base: str) -> dict[str, float]:
 
 
 def measure(batched: bool, people: int) -> tuple[dict[str, int], float]:
+    switches = {f"GOVGRAPH__SOURCES__{src.upper()}__COALESCE__ENABLED": "false" for src in SOURCES}
+    if not batched:
+        os.environ.update(switches)
+    try:
+        return _measure(batched, people)
+    finally:
+        for name in switches:
+            os.environ.pop(name, None)
+
+
+def _measure(batched: bool, people: int) -> tuple[dict[str, int], float]:
     with stack(data_dir(people), gateway_options={"batch_loads": batched}) as s:
         headers = s.headers("caseworker")
         httpx.post(f"{s.base_url}/graphql", json={"query": FIFTY}, headers=headers, timeout=60)
