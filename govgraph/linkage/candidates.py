@@ -99,18 +99,22 @@ def _signature(i: Identity) -> tuple[object, ...]:
 def build_nodes(identities: Iterable[Identity], kinds: Mapping[str, tuple[int, str]]) -> list[Node]:
     """Group identities into nodes: one per value of each source's key identifier (``kinds``
     gives, per source, the kind's number and identifier name)."""
-    by_key: dict[tuple[int, str], Node] = {}
+    by_kind: dict[int, dict[str, Node]] = {}  # per kind by key: no (kind, key) pair per record
     for identity in identities:
         kind, name = kinds[identity.source]
-        node = by_key.get((kind, identity.key))
+        by_key = by_kind.get(kind)
+        if by_key is None:
+            by_key = by_kind[kind] = {}
+        node = by_key.get(identity.key)
         if node is None:
             # lists of one (most nodes stay so), not grown by appending (which over-allocates)
-            by_key[(kind, identity.key)] = Node(
-                kind, name, [(identity.source, identity.key)], [identity]
-            )
+            by_key[identity.key] = Node(kind, name, [(identity.source, identity.key)], [identity])
         else:
             node.add(identity)
-    return sorted(by_key.values(), key=lambda n: (n.kind, n.members[0]))
+    out: list[Node] = []
+    for kind in sorted(by_kind):
+        out += sorted(by_kind.pop(kind).values(), key=lambda n: n.members[0])
+    return out
 
 
 _GIVEN, _SURNAME, _DISTRICT = 1, 2, 3
