@@ -24,11 +24,9 @@ __all__ = [
     "CODES",
     "decode",
     "key_batches",
-    "key_table",
     "node_table",
     "pattern_code",
     "variant_batches",
-    "variant_table",
     "weight_table",
 ]
 
@@ -126,11 +124,6 @@ def _key_batch(
         ],
         schema=_KEY_SCHEMA,
     )
-
-
-def key_table(nodes: list[Node]) -> pa.Table:
-    """:func:`key_batches` as one table."""
-    return key_batches(nodes).read_all()
 
 
 def _licence(number: str) -> tuple[bool, int, int, int, int, str]:
@@ -237,8 +230,3 @@ def _variant_row(cols: dict[str, list[object]], i: int, node: Node, vo: int, v: 
     }
     for k, value in row.items():
         cols[k].append(value)
-
-
-def variant_table(nodes: list[Node]) -> pa.Table:
-    """:func:`variant_batches` as one table."""
-    return variant_batches(nodes).read_all()

@@ -2,7 +2,7 @@
 
 The statements below are what :mod:`~govgraph.linkage.compare`, :mod:`~govgraph.linkage.candidates`
 and :mod:`~govgraph.linkage.decide` do in Python, written over four tables: ``v`` (one row per
-node variant, :func:`~govgraph.linkage.engines.features.variant_table`), ``nodes`` (each node's
+node variant, :func:`~govgraph.linkage.engines.features.variant_batches`), ``nodes`` (each node's
 kind), ``keys`` and a weight table per model (each comparison code's weight and probability,
 computed in Python). A :class:`Dialect` supplies the few functions engines spell differently; a
 :class:`Runner` registers tables, materialises queries and streams rows.
