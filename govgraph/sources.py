@@ -115,7 +115,7 @@ class Source:
             Coalescer(
                 name,
                 policy.coalesce,
-                timeout_s=policy.timeout_s,
+                deadline=self._deadline,
                 bulkhead=self.bulkhead,
                 max_wait_s=self._max_wait_s,
                 solo=self._read,

@@ -104,7 +104,7 @@ class Coalescer:
         name: str,
         settings: CoalesceSettings,
         *,
-        timeout_s: float,
+        deadline: Callable[[RequestScope | None], float],
         bulkhead: Bulkhead,
         max_wait_s: Callable[[], float],
         solo: Solo,
@@ -114,7 +114,8 @@ class Coalescer:
         self.name = name
         self.after = settings.after
         self.max_keys = settings.max_keys
-        self.timeout_s = timeout_s
+        self._deadline = deadline
+        """The monotonic time by which a read for a request gives up (the source's rule)."""
         self._bulkhead = bulkhead
         self.max_wait_s = max_wait_s
         """How long a new batch may wait for an in-flight call before it is sent anyway."""
@@ -142,9 +143,7 @@ class Coalescer:
         return await self._wait(keys, scope)
 
     async def _wait(self, keys: Sequence[str], scope: RequestScope | None) -> list[Any]:
-        deadline = time.monotonic() + self.timeout_s
-        if scope is not None and scope.deadline is not None and scope.deadline < deadline:
-            deadline = scope.deadline
+        deadline = self._deadline(scope)
         waiter = Waiter(
             keys,
             scope,
