@@ -12,7 +12,8 @@ records are the service's, field for field, and keyed by NINO as its scan keys t
 links go to a fresh SQLite citizen index (``--index``, default ``index-files.sqlite`` in the
 folder, replaced). Prints one JSON line: each phase's seconds, records per source, nodes, pairs
 compared, links and reviews, CPU seconds, the linker's peak memory (total and per million
-records) and, with ``--evaluate``, precision and recall against the generator's truth.
+records), the engine folder's peak on disk (its database and spill) and, with ``--evaluate``,
+precision and recall against the generator's truth.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from pathlib import Path
 from typing import Any
 
@@ -116,12 +117,15 @@ def _settings(data: Path, tmp: Path) -> Any:
 
 class RssByPhase:
     """Resident memory sampled every ``every`` seconds in a thread, the highest per phase of
-    ``progress`` (``after X`` between phases)."""
+    ``progress`` (``after X`` between phases); with ``folder``, also the largest size on disk
+    of what is under it (sampled every 25th time: the engine's database and its spill)."""
 
-    def __init__(self, progress: Any, every: float = 0.2) -> None:
+    def __init__(self, progress: Any, every: float = 0.2, folder: Path | None = None) -> None:
         self.progress = progress
         self.every = every
+        self.folder = folder
         self.peaks: dict[str, float] = {}
+        self.folder_peak_mb = 0.0
         self._stop = threading.Event()
         self._page = os.sysconf("SC_PAGE_SIZE")
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -130,8 +134,21 @@ class RssByPhase:
         with open("/proc/self/statm", encoding="ascii") as fh:
             return int(fh.read().split()[1]) * self._page / 1e6
 
+    def _folder_mb(self) -> float:
+        assert self.folder is not None
+        size = 0
+        for root, _dirs, files in os.walk(self.folder):
+            for name in files:
+                with suppress(FileNotFoundError):
+                    size += os.stat(os.path.join(root, name)).st_blocks * 512
+        return size / 1e6
+
     def _run(self) -> None:
+        ticks = 0
         while not self._stop.wait(self.every):
+            ticks += 1
+            if self.folder is not None and ticks % 25 == 0:
+                self.folder_peak_mb = max(self.folder_peak_mb, self._folder_mb())
             p = self.progress
             name = p.current or (f"after {p.finished[-1]}" if p.finished else "start")
             rss = self._rss_mb()
@@ -175,9 +192,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if name != "tax":
                     await source.open(source.policy.scan_page_timeout_s)
                     stack.push_async_callback(source.aclose)
+            engine_tmp = Path(tmp) / "engine"
+            engine_tmp.mkdir()
+            tempfile.tempdir = str(engine_tmp)  # the engine's database and spill go here
             cpu, started = _cpu(), time.perf_counter()
-            with reporter("link", quiet=args.quiet) as progress, RssByPhase(progress) as rss:
+            with (
+                reporter("link", quiet=args.quiet) as progress,
+                RssByPhase(progress, folder=engine_tmp) as rss,
+            ):
                 report = await link(sources, index, engine=args.engine, progress=progress)
+            tempfile.tempdir = None
             out["link_s"] = round(time.perf_counter() - started, 2)
             out["link_cpu_s"] = round(_cpu() - cpu, 2)
             figures = report.to_json()
@@ -186,6 +210,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             out["timings_s"] = {k: round(v, 2) for k, v in report.timings.items()}
             out["nodes"] = report.nodes
             out["pairs_compared"] = report.candidate_pairs
+            out["candidate_parts"] = report.candidate_parts
             out["linked_exact"] = report.linked_exact
             out["linked_probabilistic"] = report.linked_probabilistic
             out["reviews"] = report.reviews
@@ -193,6 +218,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             out["peak_memory_mb"] = round(report.peak_memory_mb, 1)
             out["peak_mb_per_million_records"] = round(report.peak_memory_mb / records * 1e6, 1)
             out["rss_by_phase_mb"] = {k: round(v, 1) for k, v in rss.peaks.items()}
+            out["engine_disk_peak_mb"] = round(rss.folder_peak_mb, 1)
             out["records_per_cpu_s"] = round(records / max(out["link_cpu_s"], 1e-9), 1)
             out["load_after_link"] = _load()
             if args.evaluate:

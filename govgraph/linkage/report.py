@@ -39,6 +39,9 @@ class LinkReport:
     their records are linked by caseworkers only."""
     nodes: int = 0
     candidate_pairs: int = 0
+    candidate_parts: int = 1
+    """How many parts the engine's candidate step ran in
+    (:attr:`~govgraph.linkage.engines.Engine.parts`)."""
     linked_exact: int = 0
     linked_probabilistic: int = 0
     rejected: int = 0
@@ -86,6 +89,7 @@ class LinkReport:
             "ignored_sources": self.ignored_sources,
             "nodes": self.nodes,
             "candidate_pairs": self.candidate_pairs,
+            "candidate_parts": self.candidate_parts,
             "linked_exact": self.linked_exact,
             "linked_probabilistic": self.linked_probabilistic,
             "rejected": self.rejected,

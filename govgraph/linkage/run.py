@@ -306,6 +306,7 @@ def _plan(
             # the nodes hold every distinct identity; the rest are needed only for a link state
             scanned.identities = []
         compared, vectors = engine.candidates(nodes, model)
+        report.candidate_parts = engine.parts
         phase.advance(compared)
     report.timings["candidates"] = time.perf_counter() - started
     _stop_if(stop)

@@ -38,6 +38,10 @@ class UnknownEngine(ValueError):
 class Engine(Protocol):
     """One linkage run's computation on one engine (used once, then closed)."""
 
+    parts: int
+    """How many parts the last :meth:`candidates` ran in, one after another (1: all at once;
+    the DuckDB engine cuts a large population's candidate step to fit in its memory)."""
+
     def candidates(self, nodes: list[Node], model: FSModel) -> tuple[int, Counter[Pattern]]:
         """Block and compare ``nodes``; return the pairs compared and the vector counts
         (``model`` holds the starting parameters that pick each pair's best variant pair)."""

@@ -2,7 +2,9 @@
 
 The node variants go to DuckDB as one Arrow table; blocking, comparison, scoring and
 classification run as the SQL of :mod:`govgraph.linkage.engines.relational`, in a database
-file in a temporary folder that DuckDB spills to when a step outgrows ``memory_limit``.
+file in a temporary folder that DuckDB spills to when a step outgrows ``memory_limit``; the
+candidate step runs in parts small enough to fit in it, so the folder holds little more than
+the candidates themselves (about 20 B each) at any size.
 DuckDB is optional (``pip install -e '.[scale]'``).
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from govgraph.linkage.engines.relational import Dialect, RelationalEngine
+from govgraph.linkage.engines.relational import KEY_PAIRS_PER_PART, Dialect, RelationalEngine
 
 __all__ = ["MEMORY_LIMIT", "DuckDBEngine", "DuckDBRunner"]
 
@@ -48,6 +50,9 @@ class DuckDBRunner:
     def create(self, name: str, query: str) -> None:
         self._con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
 
+    def append(self, name: str, query: str) -> None:
+        self._con.execute(f"INSERT INTO {name} {query}")
+
     def rows(self, query: str) -> Iterator[tuple[Any, ...]]:
         result = self._con.execute(query)
         while batch := result.fetchmany(_BATCH):
@@ -59,7 +64,13 @@ class DuckDBRunner:
 
 
 class DuckDBEngine(RelationalEngine):
-    """Blocking, comparison, scoring and classification in DuckDB."""
+    """Blocking, comparison, scoring and classification in DuckDB, the candidate step in parts
+    of ``key_pairs_per_part`` key-join rows."""
 
-    def __init__(self, threads: int | None = None, memory_limit: str = MEMORY_LIMIT) -> None:
-        super().__init__(DuckDBRunner(threads, memory_limit))
+    def __init__(
+        self,
+        threads: int | None = None,
+        memory_limit: str = MEMORY_LIMIT,
+        key_pairs_per_part: int = KEY_PAIRS_PER_PART,
+    ) -> None:
+        super().__init__(DuckDBRunner(threads, memory_limit), key_pairs_per_part)

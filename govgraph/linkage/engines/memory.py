@@ -17,6 +17,7 @@ class MemoryEngine:
 
     def __init__(self) -> None:
         self._found: list[Candidate] = []
+        self.parts = 1
 
     def candidates(self, nodes: list[Node], model: FSModel) -> tuple[int, Counter[Pattern]]:
         self._found, compared = candidates(nodes, model)

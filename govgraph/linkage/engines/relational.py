@@ -15,6 +15,13 @@ computed in Python). A :class:`Dialect` supplies the few functions engines spell
    group conflict (a different sex, or different given names no variant of either side
    bridges), the exact rule; pairs with a conflict are kept one in ``VETO_SAMPLE`` (by
    position), counted that many times.
+
+   Steps 1 and 2 run in *parts*: the pairs whose lower node is ``i`` modulo the number of parts,
+   one part after another, each part's candidates appended to ``cand``. Every statement of step
+   2 looks at one node pair at a time, so the parts' candidates together are exactly the whole's;
+   but a part's pairs and their variant rows fit in the engine's memory where a whole national
+   population's spill to disk (about 285 B a compared pair). The number of parts comes from the
+   key join's size, counted before any pair is made (:data:`KEY_PAIRS_PER_PART`).
 3. ``edges`` under the fitted model: slots (a node and the other's kind) find the ambiguous and
    the uncontested pairs with window functions, then each pair is link-level, review or
    rejected. The driver joins link-level pairs strongest first
@@ -111,6 +118,10 @@ class Runner(Protocol):
         """Materialise ``query`` as the table ``name``."""
         ...
 
+    def append(self, name: str, query: str) -> None:
+        """Add the rows of ``query`` to the table ``name`` made by :meth:`create`."""
+        ...
+
     def rows(self, query: str) -> Iterator[tuple[Any, ...]]:
         """Stream the rows of ``query``."""
         ...
@@ -120,12 +131,27 @@ class Runner(Protocol):
         ...
 
 
-_PAIRS = """
-SELECT DISTINCT a.node AS lo, b.node AS hi, a.nv AS anv, b.nv AS bnv
-FROM keys a JOIN keys b ON a.k = b.k AND a.node < b.node AND a.kind <> b.kind
+KEY_PAIRS_PER_PART = 30_000_000
+"""Rows of the blocking-key self-join (pairs of rows sharing a key, before repeated pairs and
+pairs of one kind are dropped) per part of the candidate step. About a third of them remain as
+compared pairs (3.6 key-join rows a pair at 10,000 people, 3.2 at 50,000): some 9 million, whose
+working data (about 285 B a pair) fits in DuckDB's default 3 GB."""
+
+_KEY_PAIRS = """
+SELECT COALESCE(SUM(n * (n - 1)), 0) / 2 FROM (SELECT COUNT(*) AS n FROM keys GROUP BY k) c
 """
-"""Pairs of nodes of different kinds sharing a blocking key, once each, with both nodes'
-variant counts."""
+"""How many rows the blocking-key self-join makes: the size of the candidate step's work."""
+
+
+def _pairs(part: int, parts: int) -> str:
+    """Pairs of nodes of different kinds sharing a blocking key, once each, with both nodes'
+    variant counts: those of one part (lower node ``part`` modulo ``parts``)."""
+    only = f" WHERE node % {parts} = {part}" if parts > 1 else ""
+    return f"""
+SELECT DISTINCT a.node AS lo, b.node AS hi, a.nv AS anv, b.nv AS bnv
+FROM (SELECT * FROM keys{only}) a
+  JOIN keys b ON a.k = b.k AND a.node < b.node AND a.kind <> b.kind
+"""
 
 
 def _licence(lic: str, other: str) -> str:
@@ -217,18 +243,20 @@ WHERE clash = 0 OR {sampled}
 
 _VECTORS = "SELECT code, SUM(n) AS n FROM cand GROUP BY code"
 
-_EDGES = """
-SELECT c.lo AS a, c.hi AS b, c.clash, c.ex, w.w, CASE WHEN c.clash = 1 THEN 0.0 ELSE w.p END AS p,
-  ka.kind AS ka, kb.kind AS kb
+_EDGES = f"""
+SELECT c.lo AS a, c.hi AS b, c.clash, c.ex, w.w, w.p, ka.kind AS ka, kb.kind AS kb
 FROM cand c JOIN fitted_w w ON w.code = c.code
   JOIN nodes ka ON ka.node = c.lo JOIN nodes kb ON kb.node = c.hi
+WHERE c.clash = 0 AND w.p >= {_f(P_REVIEW)}
 """
+"""The candidates at review level or above (a pair with a conflict scores 0): the only ones
+that can link, go to review or be ambiguous; every other candidate is rejected."""
 
 _CLASSES = f"""
 WITH slots AS (
-  SELECT a, b, w, a AS node, kb AS k FROM edges WHERE p >= {_f(P_REVIEW)}
+  SELECT a, b, w, a AS node, kb AS k FROM edges
   UNION ALL
-  SELECT a, b, w, b AS node, ka AS k FROM edges WHERE p >= {_f(P_REVIEW)}
+  SELECT a, b, w, b AS node, ka AS k FROM edges
 ),
 counted AS (
   SELECT a, b, w, node, k, COUNT(*) OVER (PARTITION BY node, k) AS cnt,
@@ -260,10 +288,15 @@ def _one(runner: Runner, query: str) -> Any:
 
 
 class RelationalEngine:
-    """The linkage computation as SQL on a :class:`Runner`."""
+    """The linkage computation as SQL on a :class:`Runner`; the candidate step in parts of
+    ``key_pairs_per_part`` key-join rows (``None``: one part, for an engine that partitions
+    and spills by itself)."""
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, key_pairs_per_part: int | None = None) -> None:
         self.runner = runner
+        self.key_pairs_per_part = key_pairs_per_part
+        self.parts = 1
+        """How many parts the last candidate step ran in."""
 
     def candidates(self, nodes: list[Node], model: FSModel) -> tuple[int, Counter[Pattern]]:
         r = self.runner
@@ -271,9 +304,16 @@ class RelationalEngine:
         r.table("nodes", node_table(nodes))
         r.table("prior_w", weight_table(model))
         r.table("keys", key_batches(nodes))
-        r.create("pairs", _PAIRS)
-        r.create("cand", _compared(r.dialect, len(nodes)))
-        compared = _one(r, "SELECT COUNT(*) FROM pairs")
+        self.parts = 1
+        if self.key_pairs_per_part:
+            work = int(_one(r, _KEY_PAIRS))
+            self.parts = max(1, -(-work // self.key_pairs_per_part))
+        compared = 0
+        for part in range(self.parts):
+            r.create("pairs", _pairs(part, self.parts))
+            compared += int(_one(r, "SELECT COUNT(*) FROM pairs"))
+            (r.append if part else r.create)("cand", _compared(r.dialect, len(nodes)))
+        r.create("pairs", "SELECT 0 AS lo WHERE false")
         vectors: Counter[Pattern] = Counter()
         for code, n in r.rows(_VECTORS):
             vectors[decode(int(code))] += int(n)
@@ -286,7 +326,8 @@ class RelationalEngine:
         unique_from = P_UNIQUE if model.iterations else P_LINK
         r.create("classes", _CLASSES.replace("{unique_from}", _f(unique_from)))
         out = Outcome(candidates=int(_one(r, "SELECT COUNT(*) FROM cand")))
-        out.rejected = int(_one(r, "SELECT COUNT(*) FROM classes WHERE class = 'rejected'"))
+        kept = int(_one(r, "SELECT COUNT(*) FROM classes WHERE class <> 'rejected'"))
+        out.rejected = out.candidates - kept
         for a, b, w, p, ex, cls in r.rows(
             "SELECT a, b, w, p, ex, class FROM classes WHERE class IN ('ambiguous', 'review') "
             "ORDER BY a, b"

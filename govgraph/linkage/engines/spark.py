@@ -64,6 +64,10 @@ class SparkRunner:
         self.spark.sql(query).cache().createOrReplaceTempView(name)
         self._views.append(name)
 
+    def append(self, name: str, query: str) -> None:
+        frame = self.spark.table(name).unionByName(self.spark.sql(query))
+        frame.cache().createOrReplaceTempView(name)
+
     def rows(self, query: str) -> Iterator[tuple[Any, ...]]:
         for row in self.spark.sql(query).toLocalIterator():
             yield tuple(row)
@@ -81,7 +85,8 @@ class SparkRunner:
 
 
 class SparkEngine(RelationalEngine):
-    """Blocking, comparison, scoring and classification on Spark."""
+    """Blocking, comparison, scoring and classification on Spark (the candidate step in one
+    part: Spark partitions its shuffles and spills by itself)."""
 
     def __init__(self, session: Any = None) -> None:
         super().__init__(SparkRunner(session))

@@ -20,7 +20,7 @@ from govgraph.index import CitizenIndex
 from govgraph.linkage import link
 from govgraph.linkage.candidates import Node, build_nodes
 from govgraph.linkage.decide import Outcome
-from govgraph.linkage.engines import ENGINES, UnknownEngine, open_engine
+from govgraph.linkage.engines import ENGINES, Engine, UnknownEngine, open_engine
 from govgraph.linkage.identity import Identity
 from govgraph.linkage.model import FSModel
 from govgraph.linkage.sources import mappers
@@ -50,9 +50,9 @@ def _nodes(people: int, seed: int, noise: str) -> list[Node]:
     return build_nodes(asyncio.run(_identities(people, seed, noise)), kinds)
 
 
-def _link(nodes: list[Node], engine: str) -> tuple[Outcome, FSModel, int]:
+def _link(nodes: list[Node], engine: str | Engine) -> tuple[Outcome, FSModel, int]:
     model = FSModel()
-    computation = open_engine(engine)
+    computation = open_engine(engine) if isinstance(engine, str) else engine
     try:
         compared, vectors = computation.candidates(nodes, model)
         model.fit(vectors)
@@ -88,6 +88,27 @@ def test_duckdb_links_exactly_as_in_process_on_10000_people(noise: str) -> None:
     assert our_model.to_json() == their_model.to_json()
     assert len(ours.links) > 10_000
     assert len(ours.reviews) > (10 if noise == "hard" else -1)
+    _same(ours, theirs)
+
+
+def test_duckdb_in_parts_links_exactly_as_in_one_part() -> None:
+    """With the candidate step cut into parts (as a national population is, to fit in memory)
+    DuckDB still compares the same pairs and makes the in-process engine's links, clusters,
+    reviews and counts on 10,000 people."""
+    pytest.importorskip("duckdb", reason="the DuckDB engine needs pip install -e '.[scale]'")
+    from govgraph.linkage.engines.duckdb import DuckDBEngine
+
+    nodes = _nodes(10_000, 23, "hard")
+    ours, our_model, our_compared = _link(nodes, "memory")
+    whole = DuckDBEngine()
+    _link(nodes, whole)
+    assert whole.parts == 1
+    cut = DuckDBEngine(key_pairs_per_part=10_000)
+    theirs, their_model, their_compared = _link(nodes, cut)
+    assert cut.parts >= 5
+    assert our_compared == their_compared > 10_000
+    assert our_model.to_json() == their_model.to_json()
+    assert len(ours.links) > 10_000 and len(ours.reviews) > 10
     _same(ours, theirs)
 
 
