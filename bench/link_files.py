@@ -196,12 +196,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             engine_tmp.mkdir()
             tempfile.tempdir = str(engine_tmp)  # the engine's database and spill go here
             cpu, started = _cpu(), time.perf_counter()
-            with (
-                reporter("link", quiet=args.quiet) as progress,
-                RssByPhase(progress, folder=engine_tmp) as rss,
-            ):
-                report = await link(sources, index, engine=args.engine, progress=progress)
-            tempfile.tempdir = None
+            try:
+                with (
+                    reporter("link", quiet=args.quiet) as progress,
+                    RssByPhase(progress, folder=engine_tmp) as rss,
+                ):
+                    report = await link(sources, index, engine=args.engine, progress=progress)
+            finally:
+                tempfile.tempdir = None
             out["link_s"] = round(time.perf_counter() - started, 2)
             out["link_cpu_s"] = round(_cpu() - cpu, 2)
             figures = report.to_json()

@@ -3,8 +3,9 @@
 The node variants go to DuckDB as one Arrow table; blocking, comparison, scoring and
 classification run as the SQL of :mod:`govgraph.linkage.engines.relational`, in a database
 file in a temporary folder that DuckDB spills to when a step outgrows ``memory_limit``; the
-candidate step runs in parts small enough to fit in it, so the folder holds little more than
-the candidates themselves (about 20 B each) at any size.
+candidate step runs in parts small enough to fit in it, so the folder holds the tables, the
+candidates kept and one part's working data (4.9 GB at 5,000,000 people, not the 35 GB and more
+of the whole comparison at once).
 DuckDB is optional (``pip install -e '.[scale]'``).
 """
 

@@ -22,9 +22,10 @@ computed in Python). A :class:`Dialect` supplies the few functions engines spell
    but a part's pairs and their variant rows fit in the engine's memory where a whole national
    population's spill to disk (about 285 B a compared pair). The number of parts comes from the
    key join's size, counted before any pair is made (:data:`KEY_PAIRS_PER_PART`).
-3. ``edges`` under the fitted model: slots (a node and the other's kind) find the ambiguous and
-   the uncontested pairs with window functions, then each pair is link-level, review or
-   rejected. The driver joins link-level pairs strongest first
+3. ``edges``: the candidates at review level or above under the fitted model (every other one
+   is rejected); slots (a node and the other's kind) find the ambiguous and the uncontested
+   pairs with window functions, then each pair is ambiguous, link-level or review. The driver
+   joins link-level pairs strongest first
    (:func:`~govgraph.linkage.decide.join`).
 """
 
@@ -245,7 +246,7 @@ WHERE clash = 0 OR {sampled}
 _VECTORS = "SELECT code, SUM(n) AS n FROM cand GROUP BY code"
 
 _EDGES = f"""
-SELECT c.lo AS a, c.hi AS b, c.clash, c.ex, w.w, w.p, ka.kind AS ka, kb.kind AS kb
+SELECT c.lo AS a, c.hi AS b, c.ex, w.w, w.p, ka.kind AS ka, kb.kind AS kb
 FROM cand c JOIN fitted_w w ON w.code = c.code
   JOIN nodes ka ON ka.node = c.lo JOIN nodes kb ON kb.node = c.hi
 WHERE c.clash = 0 AND w.p >= {_f(P_REVIEW)}
@@ -278,8 +279,7 @@ flags AS (
 SELECT e.a, e.b, e.w, e.p, e.ex,
   CASE WHEN f.amb = 1 THEN 'ambiguous'
        WHEN e.p >= {_f(P_LINK)} OR (f.contested = 0 AND e.p >= {{unique_from}}) THEN 'link'
-       WHEN e.p >= {_f(P_REVIEW)} THEN 'review'
-       ELSE 'rejected' END AS class
+       ELSE 'review' END AS class
 FROM edges e LEFT JOIN flags f ON f.a = e.a AND f.b = e.b
 """
 
@@ -305,10 +305,8 @@ class RelationalEngine:
         r.table("nodes", node_table(nodes))
         r.table("prior_w", weight_table(model))
         r.table("keys", key_batches(nodes))
-        self.parts = 1
-        if self.key_pairs_per_part:
-            work = int(_one(r, _KEY_PAIRS))
-            self.parts = max(1, -(-work // self.key_pairs_per_part))
+        per_part = self.key_pairs_per_part
+        self.parts = max(1, -(-int(_one(r, _KEY_PAIRS)) // per_part)) if per_part else 1
         compared = 0
         for part in range(self.parts):
             r.create("pairs", _pairs(part, self.parts))
@@ -327,8 +325,7 @@ class RelationalEngine:
         unique_from = P_UNIQUE if model.iterations else P_LINK
         r.create("classes", _CLASSES.replace("{unique_from}", _f(unique_from)))
         out = Outcome(candidates=int(_one(r, "SELECT COUNT(*) FROM cand")))
-        kept = int(_one(r, "SELECT COUNT(*) FROM classes WHERE class <> 'rejected'"))
-        out.rejected = out.candidates - kept
+        out.rejected = out.candidates - int(_one(r, "SELECT COUNT(*) FROM edges"))
         for a, b, w, p, ex, cls in r.rows(
             "SELECT a, b, w, p, ex, class FROM classes WHERE class IN ('ambiguous', 'review') "
             "ORDER BY a, b"
